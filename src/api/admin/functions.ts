@@ -1,0 +1,119 @@
+/** Admin API: functions and revisions (design §6). */
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { EdgeError } from '../../core/errors.ts';
+import { assertFunctionName, configFromQuery } from '../../deploy/index.ts';
+import type { Services } from '../../host/services.ts';
+import type { RevisionRecord } from '../../store/index.ts';
+
+const JS_TYPES = new Set(['application/javascript', 'text/javascript', 'application/ecmascript', 'text/ecmascript']);
+
+interface NameParams { name: string }
+interface RevParams { name: string; revision: string }
+
+function revisionView(s: Services, r: RevisionRecord, routed: Set<string> | undefined) {
+  return {
+    name: r.name,
+    function: r.function,
+    digest: r.digest,
+    runtime: r.runtime,
+    config: r.config,
+    createdAt: new Date(r.createdAt).toISOString(),
+    status: { routed: routed?.has(r.name) ?? false, inflight: s.inflight.get(r.name) ?? 0 },
+  };
+}
+
+function functionView(s: Services, name: string) {
+  const f = s.requireFunction(name);
+  const route = s.registry.route(name);
+  const routed = route ? new Set([...route.table.weighted.map((w) => w.revision), ...route.table.tags.values()]) : undefined;
+  const revisions = s.state.listRevisions(name).map((r) => revisionView(s, r, routed));
+  return {
+    name,
+    url: s.url(name),
+    createdAt: new Date(f.createdAt).toISOString(),
+    latestRevision: route?.latest ?? null,
+    traffic: f.traffic,
+    effectiveTraffic: route ? route.table.weighted.map((w) => ({ ...w, tags: [...route.table.tags].filter(([, r]) => r === w.revision).map(([t]) => t) })) : [],
+    revisions,
+  };
+}
+
+/** Reads the module bytes and config from a raw JS body or a multipart form. */
+async function readDeploy(req: FastifyRequest): Promise<{ source: Uint8Array; configPart: unknown }> {
+  const type = (req.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();
+  if (JS_TYPES.has(type)) return { source: req.body as Buffer, configPart: {} };
+  if (type === 'application/wasm') {
+    throw new EdgeError('EDGE_ERR_UNSUPPORTED_MEDIA_TYPE', 'application/wasm deploys are not supported by this build yet; deploy a JavaScript module');
+  }
+  if (type === 'multipart/form-data') {
+    let source: Uint8Array | undefined;
+    let configPart: unknown = {};
+    for await (const part of req.parts()) {
+      if (part.type === 'file' && part.fieldname === 'module') source = await part.toBuffer();
+      else if (part.type === 'field' && part.fieldname === 'config') {
+        try {
+          configPart = JSON.parse(String(part.value));
+        } catch (e) {
+          throw new EdgeError('EDGE_ERR_INVALID_CONFIG', `the config part is not JSON: ${(e as Error).message}`);
+        }
+      } else if (part.type === 'file') await part.toBuffer();
+    }
+    if (!source) throw new EdgeError('EDGE_ERR_BAD_REQUEST', 'the multipart form has no "module" file part');
+    return { source, configPart };
+  }
+  throw new EdgeError('EDGE_ERR_UNSUPPORTED_MEDIA_TYPE', `cannot deploy a body of type ${JSON.stringify(type || '(none)')}; send application/javascript or multipart/form-data with a "module" part`);
+}
+
+export async function functionRoutes(app: FastifyInstance, opts: { services: Services }): Promise<void> {
+  const s = opts.services;
+  for (const t of JS_TYPES) {
+    app.addContentTypeParser(t, { parseAs: 'buffer', bodyLimit: s.config.limits.moduleBytes }, (_req, body, done) => done(null, body));
+  }
+  app.addContentTypeParser('application/wasm', { parseAs: 'buffer', bodyLimit: s.config.limits.moduleBytes }, (_req, body, done) => done(null, body));
+
+  app.post<{ Params: NameParams; Querystring: Record<string, string> }>('/v1/functions/:name/revisions', async (req, reply) => {
+    assertFunctionName(req.params.name);
+    const { source, configPart } = await readDeploy(req);
+    const config = configFromQuery(req.query, configPart);
+    const rec = await s.deployJs(req.params.name, source, config);
+    return reply.code(201).send({ name: rec.function, revision: rec.name, digest: rec.digest, runtime: rec.runtime, url: s.url(rec.function), createdAt: new Date(rec.createdAt).toISOString() });
+  });
+
+  app.get('/v1/functions', async () => ({
+    functions: s.state.listFunctions().map((f) => {
+      const route = s.registry.route(f.name);
+      return { name: f.name, url: s.url(f.name), latestRevision: route?.latest ?? null, traffic: f.traffic, createdAt: new Date(f.createdAt).toISOString() };
+    }),
+  }));
+
+  app.get<{ Params: NameParams }>('/v1/functions/:name', async (req) => functionView(s, req.params.name));
+
+  app.get<{ Params: NameParams }>('/v1/functions/:name/revisions', async (req) => {
+    s.requireFunction(req.params.name);
+    return { revisions: functionView(s, req.params.name).revisions };
+  });
+
+  app.get<{ Params: RevParams }>('/v1/functions/:name/revisions/:revision', async (req) => {
+    const rev = functionView(s, req.params.name).revisions.find((r) => r.name === req.params.revision);
+    if (!rev) throw new EdgeError('EDGE_ERR_REVISION_NOT_FOUND', `function ${req.params.name} has no revision ${req.params.revision}`);
+    return rev;
+  });
+
+  app.put<{ Params: NameParams }>('/v1/functions/:name/traffic', async (req) => {
+    const body = req.body as unknown;
+    const spec = Array.isArray(body) ? body : (body as { traffic?: unknown } | null)?.traffic;
+    const traffic = s.setTraffic(req.params.name, spec);
+    const view = functionView(s, req.params.name);
+    return { name: view.name, traffic, effectiveTraffic: view.effectiveTraffic };
+  });
+
+  app.delete<{ Params: NameParams }>('/v1/functions/:name', async (req, reply) => {
+    s.deleteFunction(req.params.name);
+    return reply.code(204).send();
+  });
+
+  app.delete<{ Params: RevParams }>('/v1/functions/:name/revisions/:revision', async (req, reply) => {
+    s.deleteRevision(req.params.name, req.params.revision);
+    return reply.code(204).send();
+  });
+}

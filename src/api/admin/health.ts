@@ -1,0 +1,20 @@
+/** Liveness, readiness and host status. */
+import type { FastifyInstance } from 'fastify';
+import type { Services } from '../../host/services.ts';
+
+export async function healthRoutes(app: FastifyInstance, opts: { services: Services }): Promise<void> {
+  const s = opts.services;
+  app.get('/healthz', async () => ({ status: 'ok' }));
+  app.get('/readyz', async (_req, reply) => {
+    if (!s.ready) return reply.code(503).send({ status: 'starting' });
+    return { status: 'ready', functions: s.registry.functionCount };
+  });
+  app.get('/v1/status', async () => {
+    const m = process.memoryUsage();
+    return {
+      functions: s.registry.functionCount,
+      memory: { rss: m.rss, heapUsed: m.heapUsed, external: m.external },
+      executors: await s.executors.stats(),
+    };
+  });
+}

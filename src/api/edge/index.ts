@@ -1,0 +1,112 @@
+/**
+ * The edge listener: `{name}.{domain}` → router → executor → Response. Method,
+ * URL, headers and bytes are carried as they are; every response has
+ * `Server-Timing` (route, start tier, exec) and `isoedge-revision`.
+ */
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
+import { EdgeError } from '../../core/errors.ts';
+import { pick } from '../../router/index.ts';
+import type { Services } from '../../host/services.ts';
+import type { FromExecutor, Timing } from '../../executor/index.ts';
+import { installErrorHandler, sendError, toEdgeError } from '../error-handler.ts';
+import { requestIdFactory } from '../hooks/request-id.ts';
+import { functionFromHost } from './host-name.ts';
+
+/** Headers that describe one hop's framing; node:http sets its own. */
+const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'transfer-encoding', 'content-length', 'upgrade', 'proxy-connection', 'te', 'trailer']);
+
+const ms = (x: number): string => x.toFixed(3);
+
+function serverTiming(routeMs: number, t: Partial<Timing>): string {
+  const parts = [`route;dur=${ms(routeMs)}`];
+  if (t.tier !== undefined) parts.push(`start;desc="${t.tier}";dur=${ms(t.startMs ?? 0)}`);
+  if (t.execMs !== undefined) parts.push(`exec;dur=${ms(t.execMs)}`);
+  return parts.join(', ');
+}
+
+function headerPairs(raw: string[]): [string, string][] {
+  const out: [string, string][] = [];
+  for (let i = 0; i < raw.length; i += 2) out.push([raw[i]!.toLowerCase(), raw[i + 1]!]);
+  return out;
+}
+
+function writeResult(req: FastifyRequest, reply: FastifyReply, m: FromExecutor, routeMs: number, rev: string): FastifyReply {
+  reply.header('isoedge-revision', rev);
+  if (m.t === 'res') {
+    const grouped: Record<string, string | string[]> = {};
+    for (const [k, v] of m.headers) {
+      if (HOP_BY_HOP.has(k)) continue;
+      const cur = grouped[k];
+      grouped[k] = cur === undefined ? v : Array.isArray(cur) ? [...cur, v] : [cur, v];
+    }
+    reply.headers(grouped);
+    reply.header('server-timing', serverTiming(routeMs, m));
+    reply.code(m.status);
+    if (m.body === null) return reply.send();
+    return reply.send(typeof m.body === 'string' ? m.body : Buffer.from(m.body.buffer, m.body.byteOffset, m.body.byteLength));
+  }
+  if (m.t === 'err') {
+    reply.header('server-timing', serverTiming(routeMs, m));
+    req.log.warn({ revision: rev, code: m.code, msg: m.message }, 'function request failed');
+    return sendError(req, reply, new EdgeError(m.code, m.message));
+  }
+  return sendError(req, reply, new EdgeError('EDGE_ERR_INTERNAL', 'unexpected executor reply'));
+}
+
+export async function buildEdge(s: Services): Promise<FastifyInstance> {
+  const app = Fastify({
+    loggerInstance: s.log.child({ listener: 'edge' }) as FastifyBaseLogger,
+    genReqId: requestIdFactory(),
+    bodyLimit: s.config.limits.bodyBytes,
+    logController: new LogController({ disableRequestLogging: true }),
+    // Paths are the function's business: keep them byte for byte.
+    routerOptions: { ignoreTrailingSlash: false, ignoreDuplicateSlashes: false, maxParamLength: 8192 },
+  });
+  installErrorHandler(app);
+  app.removeAllContentTypeParsers();
+  app.addContentTypeParser('*', { parseAs: 'buffer' }, (_req, body, done) => done(null, body));
+
+  const handler = async (req: FastifyRequest, reply: FastifyReply): Promise<FastifyReply> => {
+    const t0 = s.clock.now();
+    const name = functionFromHost(req.headers.host, s.config.domain);
+    if (name === undefined) throw new EdgeError('EDGE_ERR_NO_ROUTE', `host ${JSON.stringify(req.headers.host ?? '')} is not {function}.${s.config.domain}`);
+    const route = s.registry.route(name);
+    if (!route) throw new EdgeError('EDGE_ERR_FUNCTION_NOT_FOUND', `no function named ${JSON.stringify(name)} is deployed`);
+    const tagHeader = req.headers['isoedge-tag'];
+    const tag = typeof tagHeader === 'string' ? tagHeader : undefined;
+    const rev = pick(route.table, s.rng, tag);
+    if (rev === undefined) {
+      throw new EdgeError('EDGE_ERR_REVISION_NOT_FOUND', tag !== undefined ? `function ${name} has no revision tagged ${JSON.stringify(tag)}` : `function ${name} has no revision with traffic`);
+    }
+    const spec = s.registry.spec(rev);
+    if (!spec) throw new EdgeError('EDGE_ERR_REVISION_NOT_FOUND', `revision ${rev} is gone`);
+    const body = req.body instanceof Buffer && req.body.byteLength > 0 ? new Uint8Array(req.body) : null;
+    const routeMs = s.clock.now() - t0;
+    s.inflight.set(rev, (s.inflight.get(rev) ?? 0) + 1);
+    try {
+      const m = await s.executors.invoke(spec, {
+        reqId: String(req.id),
+        method: req.method,
+        url: `http://${req.headers.host}${req.url}`,
+        headers: headerPairs(req.raw.rawHeaders),
+        body,
+      });
+      return writeResult(req, reply, m, routeMs, rev);
+    } catch (e) {
+      reply.header('isoedge-revision', rev);
+      return sendError(req, reply, toEdgeError(e));
+    } finally {
+      const n = (s.inflight.get(rev) ?? 1) - 1;
+      if (n === 0) s.inflight.delete(rev);
+      else s.inflight.set(rev, n);
+    }
+  };
+  // Refusals raised before dispatch still carry Server-Timing, so every response has it.
+  app.addHook('onSend', async (_req, reply, payload) => {
+    if (!reply.hasHeader('server-timing')) reply.header('server-timing', `route;dur=${ms(reply.elapsedTime)}`);
+    return payload;
+  });
+  app.all('/', handler);
+  app.all('/*', handler);
+  return app;
+}

@@ -1,0 +1,55 @@
+/**
+ * One table of every stable error code the host can return, with its HTTP status.
+ * The API maps `EdgeError` to `{code, message}` in one place (api/error-handler.ts);
+ * test/errors.test.ts checks this table against docs/errors.md.
+ */
+export const ERROR_CODES = {
+  EDGE_ERR_BAD_REQUEST: { status: 400, meaning: 'The request to the admin API is malformed.' },
+  EDGE_ERR_INVALID_NAME: { status: 400, meaning: 'A function or revision name does not match the naming rule.' },
+  EDGE_ERR_INVALID_CONFIG: { status: 400, meaning: 'A revision configuration value is out of range or of the wrong type.' },
+  EDGE_ERR_UNSUPPORTED_MEDIA_TYPE: { status: 415, meaning: 'The deploy body has a content type the host cannot deploy.' },
+  EDGE_ERR_MODULE_TOO_LARGE: { status: 413, meaning: 'The deployed module is larger than the configured limit.' },
+  EDGE_ERR_MODULE_PARSE: { status: 400, meaning: 'The deployed JavaScript module does not parse, or imports something the host does not provide.' },
+  EDGE_ERR_MODULE_NO_FETCH: { status: 400, meaning: 'The deployed module has no default export with a fetch(request, env, ctx) method.' },
+  EDGE_ERR_MODULE_INIT: { status: 400, meaning: 'The deployed module threw or ran out of time or memory while it was evaluated.' },
+  EDGE_ERR_FUNCTION_NOT_FOUND: { status: 404, meaning: 'No function is deployed under that name.' },
+  EDGE_ERR_REVISION_NOT_FOUND: { status: 404, meaning: 'No revision with that name exists.' },
+  EDGE_ERR_REVISION_HAS_TRAFFIC: { status: 409, meaning: 'The revision still receives traffic; move the traffic before deleting it.' },
+  EDGE_ERR_NO_ROUTE: { status: 404, meaning: 'The request host does not name a function under the configured domain.' },
+  EDGE_ERR_UNAUTHORIZED: { status: 401, meaning: 'The admin API needs `Authorization: Bearer <token>` and the token did not match.' },
+  EDGE_ERR_BODY_TOO_LARGE: { status: 413, meaning: 'The request body is larger than the configured limit.' },
+  EDGE_ERR_CPU_LIMIT: { status: 503, meaning: 'The function used more CPU time than its limit while handling this request.' },
+  EDGE_ERR_MEMORY_LIMIT: { status: 503, meaning: 'The function exceeded its isolate heap limit; the instance was dropped.' },
+  EDGE_ERR_WALL_TIMEOUT: { status: 504, meaning: 'The function did not produce a response within the wall-clock limit.' },
+  EDGE_ERR_FUNCTION_THREW: { status: 500, meaning: 'The function threw an exception or rejected instead of returning a Response.' },
+  EDGE_ERR_BAD_RESPONSE: { status: 502, meaning: 'The function returned something that is not a Response.' },
+  EDGE_ERR_INSTANCE_START: { status: 503, meaning: 'An instance of the revision could not be started.' },
+  EDGE_ERR_EXECUTOR_LOST: { status: 503, meaning: 'The executor thread running the request stopped; the request was not completed.' },
+  EDGE_ERR_SHUTTING_DOWN: { status: 503, meaning: 'The host is shutting down and accepts no new requests.' },
+  EDGE_ERR_NOT_FOUND: { status: 404, meaning: 'No admin API route matches the method and path.' },
+  EDGE_ERR_INTERNAL: { status: 500, meaning: 'An unexpected host fault; the log has the details under the request id.' },
+} as const satisfies Record<string, { status: number; meaning: string }>;
+
+export type ErrorCode = keyof typeof ERROR_CODES;
+
+export class EdgeError extends Error {
+  readonly code: ErrorCode;
+  readonly statusCode: number;
+  readonly details: Record<string, unknown> | undefined;
+
+  constructor(code: ErrorCode, message: string, opts: { cause?: unknown; details?: Record<string, unknown> } = {}) {
+    super(message, { cause: opts.cause });
+    this.name = 'EdgeError';
+    this.code = code;
+    this.statusCode = ERROR_CODES[code].status;
+    this.details = opts.details;
+  }
+
+  toJSON(): { code: ErrorCode; message: string; details?: Record<string, unknown> } {
+    return this.details ? { code: this.code, message: this.message, details: this.details } : { code: this.code, message: this.message };
+  }
+}
+
+export function isErrorCode(value: unknown): value is ErrorCode {
+  return typeof value === 'string' && Object.hasOwn(ERROR_CODES, value);
+}

@@ -1,0 +1,74 @@
+/**
+ * piscina task (deploy time, off the gateway thread): turns a Workers-style ES
+ * module into a script that yields its default export, checks it in a real
+ * isolate with the guest runtime, and builds the V8 code cache executors load
+ * it from. Modules are transformed because isolated-vm consumes code caches
+ * for scripts only (facts.md).
+ */
+import * as esbuild from 'esbuild';
+import { Instance, type CachedScript } from '../runtime/js/index.ts';
+import type { RevisionSpec } from '../runtime/types.ts';
+import type { ErrorCode } from '../core/errors.ts';
+import ivm from 'isolated-vm';
+
+export interface CompileJsTask {
+  name: string;
+  source: string;
+  env: Record<string, string>;
+  memoryMb: number;
+}
+
+export type CompileJsResult =
+  | { ok: true; script: string; cache: Uint8Array | null; ms: { bundle: number; validate: number } }
+  | { ok: false; code: ErrorCode; message: string };
+
+export const GLOBAL_NAME = '__isoedge_module';
+
+export default async function compileJs(task: CompileJsTask): Promise<CompileJsResult> {
+  const t0 = performance.now();
+  let script: string;
+  try {
+    const out = await esbuild.build({
+      stdin: { contents: task.source, loader: 'js', sourcefile: `${task.name}.js` },
+      bundle: true,
+      write: false,
+      format: 'iife',
+      globalName: GLOBAL_NAME,
+      platform: 'neutral',
+      target: 'es2023',
+      logLevel: 'silent',
+      legalComments: 'none',
+    });
+    script = out.outputFiles[0]!.text;
+  } catch (e) {
+    const errors = (e as { errors?: esbuild.Message[] }).errors ?? [];
+    const first = errors[0];
+    const where = first?.location ? ` at line ${first.location.line}, column ${first.location.column + 1}` : '';
+    const text = first ? first.text.replace(/^Could not resolve/, 'cannot import') : String(e);
+    return { ok: false, code: 'EDGE_ERR_MODULE_PARSE', message: `the module does not parse${where}: ${text}${first?.text.startsWith('Could not resolve') ? ' (deploy one self-contained module; bundle dependencies first)' : ''}` };
+  }
+  const t1 = performance.now();
+  // Evaluate it once, as an executor would, so a module without fetch or one that throws at top level is refused now.
+  const inst = new Instance({ memoryMb: task.memoryMb, log: () => {} });
+  let cache: Uint8Array | null = null;
+  let cacheCopy: ivm.ExternalCopy<ArrayBuffer> | undefined;
+  try {
+    const compiled = inst.isolate.compileScriptSync(script, { produceCachedData: true, filename: `${task.name}.js` }) as CachedScript;
+    if (compiled.cachedData) {
+      cache = new Uint8Array(compiled.cachedData.copy());
+      compiled.cachedData.release();
+    }
+    compiled.release();
+    const spec: RevisionSpec = { id: `${task.name}-validate`, fn: task.name, digest: '', runtime: 'js', script, cache: null, env: task.env, concurrency: 0, limits: { cpuMs: 1000, wallMs: 1000, memoryMb: task.memoryMb } };
+    cacheCopy = cache ? new ivm.ExternalCopy(cache.slice().buffer as ArrayBuffer) : undefined;
+    inst.specialise(spec, cacheCopy);
+  } catch (e) {
+    const code = (e as { code?: ErrorCode }).code ?? 'EDGE_ERR_MODULE_INIT';
+    return { ok: false, code, message: (e as Error).message };
+  } finally {
+    cacheCopy?.release();
+    inst.dispose();
+  }
+  return { ok: true, script, cache, ms: { bundle: t1 - t0, validate: performance.now() - t1 } };
+}
+

@@ -1,0 +1,60 @@
+/**
+ * Deploys a module as a new immutable revision: validate, transform and build
+ * its code cache on piscina, write the artifacts, then record the revision. The
+ * order matters: artifacts first, database row last, so a failure or crash at
+ * any point leaves the previous state or the complete new one. A refused module
+ * stores nothing.
+ */
+import { createHash } from 'node:crypto';
+import { EdgeError } from '../core/errors.ts';
+import { isFunctionName } from '../core/ids.ts';
+import type { ArtifactStore, RevisionConfig, RevisionRecord, StateStore } from '../store/index.ts';
+import type { CompileJsResult, CompileJsTask } from './compile.worker.ts';
+
+export interface DeployerDeps {
+  state: StateStore;
+  artifacts: ArtifactStore;
+  compile: (task: CompileJsTask) => Promise<CompileJsResult>;
+  moduleBytes: number;
+  memoryMb: number;
+  /** Wall-clock time for createdAt (Unix ms). */
+  wallNow: () => number;
+}
+
+export function assertFunctionName(name: string): void {
+  if (!isFunctionName(name)) {
+    throw new EdgeError('EDGE_ERR_INVALID_NAME', `function name ${JSON.stringify(name)} must match ^[a-z][a-z0-9-]{0,62}$`);
+  }
+}
+
+export class Deployer {
+  readonly #d: DeployerDeps;
+
+  constructor(deps: DeployerDeps) {
+    this.#d = deps;
+  }
+
+  async deployJs(name: string, source: Uint8Array, config: RevisionConfig): Promise<RevisionRecord & { compiled: boolean }> {
+    assertFunctionName(name);
+    if (source.byteLength === 0) throw new EdgeError('EDGE_ERR_MODULE_PARSE', 'the module is empty');
+    if (source.byteLength > this.#d.moduleBytes) {
+      throw new EdgeError('EDGE_ERR_MODULE_TOO_LARGE', `the module is ${source.byteLength} bytes, over the limit of ${this.#d.moduleBytes}`);
+    }
+    let text: string;
+    try {
+      text = new TextDecoder('utf-8', { fatal: true }).decode(source);
+    } catch {
+      throw new EdgeError('EDGE_ERR_MODULE_PARSE', 'the module is not valid UTF-8 text');
+    }
+    const digest = createHash('sha256').update(source).digest('hex');
+    let compiled = false;
+    if (!this.#d.artifacts.has(digest)) {
+      const r = await this.#d.compile({ name, source: text, env: config.env, memoryMb: config.limits.memoryMb ?? this.#d.memoryMb });
+      if (!r.ok) throw new EdgeError(r.code, r.message);
+      this.#d.artifacts.putJs(digest, { source, script: r.script, cache: r.cache });
+      compiled = true;
+    }
+    const rec = this.#d.state.createRevision(name, digest, 'js', config, this.#d.wallNow(), (_rev, current) => current ?? [{ latestRevision: true, percent: 100 }]);
+    return { ...rec, compiled };
+  }
+}

@@ -1,0 +1,62 @@
+/** Parses and checks a revision's configuration (env, concurrency, limits) from JSON or query parameters. */
+import { EdgeError } from '../core/errors.ts';
+import type { RevisionConfig } from '../store/index.ts';
+
+const ENV_NAME_RE = /^[A-Za-z_][A-Za-z0-9_]{0,127}$/;
+const MAX_ENV_BYTES = 64 * 1024;
+const LIMIT_BOUNDS = { cpuMs: [1, 60_000], wallMs: [10, 600_000], memoryMb: [8, 4096] } as const;
+
+function bad(message: string): EdgeError {
+  return new EdgeError('EDGE_ERR_INVALID_CONFIG', message);
+}
+
+function int(value: unknown, what: string, min: number, max: number): number {
+  const n = typeof value === 'string' && /^\d+$/.test(value) ? Number(value) : value;
+  if (typeof n !== 'number' || !Number.isInteger(n) || n < min || n > max) throw bad(`${what} ${JSON.stringify(value)} must be an integer from ${min} to ${max}`);
+  return n;
+}
+
+/** A config JSON object: `{ env?: {K: "v"}, concurrency?: n, limits?: { cpuMs?, wallMs?, memoryMb? } }`. */
+export function parseRevisionConfig(raw: unknown): RevisionConfig {
+  if (raw === undefined || raw === null) raw = {};
+  if (typeof raw !== 'object' || Array.isArray(raw)) throw bad('config must be a JSON object');
+  const { env = {}, concurrency = 0, limits = {}, ...rest } = raw as Record<string, unknown>;
+  const unknownKeys = Object.keys(rest);
+  if (unknownKeys.length) throw bad(`unknown config field ${JSON.stringify(unknownKeys[0])} (known: env, concurrency, limits)`);
+  if (env === null || typeof env !== 'object' || Array.isArray(env)) throw bad('config.env must be an object of strings');
+  const outEnv: Record<string, string> = {};
+  let size = 0;
+  for (const [k, v] of Object.entries(env)) {
+    if (!ENV_NAME_RE.test(k)) throw bad(`env name ${JSON.stringify(k)} must match ${ENV_NAME_RE.source}`);
+    if (typeof v !== 'string') throw bad(`env ${k} must be a string, got ${typeof v}`);
+    size += k.length + Buffer.byteLength(v);
+    outEnv[k] = v;
+  }
+  if (size > MAX_ENV_BYTES) throw bad(`env is ${size} bytes, over the limit of ${MAX_ENV_BYTES}`);
+  if (limits === null || typeof limits !== 'object' || Array.isArray(limits)) throw bad('config.limits must be an object');
+  const outLimits: RevisionConfig['limits'] = {};
+  for (const [k, v] of Object.entries(limits)) {
+    const b = LIMIT_BOUNDS[k as keyof typeof LIMIT_BOUNDS];
+    if (!b) throw bad(`unknown limit ${JSON.stringify(k)} (known: ${Object.keys(LIMIT_BOUNDS).join(', ')})`);
+    outLimits[k as keyof typeof LIMIT_BOUNDS] = int(v, `limits.${k}`, b[0], b[1]);
+  }
+  return { env: outEnv, concurrency: int(concurrency, 'concurrency', 0, 10_000), limits: outLimits };
+}
+
+/**
+ * Query parameters as config: `env.NAME=value` (repeatable names), `concurrency=n`,
+ * `cpuMs=n`, `wallMs=n`, `memoryMb=n`. Merged over `base` (a multipart config part).
+ */
+export function configFromQuery(query: Record<string, unknown>, base: unknown = {}): RevisionConfig {
+  const merged = { ...(typeof base === 'object' && base !== null ? base : {}) } as Record<string, unknown>;
+  const env = { ...((merged.env as Record<string, unknown>) ?? {}) };
+  const limits = { ...((merged.limits as Record<string, unknown>) ?? {}) };
+  for (const [k, v] of Object.entries(query)) {
+    const value = Array.isArray(v) ? v.at(-1) : v;
+    if (k.startsWith('env.')) env[k.slice(4)] = value;
+    else if (k === 'concurrency') merged.concurrency = value;
+    else if (k in LIMIT_BOUNDS) limits[k] = value;
+    else throw bad(`unknown query parameter ${JSON.stringify(k)} (known: env.NAME, concurrency, cpuMs, wallMs, memoryMb)`);
+  }
+  return parseRevisionConfig({ ...merged, env, limits });
+}

@@ -1,0 +1,114 @@
+/**
+ * The gateway's handle on one executor thread: batched sends, replies matched by
+ * id, in-flight accounting for the load balancer, and failure of every pending
+ * request if the thread dies.
+ */
+import { Worker } from 'node:worker_threads';
+import { EdgeError } from '../core/errors.ts';
+import type { RevisionSpec } from '../runtime/types.ts';
+import { Batcher } from './batcher.ts';
+import type { ExecutorInit, ExecutorStats, FromExecutor, ToExecutor } from './protocol.ts';
+
+export type InvokeReply = Extract<FromExecutor, { t: 'res' }>;
+export type GuestLog = Extract<FromExecutor, { t: 'log' }>;
+
+interface Waiter {
+  resolve: (m: FromExecutor) => void;
+  reject: (e: Error) => void;
+}
+
+const WORKER_URL = new URL('./worker.ts', import.meta.url);
+
+export class ExecutorClient {
+  readonly index: number;
+  readonly worker: Worker;
+  readonly ready: Promise<void>;
+  /** Revisions this executor has been sent (it holds their code). */
+  readonly loaded = new Set<string>();
+  inflight = 0;
+  #nextId = 1;
+  readonly #waiting = new Map<number, Waiter>();
+  readonly #out: Batcher<ToExecutor>;
+  #dead: Error | undefined;
+
+  constructor(index: number, init: ExecutorInit, onLog: (m: GuestLog) => void, onExit: (c: ExecutorClient, err: Error) => void) {
+    this.index = index;
+    this.worker = new Worker(WORKER_URL, { workerData: init, name: `isoedge-executor-${index}` });
+    this.#out = new Batcher<ToExecutor>((batch, transfer) => this.worker.postMessage(batch, transfer));
+    let markReady: () => void;
+    let failReady: (e: Error) => void;
+    this.ready = new Promise((res, rej) => { markReady = res; failReady = rej; });
+    this.worker.on('message', (batch: FromExecutor[]) => {
+      for (const m of batch) {
+        if (m.t === 'log') onLog(m);
+        else if (m.t === 'ready') markReady();
+        else {
+          const w = this.#waiting.get(m.id);
+          if (!w) continue;
+          this.#waiting.delete(m.id);
+          w.resolve(m);
+        }
+      }
+    });
+    const die = (err: Error): void => {
+      if (this.#dead) return;
+      this.#dead = err;
+      failReady(err);
+      for (const w of this.#waiting.values()) w.reject(err);
+      this.#waiting.clear();
+      onExit(this, err);
+    };
+    this.worker.on('error', (e) => die(new EdgeError('EDGE_ERR_EXECUTOR_LOST', `executor ${index} failed: ${e.message}`, { cause: e })));
+    this.worker.on('exit', (code) => die(new EdgeError('EDGE_ERR_EXECUTOR_LOST', `executor ${index} exited with code ${code}`)));
+  }
+
+  get alive(): boolean {
+    return this.#dead === undefined;
+  }
+
+  load(rev: RevisionSpec): void {
+    this.loaded.add(rev.id);
+    this.#out.push({ t: 'rev', rev });
+  }
+
+  unload(revId: string): void {
+    if (this.loaded.delete(revId)) this.#out.push({ t: 'unrev', id: revId });
+  }
+
+  invoke(msg: Omit<Extract<ToExecutor, { t: 'inv' }>, 'id' | 't'>): Promise<FromExecutor> {
+    if (this.#dead) return Promise.reject(this.#dead);
+    const id = this.#nextId++;
+    this.inflight++;
+    return new Promise<FromExecutor>((resolve, reject) => {
+      this.#waiting.set(id, { resolve, reject });
+      const body = msg.body;
+      // Transfer the body when it owns its whole buffer; otherwise structured clone copies it.
+      const transfer = body && body.byteOffset === 0 && body.byteLength === body.buffer.byteLength && body.buffer instanceof ArrayBuffer ? body.buffer : undefined;
+      this.#out.push({ t: 'inv', id, ...msg }, transfer);
+    }).finally(() => {
+      this.inflight--;
+    });
+  }
+
+  async stats(): Promise<ExecutorStats> {
+    if (this.#dead) throw this.#dead;
+    const id = this.#nextId++;
+    const m = await new Promise<FromExecutor>((resolve, reject) => {
+      this.#waiting.set(id, { resolve, reject });
+      this.#out.push({ t: 'stats', id });
+    });
+    if (m.t !== 'stats') throw new Error('unexpected stats reply');
+    return m.stats;
+  }
+
+  async terminate(): Promise<void> {
+    this.#out.flush();
+    this.#dead ??= new EdgeError('EDGE_ERR_SHUTTING_DOWN', 'the executor is shutting down');
+    // Ask the worker to dispose its isolates and exit by itself; terminate it if it does not.
+    const exited = new Promise<void>((res) => this.worker.once('exit', () => res()));
+    this.worker.postMessage([{ t: 'close' }]);
+    const timer = setTimeout(() => void this.worker.terminate(), 2000);
+    await exited;
+    clearTimeout(timer);
+  }
+}

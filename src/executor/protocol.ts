@@ -1,0 +1,48 @@
+/**
+ * Messages between the gateway and an executor thread. Both sides send arrays of
+ * these, one postMessage per event-loop turn (design §3: batching is what makes
+ * the MessagePort hop cheaper than node:http's own per-request work).
+ */
+import type { ErrorCode } from '../core/errors.ts';
+import type { HeaderPairs, RevisionSpec, StartTier } from '../runtime/types.ts';
+
+export interface ExecutorInit {
+  memoryMb: number;
+  warmMin: number;
+  warmMax: number;
+  hotMax: number;
+  hotBudgetMb: number;
+  idleTtlMs: number;
+}
+
+export type ToExecutor =
+  | { t: 'rev'; rev: RevisionSpec }
+  | { t: 'unrev'; id: string }
+  | { t: 'inv'; id: number; rev: string; reqId: string; method: string; url: string; headers: HeaderPairs; body: Uint8Array | null }
+  | { t: 'stats'; id: number }
+  | { t: 'close' };
+
+export interface Timing {
+  tier: StartTier;
+  startMs: number;
+  execMs: number;
+}
+
+export type FromExecutor =
+  | ({ t: 'res'; id: number; status: number; headers: HeaderPairs; body: Uint8Array | string | null } & Timing)
+  | ({ t: 'err'; id: number; code: ErrorCode; message: string } & Partial<Timing>)
+  | { t: 'log'; level: 'debug' | 'info' | 'warn' | 'error'; fn: string; rev: string; reqId: string; msg: string }
+  | { t: 'stats'; id: number; stats: ExecutorStats }
+  | { t: 'ready' };
+
+export interface ExecutorStats {
+  warm: number;
+  warmTarget: number;
+  hot: number;
+  hotBytes: number;
+  hotRevisions: number;
+  evictions: number;
+  inflight: number;
+  starts: { hot: number; warm: number; cold: number };
+  isolatesCreated: number;
+}

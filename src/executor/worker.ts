@@ -1,0 +1,153 @@
+/**
+ * Executor thread entry point. Owns the warm pool, the hot set and every
+ * instance; runs guest code. The gateway never runs guest code (design §3).
+ */
+import { parentPort, workerData } from 'node:worker_threads';
+import ivm from 'isolated-vm';
+import { systemClock } from '../core/clock.ts';
+import { Instance } from '../runtime/js/index.ts';
+import type { GuestLogSink, InvokeResult, RevisionSpec, StartTier } from '../runtime/types.ts';
+import { HotSet, WarmPool } from '../pool/index.ts';
+import type { ExecutorInit, ExecutorStats, FromExecutor, ToExecutor } from './protocol.ts';
+import { Batcher } from './batcher.ts';
+
+const port = parentPort!;
+const init = workerData as ExecutorInit;
+
+interface LoadedRevision {
+  spec: RevisionSpec;
+  cache: ivm.ExternalCopy<ArrayBuffer> | undefined;
+}
+const revisions = new Map<string, LoadedRevision>();
+const out = new Batcher<FromExecutor>((batch, transfer) => port.postMessage(batch, transfer));
+const starts = { hot: 0, warm: 0, cold: 0 };
+let inflight = 0;
+let nextCall = 1;
+
+/** Guest console output, tagged by the instance's revision, batched to the gateway's logger. */
+const sinkFor = (inst: { rev?: RevisionSpec }): GuestLogSink => (level, reqId, msg) =>
+  out.push({ t: 'log', level, fn: inst.rev?.fn ?? '', rev: inst.rev?.id ?? '', reqId, msg });
+
+function newInstance(memoryMb: number, warmup: boolean): Instance {
+  const holder: { rev?: RevisionSpec } = {};
+  const inst = new Instance({ memoryMb, warmup, log: (l, r, m) => sinkFor(holder)(l, r, m) });
+  Object.defineProperty(holder, 'rev', { get: () => inst.rev });
+  return inst;
+}
+
+const warm = new WarmPool<Instance>({
+  create: () => newInstance(init.memoryMb, true),
+  dispose: (g) => g.dispose(),
+  min: init.warmMin,
+  max: init.warmMax,
+  clock: systemClock,
+  defer: (fn) => setImmediate(fn),
+  onError: (e) => out.push({ t: 'log', level: 'error', fn: '', rev: '', reqId: '', msg: `warm pool refill failed: ${String(e)}` }),
+});
+const hot = new HotSet<Instance>({
+  max: init.hotMax,
+  maxBytes: init.hotBudgetMb * 1024 * 1024,
+  idleTtlMs: init.idleTtlMs,
+  clock: systemClock,
+});
+setInterval(() => hot.purgeStale(), 1000).unref();
+
+/** hot → warm → cold: the cheapest instance that can take the request. */
+function obtain(rev: LoadedRevision): { inst: Instance; tier: StartTier } {
+  const found = hot.acquire(rev.spec.id, rev.spec.concurrency);
+  if (found) return { inst: found, tier: 'hot' };
+  // The warm pool's isolates carry the host's default heap limit; a revision with its own limit starts cold.
+  let inst = rev.spec.limits.memoryMb === init.memoryMb ? warm.take() : undefined;
+  const tier: StartTier = inst ? 'warm' : 'cold';
+  inst ??= newInstance(rev.spec.limits.memoryMb, false);
+  try {
+    inst.specialise(rev.spec, rev.cache);
+  } catch (e) {
+    inst.dispose();
+    throw e;
+  }
+  hot.add(inst);
+  return { inst, tier };
+}
+
+async function invoke(m: Extract<ToExecutor, { t: 'inv' }>): Promise<void> {
+  const rev = revisions.get(m.rev);
+  if (!rev) {
+    out.push({ t: 'err', id: m.id, code: 'EDGE_ERR_REVISION_NOT_FOUND', message: `revision ${m.rev} is not loaded in this executor` });
+    return;
+  }
+  const t0 = performance.now();
+  let got: { inst: Instance; tier: StartTier };
+  try {
+    got = obtain(rev);
+  } catch (e) {
+    out.push({ t: 'err', id: m.id, code: 'EDGE_ERR_INSTANCE_START', message: `could not start an instance of ${rev.spec.id}: ${(e as Error).message}`, tier: 'cold', startMs: performance.now() - t0 });
+    return;
+  }
+  const { inst, tier } = got;
+  starts[tier]++;
+  const t1 = performance.now();
+  inst.inflight++;
+  inflight++;
+  let r: InvokeResult;
+  try {
+    r = await inst.invoke({ reqId: m.reqId, method: m.method, url: m.url, headers: m.headers, body: m.body }, nextCall++);
+  } finally {
+    inst.inflight--;
+    inflight--;
+  }
+  const t2 = performance.now();
+  if (!r.ok && r.fatal) hot.remove(inst);
+  else hot.release(inst);
+  const timing = { tier, startMs: t1 - t0, execMs: t2 - t1 };
+  if (r.ok) {
+    out.push({ t: 'res', id: m.id, status: r.status, headers: r.headers, body: r.body, ...timing }, r.body instanceof Uint8Array ? (r.body.buffer as ArrayBuffer) : undefined);
+  } else {
+    out.push({ t: 'err', id: m.id, code: r.code, message: r.message, ...timing });
+  }
+}
+
+function stats(): ExecutorStats {
+  const h = hot.stats();
+  return { warm: warm.size, warmTarget: warm.target(), hot: h.instances, hotBytes: h.bytes, hotRevisions: h.revisions, evictions: h.evictions, inflight, starts: { ...starts }, isolatesCreated: warm.created };
+}
+
+port.on('message', (batch: ToExecutor[]) => {
+  for (const m of batch) {
+    switch (m.t) {
+      case 'inv':
+        void invoke(m);
+        break;
+      case 'rev': {
+        const old = revisions.get(m.rev.id);
+        old?.cache?.release();
+        revisions.set(m.rev.id, { spec: m.rev, cache: m.rev.cache ? new ivm.ExternalCopy(m.rev.cache.buffer.slice(m.rev.cache.byteOffset, m.rev.cache.byteOffset + m.rev.cache.byteLength) as ArrayBuffer) : undefined });
+        if (old) hot.dropRevision(m.rev.id);
+        break;
+      }
+      case 'unrev': {
+        revisions.get(m.id)?.cache?.release();
+        revisions.delete(m.id);
+        hot.dropRevision(m.id);
+        break;
+      }
+      case 'stats':
+        out.push({ t: 'stats', id: m.id, stats: stats() });
+        break;
+      case 'close':
+        shutdown();
+        break;
+    }
+  }
+});
+
+/** Disposes every isolate and releases the code caches, so nothing holds the thread (or the process) at exit. */
+function shutdown(): void {
+  warm.close();
+  hot.clear();
+  for (const r of revisions.values()) r.cache?.release();
+  revisions.clear();
+  out.flush();
+  port.close();
+}
+out.push({ t: 'ready' });

@@ -1,0 +1,1 @@
+export { Registry, type FunctionRoute } from './registry.ts';

@@ -1,0 +1,44 @@
+/**
+ * Deploys the functions under examples/ at start. Each example folder has an
+ * `isoedge.json` manifest: `{ "name", "main", "config"? }`. A function is
+ * (re)deployed only when its latest revision differs in code or config, so a
+ * restart does not pile up revisions.
+ */
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { createHash } from 'node:crypto';
+import type { Services } from './services.ts';
+import { parseRevisionConfig } from '../deploy/index.ts';
+
+export interface ExampleManifest {
+  name: string;
+  main: string;
+  config?: unknown;
+}
+
+export const EXAMPLES_DIR = new URL('../../examples/', import.meta.url).pathname;
+
+export function readExamples(dir = EXAMPLES_DIR): { dir: string; manifest: ExampleManifest }[] {
+  if (!existsSync(dir)) return [];
+  return readdirSync(dir, { withFileTypes: true })
+    .filter((d) => d.isDirectory() && existsSync(join(dir, d.name, 'isoedge.json')))
+    .map((d) => ({ dir: join(dir, d.name), manifest: JSON.parse(readFileSync(join(dir, d.name, 'isoedge.json'), 'utf8')) as ExampleManifest }))
+    .sort((a, b) => a.manifest.name.localeCompare(b.manifest.name));
+}
+
+export async function deployExamples(s: Services, dir = EXAMPLES_DIR): Promise<{ name: string; url: string; revision: string; deployed: boolean }[]> {
+  const out = [];
+  for (const { dir: d, manifest } of readExamples(dir)) {
+    const source = readFileSync(join(d, manifest.main));
+    const config = parseRevisionConfig(manifest.config ?? {});
+    const digest = createHash('sha256').update(source).digest('hex');
+    const latest = s.state.listRevisions(manifest.name).at(-1);
+    if (latest && latest.digest === digest && JSON.stringify(latest.config) === JSON.stringify(config)) {
+      out.push({ name: manifest.name, url: s.url(manifest.name), revision: latest.name, deployed: false });
+      continue;
+    }
+    const rec = await s.deployJs(manifest.name, source, config);
+    out.push({ name: manifest.name, url: s.url(manifest.name), revision: rec.name, deployed: true });
+  }
+  return out;
+}

@@ -1,0 +1,97 @@
+/**
+ * The composition root and command line: reads the config (defaults <
+ * isoedge.config.json < ISOEDGE_* < flags), starts the host, deploys the
+ * examples, prints the URLs, and shuts down cleanly on SIGTERM/SIGINT.
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { ConfigError, loadConfig, OPTIONS, type Config } from './config/index.ts';
+import { createLogger } from './log/index.ts';
+import { createIsoedge } from './app.ts';
+import { deployExamples } from './host/examples.ts';
+
+const USAGE = `isoedge serve [options]
+
+Runs the edge (function traffic) and admin listeners.
+
+Options (each also settable as ISOEDGE_* or in isoedge.config.json):
+${OPTIONS.map((o) => `  ${o.flag.padEnd(22)} ${o.env.padEnd(26)} default ${JSON.stringify(o.default)}\n      ${o.doc}`).join('\n')}
+  --config <path>        config file (default ./isoedge.config.json if present)
+`;
+
+function readConfig(argv: string[]): Config {
+  let file: { path: string; data: unknown } | undefined;
+  const i = argv.indexOf('--config');
+  let path = resolve('isoedge.config.json');
+  let explicit = false;
+  if (i !== -1) {
+    if (!argv[i + 1]) throw new ConfigError('option --config needs a path');
+    path = resolve(argv[i + 1]!);
+    explicit = true;
+    argv.splice(i, 2);
+  }
+  if (existsSync(path)) {
+    try {
+      file = { path, data: JSON.parse(readFileSync(path, 'utf8')) };
+    } catch (e) {
+      throw new ConfigError(`invalid config file ${path}: ${(e as Error).message}`);
+    }
+  } else if (explicit) throw new ConfigError(`config file ${path} does not exist`);
+  return loadConfig({ file, env: process.env, argv });
+}
+
+async function serve(argv: string[]): Promise<void> {
+  let config: Config;
+  try {
+    config = readConfig(argv);
+  } catch (e) {
+    if (e instanceof ConfigError) {
+      process.stderr.write(`isoedge: ${e.message}\n`);
+      process.exit(2);
+    }
+    throw e;
+  }
+  const log = createLogger(config.logLevel);
+  const host = await createIsoedge(config, log);
+  const bound = await host.listen();
+  log.info({ edge: bound.edge, admin: bound.admin, edgePort: bound.edgePort, adminPort: bound.adminPort, dataDir: config.dataDir }, 'isoedge listening');
+  if (config.examples) {
+    const deployed = await deployExamples(host.services);
+    for (const d of deployed) log.info({ function: d.name, revision: d.revision, url: d.url, deployed: d.deployed }, 'example ready');
+  }
+  const lines = [
+    `isoedge is up: edge http://${config.edge.host}:${bound.edgePort}  admin http://${config.admin.host}:${bound.adminPort}`,
+    ...host.services.state.listFunctions().map((f) => `  curl ${host.services.url(f.name)}`),
+  ];
+  process.stderr.write(lines.join('\n') + '\n');
+
+  let stopping = false;
+  const stop = (signal: string): void => {
+    if (stopping) return;
+    stopping = true;
+    log.info({ signal }, 'shutting down');
+    const force = setTimeout(() => {
+      log.error('shutdown took longer than 10 s; exiting');
+      process.exit(1);
+    }, 10_000);
+    force.unref();
+    host.close().then(() => process.exit(0), (e: unknown) => {
+      log.error({ err: e }, 'shutdown failed');
+      process.exit(1);
+    });
+  };
+  process.on('SIGTERM', () => stop('SIGTERM'));
+  process.on('SIGINT', () => stop('SIGINT'));
+}
+
+const [command = 'serve', ...rest] = process.argv.slice(2);
+if (command === '--help' || command === '-h' || command === 'help' || rest.includes('--help')) {
+  process.stdout.write(USAGE);
+} else if (command === 'serve') {
+  await serve(rest);
+} else if (command.startsWith('--')) {
+  await serve([command, ...rest]);
+} else {
+  process.stderr.write(`isoedge: unknown command ${JSON.stringify(command)}\n\n${USAGE}`);
+  process.exit(2);
+}

@@ -1,0 +1,1 @@
+export { buildRouteTable, pick, validateTraffic, routedRevisions, type RouteTable, type TrafficTarget } from './table.ts';

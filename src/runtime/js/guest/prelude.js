@@ -1,0 +1,280 @@
+/*
+ * The isoedge guest runtime: Request, Response, console, timers, crypto and the
+ * dispatch entry points the host calls. Evaluated after web.js in every
+ * pre-warmed isolate, before any tenant code. The host passes its bridge as
+ * the global `__isoedge_host` (ivm.Callbacks); this file captures it in a
+ * closure and deletes the global, so tenant code can never call the host
+ * directly: every bridge call is one of the fixed, validated entry points here.
+ */
+(function (host) {
+  'use strict';
+  delete globalThis.__isoedge_host;
+  const define = (name, value) =>
+    Object.defineProperty(globalThis, name, { value, writable: true, configurable: true, enumerable: false });
+  const enc = new TextEncoder();
+  const dec = new TextDecoder();
+  const BODY = Symbol('isoedge.body');
+
+  // ---- console → the host's structured log (tagged with function, revision and request there) ----
+  const fmt = (v) => {
+    if (typeof v === 'string') return v;
+    if (v instanceof Error) return v.stack || String(v);
+    if (typeof v === 'object' && v !== null) { try { return JSON.stringify(v); } catch { return String(v); } }
+    return String(v);
+  };
+  const logAt = (level) => (...args) => { host.log(level, args.map(fmt).join(' ').slice(0, 16384)); };
+  define('console', Object.freeze({
+    log: logAt('info'), info: logAt('info'), debug: logAt('debug'), trace: logAt('debug'),
+    warn: logAt('warn'), error: logAt('error'),
+  }));
+
+  // ---- a buffered body stream: enough for `new Response(request.body)` and getReader() loops ----
+  class BufferedStream {
+    #bytes;
+    constructor(bytes) { this.#bytes = bytes; }
+    static bytes(s) { return s.#bytes; }
+    get locked() { return this.#bytes === undefined; }
+    getReader() {
+      let bytes = this.#bytes;
+      this.#bytes = undefined;
+      return {
+        read: async () => { if (bytes === undefined) return { done: true, value: undefined }; const v = bytes; bytes = undefined; return { done: false, value: v }; },
+        releaseLock() {},
+        cancel: async () => { bytes = undefined; },
+      };
+    }
+  }
+
+  /** Normalises any BodyInit to string | Uint8Array | null and a default content type. */
+  function extractBody(body) {
+    if (body == null) return [null, null];
+    if (typeof body === 'string') return [body, 'text/plain;charset=UTF-8'];
+    if (body instanceof ArrayBuffer) return [new Uint8Array(body.slice(0)), null];
+    if (ArrayBuffer.isView(body)) return [new Uint8Array(body.buffer.slice(body.byteOffset, body.byteOffset + body.byteLength)), null];
+    if (body instanceof URLSearchParams) return [body.toString(), 'application/x-www-form-urlencoded;charset=UTF-8'];
+    if (body instanceof BufferedStream) {
+      if (body.locked) throw new TypeError('Body: the stream is already locked or read');
+      return [BufferedStream.bytes(body), null];
+    }
+    return [String(body), 'text/plain;charset=UTF-8'];
+  }
+
+  /** The Body mixin shared by Request and Response. */
+  class Body {
+    [BODY] = null;
+    #used = false;
+    #take() {
+      if (this.#used) throw new TypeError('Body has already been used');
+      this.#used = true;
+      return this[BODY];
+    }
+    get bodyUsed() { return this.#used; }
+    get body() {
+      if (this[BODY] === null) return null;
+      const b = this.#take();
+      return new BufferedStream(typeof b === 'string' ? enc.encode(b) : b);
+    }
+    async text() { const b = this.#take(); return b === null ? '' : typeof b === 'string' ? b : dec.decode(b); }
+    async json() { return JSON.parse(await this.text()); }
+    async bytes() { const b = this.#take(); return b === null ? new Uint8Array(0) : typeof b === 'string' ? enc.encode(b) : b.slice(); }
+    async arrayBuffer() { return (await this.bytes()).buffer; }
+    async formData() { throw new TypeError('formData() is not supported by isoedge; parse the body with text() or bytes()'); }
+    async blob() { throw new TypeError('blob() is not supported by isoedge; use arrayBuffer() or bytes()'); }
+  }
+
+  const METHODS = /^(GET|HEAD|POST|PUT|DELETE|OPTIONS|PATCH|CONNECT|TRACE)$/i;
+  class Request extends Body {
+    #method; #url; #headers; #redirect;
+    constructor(input, init = {}) {
+      super();
+      let src = null;
+      if (input instanceof Request) src = input;
+      this.#url = src ? src.url : new URL(String(input)).href;
+      let method = init.method ?? (src ? src.method : 'GET');
+      method = String(method);
+      if (METHODS.test(method)) method = method.toUpperCase();
+      else if (!/^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/.test(method)) throw new TypeError(`Request: invalid method ${method}`);
+      this.#method = method;
+      this.#headers = new Headers(init.headers ?? (src ? src.headers : undefined));
+      this.#redirect = init.redirect ?? (src ? src.redirect : 'follow');
+      if (init.body !== undefined && init.body !== null) {
+        if (method === 'GET' || method === 'HEAD') throw new TypeError('Request with GET/HEAD method cannot have body.');
+        const [b, type] = extractBody(init.body);
+        this[BODY] = b;
+        if (type && !this.#headers.has('content-type')) this.#headers.set('content-type', type);
+      } else if (src && init.body === undefined) {
+        this[BODY] = src[BODY];
+      }
+    }
+    get method() { return this.#method; }
+    get url() { return this.#url; }
+    get headers() { return this.#headers; }
+    get redirect() { return this.#redirect; }
+    get signal() { return undefined; }
+    get cf() { return undefined; }
+    clone() {
+      if (this.bodyUsed) throw new TypeError('Request.clone: body has already been used');
+      return new Request(this);
+    }
+    get [Symbol.toStringTag]() { return 'Request'; }
+  }
+
+  const NULL_BODY_STATUS = new Set([101, 204, 205, 304]);
+  class Response extends Body {
+    #status; #statusText; #headers; #type = 'default';
+    constructor(body = null, init = {}) {
+      super();
+      const status = init.status === undefined ? 200 : Number(init.status);
+      if (!Number.isInteger(status) || status < 200 || status > 599) throw new RangeError(`Response: status ${init.status} is outside 200-599`);
+      this.#status = status;
+      this.#statusText = init.statusText === undefined ? '' : String(init.statusText);
+      this.#headers = new Headers(init.headers);
+      if (body !== null && body !== undefined) {
+        if (NULL_BODY_STATUS.has(status)) throw new TypeError(`Response with null body status ${status} cannot have a body`);
+        const [b, type] = extractBody(body);
+        this[BODY] = b;
+        if (type && !this.#headers.has('content-type')) this.#headers.set('content-type', type);
+      }
+    }
+    static json(data, init = {}) {
+      const headers = new Headers(init.headers);
+      if (!headers.has('content-type')) headers.set('content-type', 'application/json');
+      return new Response(JSON.stringify(data), { ...init, headers });
+    }
+    static redirect(url, status = 302) {
+      if (![301, 302, 303, 307, 308].includes(status)) throw new RangeError(`Response.redirect: invalid status ${status}`);
+      return new Response(null, { status, headers: { location: new URL(String(url)).href } });
+    }
+    static error() { const r = new Response(null, { status: 200 }); r.#type = 'error'; return r; }
+    get status() { return this.#status; }
+    get statusText() { return this.#statusText; }
+    get ok() { return this.#status >= 200 && this.#status < 300; }
+    get headers() { return this.#headers; }
+    get redirected() { return false; }
+    get type() { return this.#type; }
+    get url() { return ''; }
+    clone() {
+      if (this.bodyUsed) throw new TypeError('Response.clone: body has already been used');
+      const r = new Response(null, { status: this.#status, statusText: this.#statusText, headers: this.#headers });
+      r[BODY] = this[BODY];
+      return r;
+    }
+    get [Symbol.toStringTag]() { return 'Response'; }
+  }
+  define('Request', Request);
+  define('Response', Response);
+  define('ReadableStream', BufferedStream);
+
+  // ---- crypto: randomness comes from the host's CSPRNG ----
+  const getRandomValues = (arr) => {
+    if (!ArrayBuffer.isView(arr) || arr instanceof Float32Array || arr instanceof Float64Array || arr instanceof DataView) {
+      throw new TypeError('crypto.getRandomValues: argument must be an integer TypedArray');
+    }
+    if (arr.byteLength > 65536) throw new RangeError('crypto.getRandomValues: at most 65536 bytes per call');
+    new Uint8Array(arr.buffer, arr.byteOffset, arr.byteLength).set(new Uint8Array(host.random(arr.byteLength)));
+    return arr;
+  };
+  const hex = (b) => Array.from(b, (x) => x.toString(16).padStart(2, '0')).join('');
+  define('crypto', Object.freeze({
+    getRandomValues,
+    randomUUID() {
+      const b = getRandomValues(new Uint8Array(16));
+      b[6] = (b[6] & 0x0f) | 0x40;
+      b[8] = (b[8] & 0x3f) | 0x80;
+      const h = hex(b);
+      return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20)}`;
+    },
+  }));
+
+  // ---- timers: the host owns the clock and re-enters through fire(), under the CPU limit ----
+  const timers = new Map();
+  let nextTimer = 1;
+  define('setTimeout', function setTimeout(fn, ms = 0, ...args) {
+    if (typeof fn !== 'function') throw new TypeError('setTimeout: callback must be a function');
+    const id = nextTimer++;
+    timers.set(id, () => fn(...args));
+    host.timer(id, Math.max(0, Number(ms) || 0));
+    return id;
+  });
+  define('clearTimeout', function clearTimeout(id) {
+    if (timers.delete(id)) host.untimer(id);
+  });
+
+  // ---- outbound fetch: denied unless the host allowlist permits it (none by default) ----
+  define('fetch', async function fetch(input) {
+    const url = input instanceof Request ? input.url : String(input);
+    throw new TypeError(`EDGE_ERR_FETCH_DENIED: outbound fetch to ${url} is not allowed by the host allowlist`);
+  });
+
+  // ---- the entry points the host holds References to ----
+  let handler = null;
+  let env = null;
+  const deepFreeze = (o) => { if (o && typeof o === 'object') { Object.freeze(o); for (const k of Object.keys(o)) deepFreeze(o[k]); } return o; };
+
+  function finish(id, res) {
+    if (!(res instanceof Response)) {
+      const got = res === null ? 'null' : typeof res === 'object' ? (res.constructor && res.constructor.name) || 'object' : typeof res;
+      host.fail(id, 'bad_response', `fetch() must return a Response (or a promise of one); it returned ${got}`);
+      return;
+    }
+    if (res.type === 'error') { host.fail(id, 'bad_response', 'fetch() returned Response.error()'); return; }
+    const b = res[BODY];
+    host.done(id, res.status, JSON.stringify(Headers.pairs(res.headers)), b === null ? null : typeof b === 'string' ? b : b.buffer.byteLength === b.byteLength ? b.buffer : b.slice().buffer);
+  }
+  function failWith(id, e) {
+    host.fail(id, 'threw', e instanceof Error ? `${e.name}: ${e.message}` : `non-Error thrown: ${fmt(e)}`);
+  }
+
+  const api = {
+    /** After the tenant script ran: bind its default export and the revision's env. Returns '' or a reason. */
+    bind(envJson) {
+      const mod = globalThis.__isoedge_module;
+      globalThis.__isoedge_module = undefined; // a top-level `var`: not deletable
+      const def = mod && mod.default;
+      if (!def || typeof def.fetch !== 'function') return 'the module has no default export with a fetch(request, env, ctx) method';
+      handler = def;
+      env = deepFreeze(JSON.parse(envJson));
+      return '';
+    },
+    dispatch(id, method, url, headersJson, body) {
+      let res;
+      try {
+        const req = new Request(url, { method, headers: JSON.parse(headersJson) });
+        if (body !== null && body !== undefined) req[BODY] = new Uint8Array(body);
+        const ctx = Object.freeze({
+          waitUntil(p) { Promise.resolve(p).catch((e) => console.error('waitUntil promise rejected:', e)); },
+          passThroughOnException() {},
+        });
+        res = handler.fetch(req, env, ctx);
+      } catch (e) {
+        failWith(id, e);
+        return;
+      }
+      if (res && typeof res.then === 'function') res.then((r) => finish(id, r), (e) => failWith(id, e));
+      else finish(id, res);
+    },
+    /**
+     * Runs the common request path once with a throwaway request so V8 compiles
+     * the runtime's lazy functions while the isolate waits in the warm pool,
+     * not on a tenant's first request.
+     */
+    warmup() {
+      const req = new Request('http://warmup.invalid/a/b?c=d', { method: 'POST', headers: [['x-a', 'b']] });
+      req[BODY] = enc.encode('{"a":1}');
+      new URL(req.url).searchParams.get('c');
+      req.headers.get('x-a');
+      req.json().then(() => {});
+      const res = Response.json({ ok: true }, { status: 201, headers: { 'x-b': 'c' } });
+      Headers.pairs(res.headers);
+      JSON.stringify(Headers.pairs(new Response('x').headers));
+      return '';
+    },
+    fire(id) {
+      const fn = timers.get(id);
+      if (!fn) return;
+      timers.delete(id);
+      try { fn(); } catch (e) { console.error('uncaught exception in setTimeout callback:', e); }
+    },
+  };
+  define('__isoedge_runtime', api);
+})(globalThis.__isoedge_host);

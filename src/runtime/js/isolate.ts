@@ -1,0 +1,268 @@
+/**
+ * One JS instance = one isolated-vm isolate with one context. The isolate is the
+ * isolation boundary: its own heap limit, its own CPU timeout, nothing shared
+ * with another tenant. A `GenericIsolate` has the guest runtime loaded and no
+ * tenant code (the warm pool holds these); `specialise()` turns it into an
+ * `Instance` of one revision by running that revision's script from its V8 code cache.
+ */
+import ivm from 'isolated-vm';
+import { randomFillSync } from 'node:crypto';
+import type { GuestLogSink, InvokeRequest, InvokeResult, RevisionSpec } from '../types.ts';
+import type { ErrorCode } from '../../core/errors.ts';
+import { PRELUDE_SOURCE } from './prelude-source.ts';
+
+/** Evaluation of a tenant's top-level code gets this much CPU, like Workers' startup limit. */
+export const STARTUP_CPU_MS = 400;
+const MAX_TIMERS = 256;
+const TIMED_OUT = 'Script execution timed out.';
+
+/** isolated-vm sets these on compiled scripts; its typings omit them. */
+export type CachedScript = ivm.Script & { cachedData?: ivm.ExternalCopy<ArrayBuffer>; cachedDataRejected?: boolean };
+
+interface Pending {
+  id: number;
+  resolve: (r: InvokeResult) => void;
+  req: InvokeRequest;
+  cpuNs: bigint;
+  budgetNs: bigint;
+  wall: NodeJS.Timeout | undefined;
+}
+
+/** Compiled once per thread: the runtime prelude as a script, with its own code cache. */
+let preludeCache: ivm.ExternalCopy<ArrayBuffer> | undefined;
+
+export interface IsolateOptions {
+  memoryMb: number;
+  /** Exercise the runtime once so its lazy functions are compiled before the first request. */
+  warmup?: boolean;
+  log: GuestLogSink;
+}
+
+export class GenericIsolate {
+  readonly isolate: ivm.Isolate;
+  readonly context: ivm.Context;
+  protected readonly rt: { bind: ivm.Reference; dispatch: ivm.Reference; fire: ivm.Reference; warmup: ivm.Reference };
+  protected readonly pending = new Map<number, Pending>();
+  protected readonly timers = new Map<number, { handle: NodeJS.Timeout; reqId: string }>();
+  /** The request whose call into the isolate is running now: console output is attributed to it. */
+  protected active: Pending | undefined;
+  protected readonly log: GuestLogSink;
+  readonly createdMs: number;
+
+  constructor(opts: IsolateOptions) {
+    const t0 = performance.now();
+    this.log = opts.log;
+    this.isolate = new ivm.Isolate({ memoryLimit: opts.memoryMb });
+    this.context = this.isolate.createContextSync();
+    const host = [
+      new ivm.Callback((level: string, text: string) => this.onLog(level, text)),
+      new ivm.Callback((id: number, status: number, headers: string, body: ArrayBuffer | string | null) => this.onDone(id, status, headers, body)),
+      new ivm.Callback((id: number, kind: string, message: string) => this.onFail(id, kind, message)),
+      new ivm.Callback((n: number) => randomFillSync(new Uint8Array(Math.min(65536, Math.max(0, n | 0)))).buffer),
+      new ivm.Callback((id: number, ms: number) => this.onTimer(id, ms)),
+      new ivm.Callback((id: number) => this.onUntimer(id)),
+    ];
+    this.context.evalClosureSync(
+      'globalThis.__isoedge_host = { log: $0, done: $1, fail: $2, random: $3, timer: $4, untimer: $5 };',
+      host,
+    );
+    const script = this.isolate.compileScriptSync(PRELUDE_SOURCE, preludeCache ? { cachedData: preludeCache, filename: 'isoedge:prelude' } : { produceCachedData: true, filename: 'isoedge:prelude' }) as CachedScript;
+    if (!preludeCache && script.cachedData) preludeCache = script.cachedData;
+    script.runSync(this.context, { timeout: 1000 });
+    script.release();
+    const g = this.context.global;
+    const api = g.getSync('__isoedge_runtime', { reference: true }) as ivm.Reference;
+    this.rt = {
+      bind: api.getSync('bind', { reference: true }) as ivm.Reference,
+      dispatch: api.getSync('dispatch', { reference: true }) as ivm.Reference,
+      fire: api.getSync('fire', { reference: true }) as ivm.Reference,
+      warmup: api.getSync('warmup', { reference: true }) as ivm.Reference,
+    };
+    api.release();
+    // Tenant code must not reach the entry points; the host holds References to them.
+    g.deleteSync('__isoedge_runtime');
+    if (opts.warmup) this.rt.warmup.applySync(undefined, [], { timeout: 1000 });
+    this.createdMs = performance.now() - t0;
+  }
+
+  private released = false;
+
+  get disposed(): boolean {
+    return this.released || this.isolate.isDisposed;
+  }
+
+  heapBytes(): number {
+    if (this.isolate.isDisposed) return 0;
+    const h = this.isolate.getHeapStatisticsSync();
+    return h.total_heap_size + h.externally_allocated_size;
+  }
+
+  /** Frees the isolate's native memory. Pending requests fail; timers are cleared. */
+  dispose(code: ErrorCode = 'EDGE_ERR_INSTANCE_START', message = 'the instance was disposed'): void {
+    if (this.released) return;
+    this.released = true;
+    for (const t of this.timers.values()) clearTimeout(t.handle);
+    this.timers.clear();
+    for (const [id, p] of this.pending) this.settle(id, p, { ok: false, code, message, fatal: true });
+    for (const r of Object.values(this.rt)) r.release();
+    if (!this.isolate.isDisposed) {
+      this.context.release();
+      this.isolate.dispose();
+    }
+  }
+
+  protected settle(id: number, p: Pending, r: InvokeResult): void {
+    if (!this.pending.delete(id)) return;
+    if (p.wall) clearTimeout(p.wall);
+    p.resolve(r);
+  }
+
+  private onLog(level: string, text: string): void {
+    const lv = level === 'warn' || level === 'error' || level === 'debug' ? level : 'info';
+    this.log(lv, this.active?.req.reqId ?? '', String(text));
+  }
+
+  private onDone(id: number, status: number, headersJson: string, body: ArrayBuffer | string | null): void {
+    const p = this.pending.get(id);
+    if (!p) return;
+    let headers: [string, string][];
+    try {
+      headers = JSON.parse(headersJson) as [string, string][];
+    } catch {
+      this.settle(id, p, { ok: false, code: 'EDGE_ERR_BAD_RESPONSE', message: 'the response headers could not be read', fatal: false });
+      return;
+    }
+    const out = body === null ? null : typeof body === 'string' ? body : new Uint8Array(body);
+    this.settle(id, p, { ok: true, status, headers, body: out, cpuMs: Number(p.cpuNs) / 1e6 });
+  }
+
+  private onFail(id: number, kind: string, message: string): void {
+    const p = this.pending.get(id);
+    if (!p) return;
+    const code: ErrorCode = kind === 'bad_response' ? 'EDGE_ERR_BAD_RESPONSE' : 'EDGE_ERR_FUNCTION_THREW';
+    this.settle(id, p, { ok: false, code, message: String(message).slice(0, 2048), fatal: false });
+  }
+
+  private onTimer(id: number, ms: number): void {
+    if (this.timers.size >= MAX_TIMERS) {
+      this.log('warn', this.active?.req.reqId ?? '', `setTimeout ignored: more than ${MAX_TIMERS} timers pending in this instance`);
+      return;
+    }
+    const reqId = this.active?.req.reqId ?? '';
+    const handle = setTimeout(() => {
+      this.timers.delete(id);
+      this.fireTimer(id, reqId);
+    }, Math.min(ms, 2 ** 31 - 1));
+    this.timers.set(id, { handle, reqId });
+  }
+
+  private onUntimer(id: number): void {
+    const t = this.timers.get(id);
+    if (t) clearTimeout(t.handle);
+    this.timers.delete(id);
+  }
+
+  /** Re-enters the isolate for a timer, charged to the request that set it while it is pending. */
+  private fireTimer(id: number, reqId: string): void {
+    if (this.isolate.isDisposed) return;
+    let owner: Pending | undefined;
+    for (const p of this.pending.values()) if (p.req.reqId === reqId) owner = p;
+    this.enter(owner, (timeout) => this.rt.fire.applySync(undefined, [id], { timeout }), owner ? owner.budgetNs - owner.cpuNs : BigInt(STARTUP_CPU_MS) * 1_000_000n);
+  }
+
+  /**
+   * Every call into the isolate goes through here: it sets the timeout to what is
+   * left of the request's CPU budget and charges the isolate's CPU time to it.
+   * Returns the fault, if the isolate can no longer be used.
+   */
+  protected enter(owner: Pending | undefined, call: (timeout: number) => unknown, budgetNs: bigint): InvokeResult | undefined {
+    const prev = this.active;
+    this.active = owner;
+    const before = this.isolate.cpuTime;
+    const timeout = Math.max(1, Math.ceil(Number(budgetNs) / 1e6));
+    let fault: InvokeResult | undefined;
+    try {
+      call(timeout);
+    } catch (e) {
+      fault = this.classify(e);
+    } finally {
+      this.active = prev;
+    }
+    if (owner && !this.isolate.isDisposed) owner.cpuNs += this.isolate.cpuTime - before;
+    if (owner && !fault && owner.cpuNs > owner.budgetNs && this.pending.has(owner.id)) {
+      fault = { ok: false, code: 'EDGE_ERR_CPU_LIMIT', message: `the request used ${(Number(owner.cpuNs) / 1e6).toFixed(1)} ms of CPU, over its limit of ${Number(owner.budgetNs) / 1e6} ms`, fatal: true };
+    }
+    if (fault?.ok === false && fault.fatal) this.dispose(fault.code, fault.message);
+    return fault;
+  }
+
+  protected classify(e: unknown): InvokeResult {
+    const msg = e instanceof Error ? e.message : String(e);
+    if (this.isolate.isDisposed || /memory limit/i.test(msg)) {
+      return { ok: false, code: 'EDGE_ERR_MEMORY_LIMIT', message: 'the function exceeded its isolate heap limit', fatal: true };
+    }
+    if (msg === TIMED_OUT) return { ok: false, code: 'EDGE_ERR_CPU_LIMIT', message: 'the function exceeded its CPU time limit', fatal: true };
+    return { ok: false, code: 'EDGE_ERR_FUNCTION_THREW', message: msg.slice(0, 2048), fatal: true };
+  }
+}
+
+let nextInstanceId = 1;
+
+/** A generic isolate specialised to one revision: serves requests until disposed. */
+export class Instance extends GenericIsolate {
+  rev!: RevisionSpec;
+  inflight = 0;
+
+  get revId(): string {
+    return this.rev?.id ?? '';
+  }
+
+  /** Set when the pool evicted this instance while it was busy: dispose once idle. */
+  retired = false;
+  readonly id = nextInstanceId++;
+
+  /**
+   * Loads the revision's script from its code cache and binds its default export.
+   * Throws an Error whose `code` says why the revision cannot start here.
+   */
+  specialise(rev: RevisionSpec, cache: ivm.ExternalCopy<ArrayBuffer> | undefined): void {
+    this.rev = rev;
+    let script: ivm.Script;
+    try {
+      script = this.isolate.compileScriptSync(rev.script, cache ? { cachedData: cache, filename: `${rev.id}.js` } : { filename: `${rev.id}.js` });
+    } catch (e) {
+      throw startError('EDGE_ERR_MODULE_PARSE', `the revision's script does not compile: ${(e as Error).message}`);
+    }
+    const run = this.enter(undefined, (timeout) => script.runSync(this.context, { timeout }), BigInt(STARTUP_CPU_MS) * 1_000_000n);
+    script.release();
+    if (run && !run.ok) throw startError('EDGE_ERR_MODULE_INIT', `the module's top-level code failed: ${run.message}`);
+    const why = this.rt.bind.applySync(undefined, [JSON.stringify(rev.env)], { timeout: STARTUP_CPU_MS }) as string;
+    if (why) throw startError('EDGE_ERR_MODULE_NO_FETCH', why);
+  }
+
+  invoke(req: InvokeRequest, nextId: number): Promise<InvokeResult> {
+    return new Promise<InvokeResult>((resolve) => {
+      if (this.isolate.isDisposed) {
+        resolve({ ok: false, code: 'EDGE_ERR_INSTANCE_START', message: 'the instance was disposed', fatal: true });
+        return;
+      }
+      const budgetNs = BigInt(this.rev.limits.cpuMs) * 1_000_000n;
+      const p: Pending = { id: nextId, resolve, req, cpuNs: 0n, budgetNs, wall: undefined };
+      this.pending.set(nextId, p);
+      p.wall = setTimeout(() => {
+        this.settle(nextId, p, { ok: false, code: 'EDGE_ERR_WALL_TIMEOUT', message: `no response within the wall-time limit of ${this.rev.limits.wallMs} ms`, fatal: false });
+      }, this.rev.limits.wallMs);
+      const body = req.body === null ? null : new ivm.ExternalCopy(bufferOf(req.body)).copyInto({ release: true });
+      const fault = this.enter(p, (timeout) => this.rt.dispatch.applySync(undefined, [nextId, req.method, req.url, JSON.stringify(req.headers), body], { timeout }), budgetNs);
+      if (fault) this.settle(nextId, p, fault);
+    });
+  }
+}
+
+function bufferOf(u: Uint8Array): ArrayBuffer {
+  return u.byteOffset === 0 && u.byteLength === u.buffer.byteLength && u.buffer instanceof ArrayBuffer ? u.buffer : (u.slice().buffer as ArrayBuffer);
+}
+
+export function startError(code: ErrorCode, message: string): Error & { code: ErrorCode } {
+  return Object.assign(new Error(message), { code });
+}

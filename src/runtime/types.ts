@@ -1,0 +1,57 @@
+/** The contract between the executor's pool and a runtime (JS today, Wasm next). */
+import type { ErrorCode } from '../core/errors.ts';
+
+export type HeaderPairs = [string, string][];
+
+export interface RevisionLimits {
+  cpuMs: number;
+  wallMs: number;
+  memoryMb: number;
+}
+
+/** Everything an executor needs to start instances of one revision. Immutable. */
+export interface RevisionSpec {
+  id: string;
+  fn: string;
+  digest: string;
+  runtime: 'js';
+  /** The deploy-time transformed script (an IIFE that sets `__isoedge_module`). */
+  script: string;
+  /** V8 code cache for `script`, produced at deploy; null when unavailable. */
+  cache: Uint8Array | null;
+  env: Record<string, string>;
+  /** Requests one instance serves at once; 0 = unlimited (Knative containerConcurrency). */
+  concurrency: number;
+  limits: RevisionLimits;
+}
+
+export interface InvokeRequest {
+  reqId: string;
+  method: string;
+  url: string;
+  headers: HeaderPairs;
+  body: Uint8Array | null;
+}
+
+export interface InvokeOk {
+  ok: true;
+  status: number;
+  headers: HeaderPairs;
+  body: Uint8Array | string | null;
+  cpuMs: number;
+}
+
+export interface InvokeFail {
+  ok: false;
+  code: ErrorCode;
+  message: string;
+  /** True when the instance can no longer be used (CPU limit, heap limit, crash). */
+  fatal: boolean;
+}
+
+export type InvokeResult = InvokeOk | InvokeFail;
+
+export type StartTier = 'hot' | 'warm' | 'cold';
+
+/** Where guest console output goes (the executor tags it with function, revision and request). */
+export type GuestLogSink = (level: 'debug' | 'info' | 'warn' | 'error', reqId: string, text: string) => void;

@@ -1,0 +1,81 @@
+/**
+ * Content-addressed artifact files: `<dataDir>/artifacts/<sha256>/{source.js,script.js,cache.bin}`.
+ * Each file is written to a temporary name, fsynced and renamed, so a crash leaves
+ * either the whole file or none; the directory is fsynced so the rename survives too.
+ */
+import { mkdirSync, openSync, writeSync, fsyncSync, closeSync, renameSync, readFileSync, existsSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { randomBytes } from 'node:crypto';
+
+export interface JsArtifact {
+  source: Uint8Array;
+  script: string;
+  cache: Uint8Array | null;
+}
+
+const DIGEST_RE = /^[0-9a-f]{64}$/;
+
+export class ArtifactStore {
+  readonly root: string;
+
+  constructor(dataDir: string) {
+    this.root = join(dataDir, 'artifacts');
+    mkdirSync(this.root, { recursive: true });
+  }
+
+  #dir(digest: string): string {
+    if (!DIGEST_RE.test(digest)) throw new Error(`not a sha256 digest: ${digest}`);
+    return join(this.root, digest);
+  }
+
+  has(digest: string): boolean {
+    return existsSync(join(this.#dir(digest), 'script.js'));
+  }
+
+  /** Idempotent: the same digest always has the same content. script.js is written last: it marks completeness. */
+  putJs(digest: string, a: JsArtifact): void {
+    const dir = this.#dir(digest);
+    mkdirSync(dir, { recursive: true });
+    writeAtomic(join(dir, 'source.js'), a.source);
+    if (a.cache) writeAtomic(join(dir, 'cache.bin'), a.cache);
+    writeAtomic(join(dir, 'script.js'), Buffer.from(a.script, 'utf8'));
+    fsyncDir(dir);
+    fsyncDir(this.root);
+  }
+
+  getJs(digest: string): JsArtifact {
+    const dir = this.#dir(digest);
+    const cachePath = join(dir, 'cache.bin');
+    return {
+      source: readFileSync(join(dir, 'source.js')),
+      script: readFileSync(join(dir, 'script.js'), 'utf8'),
+      cache: existsSync(cachePath) ? readFileSync(cachePath) : null,
+    };
+  }
+
+  remove(digest: string): void {
+    rmSync(this.#dir(digest), { recursive: true, force: true });
+  }
+}
+
+function writeAtomic(path: string, data: Uint8Array): void {
+  const tmp = `${path}.${randomBytes(6).toString('hex')}.tmp`;
+  const fd = openSync(tmp, 'w', 0o644);
+  try {
+    let off = 0;
+    while (off < data.byteLength) off += writeSync(fd, data, off);
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
+  renameSync(tmp, path);
+}
+
+function fsyncDir(dir: string): void {
+  const fd = openSync(dir, 'r');
+  try {
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
+}

@@ -1,0 +1,27 @@
+/** The persisted shapes of functions, revisions and traffic tables. */
+export interface RevisionConfig {
+  env: Record<string, string>;
+  /** Requests one instance serves at once; 0 = unlimited. */
+  concurrency: number;
+  limits: { cpuMs?: number; wallMs?: number; memoryMb?: number };
+}
+
+export interface RevisionRecord {
+  name: string;
+  function: string;
+  seq: number;
+  digest: string;
+  runtime: 'js';
+  config: RevisionConfig;
+  /** Unix ms. */
+  createdAt: number;
+}
+
+import type { TrafficTarget } from '../router/index.ts';
+export type { TrafficTarget };
+
+export interface FunctionRecord {
+  name: string;
+  createdAt: number;
+  traffic: TrafficTarget[];
+}
