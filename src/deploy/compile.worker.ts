@@ -6,10 +6,9 @@
  * for scripts only (facts.md).
  */
 import * as esbuild from 'esbuild';
-import { Instance, type CachedScript } from '../runtime/js/index.ts';
+import { Instance, buildCodeCache, codeCacheFrom, type CodeCache } from '../runtime/js/index.ts';
 import type { RevisionSpec } from '../runtime/types.ts';
 import type { ErrorCode } from '../core/errors.ts';
-import ivm from 'isolated-vm';
 
 export interface CompileJsTask {
   name: string;
@@ -51,16 +50,11 @@ export default async function compileJs(task: CompileJsTask): Promise<CompileJsR
   // Evaluate it once, as an executor would, so a module without fetch or one that throws at top level is refused now.
   const inst = new Instance({ memoryMb: task.memoryMb, log: () => {} });
   let cache: Uint8Array | null = null;
-  let cacheCopy: ivm.ExternalCopy<ArrayBuffer> | undefined;
+  let cacheCopy: CodeCache | undefined;
   try {
-    const compiled = inst.isolate.compileScriptSync(script, { produceCachedData: true, filename: `${task.name}.js` }) as CachedScript;
-    if (compiled.cachedData) {
-      cache = new Uint8Array(compiled.cachedData.copy());
-      compiled.cachedData.release();
-    }
-    compiled.release();
+    cache = buildCodeCache(inst, script, `${task.name}.js`);
     const spec: RevisionSpec = { id: `${task.name}-validate`, fn: task.name, digest: '', runtime: 'js', script, cache: null, env: task.env, concurrency: 0, limits: { cpuMs: 1000, wallMs: 1000, memoryMb: task.memoryMb } };
-    cacheCopy = cache ? new ivm.ExternalCopy(cache.slice().buffer as ArrayBuffer) : undefined;
+    cacheCopy = cache ? codeCacheFrom(cache) : undefined;
     inst.specialise(spec, cacheCopy);
   } catch (e) {
     const code = (e as { code?: ErrorCode }).code ?? 'EDGE_ERR_MODULE_INIT';

@@ -3,9 +3,8 @@
  * instance; runs guest code. The gateway never runs guest code (design §3).
  */
 import { parentPort, workerData } from 'node:worker_threads';
-import ivm from 'isolated-vm';
 import { systemClock } from '../core/clock.ts';
-import { Instance } from '../runtime/js/index.ts';
+import { Instance, codeCacheFrom, type CodeCache } from '../runtime/js/index.ts';
 import type { GuestLogSink, InvokeResult, RevisionSpec, StartTier } from '../runtime/types.ts';
 import { HotSet, WarmPool } from '../pool/index.ts';
 import type { ExecutorInit, ExecutorStats, FromExecutor, ToExecutor } from './protocol.ts';
@@ -16,7 +15,7 @@ const init = workerData as ExecutorInit;
 
 interface LoadedRevision {
   spec: RevisionSpec;
-  cache: ivm.ExternalCopy<ArrayBuffer> | undefined;
+  cache: CodeCache | undefined;
 }
 const revisions = new Map<string, LoadedRevision>();
 const out = new Batcher<FromExecutor>((batch, transfer) => port.postMessage(batch, transfer));
@@ -121,7 +120,7 @@ port.on('message', (batch: ToExecutor[]) => {
       case 'rev': {
         const old = revisions.get(m.rev.id);
         old?.cache?.release();
-        revisions.set(m.rev.id, { spec: m.rev, cache: m.rev.cache ? new ivm.ExternalCopy(m.rev.cache.buffer.slice(m.rev.cache.byteOffset, m.rev.cache.byteOffset + m.rev.cache.byteLength) as ArrayBuffer) : undefined });
+        revisions.set(m.rev.id, { spec: m.rev, cache: m.rev.cache ? codeCacheFrom(m.rev.cache) : undefined });
         if (old) hot.dropRevision(m.rev.id);
         break;
       }

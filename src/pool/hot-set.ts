@@ -46,6 +46,7 @@ export class HotSet<I extends PooledInstance> {
         ttl: opts.idleTtlMs,
         updateAgeOnGet: true,
         ttlAutopurge: false,
+        ttlResolution: 0, // read the injected clock on every check (lru-cache otherwise caches it behind a timer)
         perf: { now: () => opts.clock.now() },
         dispose: (inst, _key, reason) => {
           if (reason !== 'set' && reason !== 'delete') this.#evictions++;

@@ -266,3 +266,21 @@ function bufferOf(u: Uint8Array): ArrayBuffer {
 export function startError(code: ErrorCode, message: string): Error & { code: ErrorCode } {
   return Object.assign(new Error(message), { code });
 }
+
+/** A V8 code cache held outside any isolate, shareable into many (release it when the revision goes). */
+export type CodeCache = ivm.ExternalCopy<ArrayBuffer>;
+
+export function codeCacheFrom(bytes: Uint8Array): CodeCache {
+  return new ivm.ExternalCopy(bytes.slice().buffer as ArrayBuffer);
+}
+
+/** Compiles `script` in `inst`'s isolate and returns the V8 code cache V8 produced for it. */
+export function buildCodeCache(inst: GenericIsolate, script: string, filename: string): Uint8Array | null {
+  const compiled = inst.isolate.compileScriptSync(script, { produceCachedData: true, filename }) as CachedScript;
+  const data = compiled.cachedData;
+  compiled.release();
+  if (!data) return null;
+  const bytes = new Uint8Array(data.copy());
+  data.release();
+  return bytes;
+}
