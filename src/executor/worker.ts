@@ -18,7 +18,7 @@ interface LoadedRevision {
   cache: CodeCache | undefined;
 }
 const revisions = new Map<string, LoadedRevision>();
-const out = new Batcher<FromExecutor>((batch, transfer) => port.postMessage(batch, transfer));
+const out = new Batcher<FromExecutor>((batch, transfer) => port.postMessage(batch, transfer), 'microtask');
 const starts = { hot: 0, warm: 0, cold: 0 };
 let inflight = 0;
 let nextCall = 1;

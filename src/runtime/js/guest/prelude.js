@@ -83,10 +83,19 @@
   }
 
   const METHODS = /^(GET|HEAD|POST|PUT|DELETE|OPTIONS|PATCH|CONNECT|TRACE)$/i;
+  const FROM_HOST = Symbol('isoedge.fromHost');
   class Request extends Body {
-    #method; #url; #headers; #redirect;
+    #method; #url; #headers; #redirect; #rawHeaders = null;
     constructor(input, init = {}) {
       super();
+      if (input === FROM_HOST) {
+        // Built by dispatch(): the host already validated the URL and method; headers are parsed on first use.
+        this.#url = init.url;
+        this.#method = init.method;
+        this.#rawHeaders = init.headers;
+        this.#redirect = 'follow';
+        return;
+      }
       let src = null;
       if (input instanceof Request) src = input;
       this.#url = src ? src.url : new URL(String(input)).href;
@@ -96,6 +105,7 @@
       else if (!/^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/.test(method)) throw new TypeError(`Request: invalid method ${method}`);
       this.#method = method;
       this.#headers = new Headers(init.headers ?? (src ? src.headers : undefined));
+      this.#rawHeaders = null;
       this.#redirect = init.redirect ?? (src ? src.redirect : 'follow');
       if (init.body !== undefined && init.body !== null) {
         if (method === 'GET' || method === 'HEAD') throw new TypeError('Request with GET/HEAD method cannot have body.');
@@ -108,8 +118,12 @@
     }
     get method() { return this.#method; }
     get url() { return this.#url; }
-    get headers() { return this.#headers; }
+    get headers() {
+      if (this.#rawHeaders !== null) { this.#headers = new Headers(JSON.parse(this.#rawHeaders)); this.#rawHeaders = null; }
+      return this.#headers;
+    }
     get redirect() { return this.#redirect; }
+    static fromHost(url, method, headersJson) { return new Request(FROM_HOST, { url, method, headers: headersJson }); }
     get signal() { return undefined; }
     get cf() { return undefined; }
     clone() {
@@ -209,6 +223,11 @@
   // ---- the entry points the host holds References to ----
   let handler = null;
   let env = null;
+  // One ctx for every request: waitUntil's promises are tracked by the isolate's own job queue.
+  const ctx = Object.freeze({
+    waitUntil(p) { Promise.resolve(p).catch((e) => console.error('waitUntil promise rejected:', e)); },
+    passThroughOnException() {},
+  });
   const deepFreeze = (o) => { if (o && typeof o === 'object') { Object.freeze(o); for (const k of Object.keys(o)) deepFreeze(o[k]); } return o; };
 
   function finish(id, res) {
@@ -239,12 +258,8 @@
     dispatch(id, method, url, headersJson, body) {
       let res;
       try {
-        const req = new Request(url, { method, headers: JSON.parse(headersJson) });
+        const req = Request.fromHost(url, method, headersJson);
         if (body !== null && body !== undefined) req[BODY] = new Uint8Array(body);
-        const ctx = Object.freeze({
-          waitUntil(p) { Promise.resolve(p).catch((e) => console.error('waitUntil promise rejected:', e)); },
-          passThroughOnException() {},
-        });
         res = handler.fetch(req, env, ctx);
       } catch (e) {
         failWith(id, e);
@@ -259,7 +274,7 @@
      * not on a tenant's first request.
      */
     warmup() {
-      const req = new Request('http://warmup.invalid/a/b?c=d', { method: 'POST', headers: [['x-a', 'b']] });
+      const req = Request.fromHost('http://warmup.invalid/a/b?c=d', 'POST', '[["x-a","b"]]');
       req[BODY] = enc.encode('{"a":1}');
       new URL(req.url).searchParams.get('c');
       req.headers.get('x-a');

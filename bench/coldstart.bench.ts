@@ -1,0 +1,254 @@
+/**
+ * Cold-start bench (first cut): cold (new isolate), warm (pre-warmed pool) and hot
+ * starts as a client sees them over real HTTP on loopback, against bare node:http
+ * serving the same handler in the same run; hot throughput at concurrency 50; RSS
+ * per idle hot instance with 1,000 of them. Writes bench/results/<timestamp>.json.
+ *
+ *   npm run bench                 # full: 3 runs × 200 starts per tier
+ *   npm run bench -- --quick      # 1 run × 200 starts, shorter load phases
+ */
+import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync, mkdirSync } from 'node:fs';
+import { tmpdir, cpus, totalmem } from 'node:os';
+import { join } from 'node:path';
+import { execSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { serve, type ServeProcess } from '../test/helpers/process.ts';
+import { acrossRuns, median, summarize } from './lib/stats.ts';
+import { load, makeAgent, tierOf, timedGet } from './lib/client.ts';
+
+const quick = process.argv.includes('--quick');
+/** `--only=warm,hot,throughput,cold,memory` runs a subset (for iterating; a full report needs all). */
+const only = new Set((process.argv.find((a) => a.startsWith('--only='))?.slice(7) ?? 'warm,hot,throughput,cold,memory').split(','));
+const RUNS = quick ? 1 : 3;
+const STARTS = 200;
+const HOT_REQUESTS = quick ? 1000 : 2000;
+const LOAD_MS = quick ? 3000 : 5000;
+const RSS_INSTANCES = 1000;
+const HELLO = `export default { async fetch(request) {
+  return new Response('Hello from isoedge! You asked for ' + new URL(request.url).pathname + '\\n', { headers: { 'content-type': 'text/plain; charset=utf-8' } });
+} };`;
+
+const log = (msg: string) => process.stderr.write(`[bench] ${msg}\n`);
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+function progress(label: string, i: number, n: number): void {
+  if (!process.stderr.isTTY) return;
+  const w = 30;
+  const done = Math.round((i / n) * w);
+  process.stderr.write(`\r[bench] ${label.padEnd(24)} [${'#'.repeat(done)}${'.'.repeat(w - done)}] ${i}/${n}`);
+  if (i === n) process.stderr.write('\n');
+}
+
+async function startHost(args: string[]): Promise<{ host: ServeProcess; dir: string }> {
+  const dir = mkdtempSync(join(tmpdir(), 'isoedge-bench-'));
+  const host = await serve(['--edge-port', '0', '--admin-port', '0', '--data-dir', dir, '--no-examples', '--log-level', 'warn', ...args]);
+  return { host, dir };
+}
+
+async function admin(host: ServeProcess, method: string, path: string, body?: string): Promise<unknown> {
+  const res = await fetch(`http://127.0.0.1:${host.adminPort}${path}`, { method, body, headers: body ? { 'content-type': 'application/javascript' } : {} });
+  const text = await res.text();
+  if (!res.ok) throw new Error(`${method} ${path}: ${res.status} ${text}`);
+  return text ? JSON.parse(text) : null;
+}
+
+async function deployMany(host: ServeProcess, prefix: string, n: number): Promise<string[]> {
+  const names: string[] = [];
+  for (let i = 0; i < n; i++) {
+    const name = `${prefix}-${i}`;
+    await admin(host, 'POST', `/v1/functions/${name}/revisions`, HELLO);
+    names.push(name);
+    if (i % 50 === 0 || i === n - 1) progress(`deploy ${prefix}`, i + 1, n);
+  }
+  return names;
+}
+
+interface ExecutorStatsLite { warm: number }
+async function waitWarm(host: ServeProcess, min: number, timeoutMs = 2000): Promise<void> {
+  const end = performance.now() + timeoutMs;
+  while (performance.now() < end) {
+    const s = (await admin(host, 'GET', '/v1/status')) as { executors: ExecutorStatsLite[] };
+    if (s.executors.every((e) => e.warm >= min)) return;
+    await sleep(2);
+  }
+}
+
+/** First request to each function: its start tier is what the host's pool gives it. */
+async function firstCalls(host: ServeProcess, names: string[], label: string, beforeEach: () => Promise<void>) {
+  const agent = makeAgent(1);
+  const ms: number[] = [];
+  const tiers: Record<string, number> = {};
+  const server: number[] = [];
+  for (let i = 0; i < names.length; i++) {
+    await beforeEach();
+    const r = await timedGet(agent, host.edgePort, `${names[i]}.localhost`, '/');
+    if (r.status !== 200) throw new Error(`${names[i]}: ${r.status} ${r.body}`);
+    const tier = tierOf(r.headers) ?? 'unknown';
+    tiers[tier] = (tiers[tier] ?? 0) + 1;
+    ms.push(r.ms);
+    const st = /start;desc="\w+";dur=([\d.]+)/.exec(String(r.headers['server-timing']))?.[1];
+    if (st) server.push(Number(st));
+    progress(label, i + 1, names.length);
+  }
+  agent.destroy();
+  return { ms, tiers, serverStartMs: summarize(server) };
+}
+
+async function hotCalls(port: number, host: string, n: number): Promise<number[]> {
+  const agent = makeAgent(1);
+  for (let i = 0; i < 200; i++) await timedGet(agent, port, host); // warm-up: JIT, sockets, hot instance
+  const ms: number[] = [];
+  for (let i = 0; i < n; i++) ms.push((await timedGet(agent, port, host)).ms);
+  agent.destroy();
+  return ms;
+}
+
+async function startBare(): Promise<{ port: number; stop: () => void }> {
+  const child = spawn(process.execPath, [fileURLToPath(new URL('./lib/bare-server.ts', import.meta.url))], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const port = await new Promise<number>((resolve, reject) => {
+    child.stdout!.once('data', (d: Buffer) => resolve((JSON.parse(d.toString()) as { port: number }).port));
+    child.once('exit', (c) => reject(new Error(`bare server exited ${c}`)));
+  });
+  return { port, stop: () => child.kill('SIGTERM') };
+}
+
+async function rssOf(host: ServeProcess): Promise<number> {
+  const s = (await admin(host, 'GET', '/v1/status')) as { memory: { rss: number } };
+  return s.memory.rss;
+}
+
+function machine() {
+  let commit = 'unknown';
+  try { commit = execSync('git rev-parse --short HEAD', { stdio: ['ignore', 'pipe', 'ignore'] }).toString().trim(); } catch { /* not a git checkout */ }
+  return { node: process.version, cpus: cpus().length, cpuModel: cpus()[0]?.model ?? 'unknown', memGiB: Math.round(totalmem() / 2 ** 30), platform: process.platform, commit };
+}
+
+type Across = ReturnType<typeof acrossRuns>;
+
+async function main(): Promise<void> {
+  const t0 = performance.now();
+  const result: Record<string, unknown> = { bench: 'coldstart', quick, only: [...only], machine: machine(), startedAt: new Date().toISOString(), config: { runs: RUNS, startsPerRun: STARTS, hotRequests: HOT_REQUESTS, loadMs: LOAD_MS } };
+  const scenarios: Record<string, unknown> = {};
+  const targets: Record<string, { value: number; pass: boolean }> = {};
+  const lines: string[] = [];
+  const row = (name: string, s: Across) => `${name.padEnd(16)} p50 ${s.p50.median.toFixed(3).padStart(8)} ms (runs ${s.p50.min.toFixed(3)}–${s.p50.max.toFixed(3)})   p99 ${s.p99.median.toFixed(3).padStart(8)} ms   n=${s.pooled.n}`;
+  const bare = await startBare();
+  process.once('exit', () => bare.stop());
+
+  if (only.has('warm') || only.has('hot') || only.has('throughput')) {
+    const warmHost = await startHost(['--pool-warm-min', '2']);
+    if (only.has('warm')) {
+      // Warm tier: before each first request, wait for the pool to be refilled.
+      log('warm-pool starts');
+      const runs: number[][] = [];
+      const tiers: Record<string, number> = {};
+      let server;
+      for (let r = 0; r < RUNS; r++) {
+        const names = await deployMany(warmHost.host, `w${r}`, STARTS);
+        const got = await firstCalls(warmHost.host, names, `warm run ${r + 1}/${RUNS}`, () => waitWarm(warmHost.host, 1));
+        runs.push(got.ms);
+        for (const [k, v] of Object.entries(got.tiers)) tiers[k] = (tiers[k] ?? 0) + v;
+        server = got.serverStartMs;
+      }
+      const warm = acrossRuns(runs);
+      scenarios.warm = { ...warm, tiers, serverStartMs: server };
+      targets.warmP50LeMs1 = { value: warm.p50.median, pass: warm.p50.median <= 1 };
+      targets.warmP99LeMs3 = { value: warm.p99.median, pass: warm.p99.median <= 3 };
+      lines.push(row('warm (pool)', warm) + `  tiers ${JSON.stringify(tiers)}`);
+    } else {
+      await deployMany(warmHost.host, 'w0', 1);
+    }
+    if (only.has('hot')) {
+      // Hot tier and its baseline at concurrency 1, alternating so drift hits both alike.
+      log('hot starts vs bare node:http (concurrency 1)');
+      const hotRuns: number[][] = [];
+      const bareRuns: number[][] = [];
+      for (let r = 0; r < RUNS; r++) {
+        hotRuns.push(await hotCalls(warmHost.host.edgePort, 'w0-0.localhost', HOT_REQUESTS));
+        bareRuns.push(await hotCalls(bare.port, 'bare.localhost', HOT_REQUESTS));
+        progress('hot/bare runs', r + 1, RUNS);
+      }
+      const hot = acrossRuns(hotRuns);
+      const bareLat = acrossRuns(bareRuns);
+      scenarios.hot = hot;
+      scenarios.bareNodeHttp = bareLat;
+      const gapUs = Math.round((hot.p50.median - bareLat.p50.median) * 1000);
+      targets.hotP50WithinUs100OfBare = { value: gapUs, pass: gapUs <= 100 };
+      lines.push(row('hot', hot), row('bare node:http', bareLat));
+    }
+    if (only.has('throughput')) {
+      log(`throughput at concurrency 50 (${LOAD_MS} ms each, alternating)`);
+      const iso: number[] = [];
+      const bareRps: number[] = [];
+      let errors = 0;
+      for (let r = 0; r < RUNS; r++) {
+        const a = await load(warmHost.host.edgePort, 'w0-0.localhost', 50, LOAD_MS);
+        const b = await load(bare.port, 'bare.localhost', 50, LOAD_MS);
+        iso.push(a.rps);
+        bareRps.push(b.rps);
+        errors += a.errors + b.errors;
+        progress('throughput runs', r + 1, RUNS);
+      }
+      const ratio = Math.round((median(iso) / median(bareRps)) * 1000) / 1000;
+      scenarios.throughputC50 = { isoedgeRps: iso, bareRps, medianRatio: ratio, errors };
+      targets.hotThroughputC50Ge90PctOfBare = { value: ratio, pass: ratio >= 0.9 };
+      lines.push(`throughput c=50  isoedge ${median(iso)} req/s, bare node:http ${median(bareRps)} req/s, ratio ${ratio}, errors ${errors}`);
+    }
+    await warmHost.host.stop();
+    rmSync(warmHost.dir, { recursive: true, force: true });
+  }
+
+  if (only.has('cold')) {
+    // Cold tier: no warm pool, so every first request creates an isolate.
+    log('cold starts (no warm pool)');
+    const coldHost = await startHost(['--pool-warm-min', '0', '--pool-warm-max', '0']);
+    const runs: number[][] = [];
+    const tiers: Record<string, number> = {};
+    let server;
+    for (let r = 0; r < RUNS; r++) {
+      const names = await deployMany(coldHost.host, `c${r}`, STARTS);
+      const got = await firstCalls(coldHost.host, names, `cold run ${r + 1}/${RUNS}`, async () => {});
+      runs.push(got.ms);
+      for (const [k, v] of Object.entries(got.tiers)) tiers[k] = (tiers[k] ?? 0) + v;
+      server = got.serverStartMs;
+    }
+    await coldHost.host.stop();
+    rmSync(coldHost.dir, { recursive: true, force: true });
+    const cold = acrossRuns(runs);
+    scenarios.cold = { ...cold, tiers, serverStartMs: server };
+    lines.push(row('cold', cold) + `  tiers ${JSON.stringify(tiers)}`);
+  }
+
+  if (only.has('memory')) {
+    // Memory: RSS growth per idle hot instance, with 1,000 of them kept.
+    log(`RSS per idle hot instance (${RSS_INSTANCES} instances)`);
+    const memHost = await startHost(['--pool-warm-min', '2']);
+    const names = await deployMany(memHost.host, 'm', RSS_INSTANCES);
+    await timedGet(makeAgent(1), memHost.host.edgePort, `${names[0]}.localhost`);
+    await sleep(200);
+    const rss0 = await rssOf(memHost.host);
+    await firstCalls(memHost.host, names.slice(1), 'instantiate 1000', async () => {});
+    await sleep(500);
+    const rss1 = await rssOf(memHost.host);
+    const status = (await admin(memHost.host, 'GET', '/v1/status')) as { executors: { hot: number }[] };
+    const hotInstances = status.executors.reduce((a, e) => a + e.hot, 0);
+    await memHost.host.stop();
+    rmSync(memHost.dir, { recursive: true, force: true });
+    const perInstanceMiB = +((rss1 - rss0) / (RSS_INSTANCES - 1) / 2 ** 20).toFixed(3);
+    scenarios.memory = { instances: RSS_INSTANCES - 1, hotInstances, rssBeforeMiB: +(rss0 / 2 ** 20).toFixed(1), rssAfterMiB: +(rss1 / 2 ** 20).toFixed(1), perInstanceMiB };
+    targets.rssPerIdleHotInstanceLeMiB2 = { value: perInstanceMiB, pass: perInstanceMiB <= 2 };
+    lines.push(`memory           ${perInstanceMiB} MiB RSS per idle hot instance (${hotInstances} hot)`);
+  }
+  bare.stop();
+
+  Object.assign(result, { scenarios, targets, durationS: Math.round((performance.now() - t0) / 1000) });
+  const dir = fileURLToPath(new URL('./results/', import.meta.url));
+  mkdirSync(dir, { recursive: true });
+  const file = join(dir, `${new Date().toISOString().replace(/[:.]/g, '-')}.json`);
+  writeFileSync(file, JSON.stringify(result, null, 2) + '\n');
+  lines.push(`targets          ${Object.entries(targets).map(([k, v]) => `${k}=${v.value} ${v.pass ? 'PASS' : 'MISS'}`).join(', ')}`, `written          ${file}`);
+  console.log(lines.join('\n'));
+}
+
+await main();
