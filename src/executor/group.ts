@@ -67,6 +67,11 @@ export class ExecutorGroup {
     return c.invoke({ rev: rev.id, ...req });
   }
 
+  /** Sends a revision's code to every executor ahead of its first request. */
+  preload(rev: RevisionSpec): void {
+    for (const c of this.#clients) if (c.alive && !c.loaded.has(rev.id)) c.load(rev);
+  }
+
   /** Forgets a revision everywhere: its instances finish their requests and are disposed. */
   unload(revId: string): void {
     this.#affinity.delete(revId);

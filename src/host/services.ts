@@ -81,6 +81,10 @@ export class Services {
   async deployJs(name: string, source: Uint8Array, config: RevisionConfig): Promise<RevisionRecord & { compiled: boolean }> {
     const rec = await this.deployer.deployJs(name, source, config);
     this.registry.refresh(name);
+    // Off the request path: read the artifact now and hand it to the executors, so the
+    // revision's first request pays for neither the disk read nor the code transfer.
+    const spec = this.registry.spec(rec.name);
+    if (spec) this.executors.preload(spec);
     this.log.info({ function: name, revision: rec.name, digest: rec.digest, compiled: rec.compiled }, 'revision deployed');
     return rec;
   }
