@@ -52,7 +52,7 @@ describe('config', () => {
   it('README configuration table lists every option with its variable and default', () => {
     const readme = readFileSync(new URL('../README.md', import.meta.url), 'utf8');
     for (const o of OPTIONS) {
-      const row = readme.split('\n').find((l) => l.includes('`' + o.env + '`'));
+      const row = readme.split('\n').find((l) => l.startsWith('| `') && l.includes('`' + o.env + '`'));
       expect(row, `README row for ${o.env}`).toBeDefined();
       expect(row).toContain('`' + o.flag + '`');
       expect(row).toContain('`' + JSON.stringify(o.default) + '`');

@@ -43,7 +43,8 @@ function writeResult(req: FastifyRequest, reply: FastifyReply, m: FromExecutor, 
     reply.header('server-timing', serverTiming(routeMs, m));
     reply.code(m.status);
     if (m.body === null) return reply.send();
-    return reply.send(typeof m.body === 'string' ? m.body : Buffer.from(m.body.buffer, m.body.byteOffset, m.body.byteLength));
+    // Always bytes: fastify would append "; charset=utf-8" to a string body's content type.
+    return reply.send(typeof m.body === 'string' ? Buffer.from(m.body, 'utf8') : Buffer.from(m.body.buffer, m.body.byteOffset, m.body.byteLength));
   }
   if (m.t === 'err') {
     reply.header('server-timing', serverTiming(routeMs, m));

@@ -1,0 +1,38 @@
+/** Every example under examples/ deploys and answers as its README says. */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { deployExamples, readExamples } from '../src/host/examples.ts';
+import { testHost, type TestHost } from './helpers/host.ts';
+
+let h: TestHost;
+beforeAll(async () => { h = await testHost(); });
+afterAll(async () => { await h.cleanup(); });
+const get = (name: string, url: string, init: { method?: 'GET' | 'POST'; payload?: string; headers?: Record<string, string> } = {}) =>
+  h.edge.inject({ method: init.method ?? 'GET', url, headers: { host: `${name}.localhost:8080`, ...init.headers }, ...(init.payload !== undefined ? { payload: init.payload } : {}) });
+
+describe('examples', () => {
+  it('all deploy, and a second start does not redeploy them', async () => {
+    const first = await deployExamples(h.services);
+    expect(first.map((d) => d.name)).toEqual(readExamples().map((e) => e.manifest.name));
+    expect(first.every((d) => d.deployed)).toBe(true);
+    expect((await deployExamples(h.services)).every((d) => !d.deployed)).toBe(true);
+  });
+
+  it('hello answers as its README says', async () => {
+    expect((await get('hello', '/')).body).toBe('Hello from isoedge! You asked for /\n');
+    expect((await get('hello', '/some/where')).body).toBe('Hello from isoedge! You asked for /some/where\n');
+  });
+
+  it('echo answers as its README says', async () => {
+    const j = await get('echo', '/a/b?x=1', { method: 'POST', payload: '{"hello":"world"}', headers: { 'content-type': 'application/json' } });
+    expect(j.body).toBe('{"method":"POST","path":"/a/b","query":{"x":"1"},"contentType":"application/json","json":{"hello":"world"},"greeting":"hello from env"}');
+    const hd = await get('echo', '/headers');
+    expect(hd.statusCode).toBe(204);
+    expect(hd.headers['x-greeting']).toBe('hello from env');
+    expect(hd.headers['set-cookie']).toEqual(['a=1; Path=/', 'b=2; Path=/']);
+    const st = await get('echo', '/status?code=418');
+    expect(st.statusCode).toBe(418);
+    expect(st.body).toBe('status 418\n');
+    expect((await get('echo', '/bytes', { method: 'POST', payload: 'abc' })).body).toBe('bcd');
+    expect(h.logs.some((l) => l.function === 'echo' && l.console === 'echo POST /a/b' && l.msg === 'guest console')).toBe(true);
+  });
+});
