@@ -16,10 +16,11 @@ import { fileURLToPath } from 'node:url';
 import { serve, type ServeProcess } from '../test/helpers/process.ts';
 import { acrossRuns, median, summarize } from './lib/stats.ts';
 import { load, makeAgent, tierOf, timedGet } from './lib/client.ts';
+import { measureHop } from './lib/hop.ts';
 
 const quick = process.argv.includes('--quick');
-/** `--only=warm,hot,throughput,cold,memory` runs a subset (for iterating; a full report needs all). */
-const only = new Set((process.argv.find((a) => a.startsWith('--only='))?.slice(7) ?? 'warm,hot,throughput,cold,memory').split(','));
+/** `--only=hop,warm,hot,throughput,cold,memory` runs a subset (for iterating; a full report needs all). */
+const only = new Set((process.argv.find((a) => a.startsWith('--only='))?.slice(7) ?? 'hop,warm,hot,throughput,cold,memory').split(','));
 const RUNS = quick ? 1 : 3;
 const STARTS = 200;
 const HOT_REQUESTS = quick ? 1000 : 2000;
@@ -134,6 +135,12 @@ async function main(): Promise<void> {
   const targets: Record<string, { value: number; pass: boolean }> = {};
   const lines: string[] = [];
   const row = (name: string, s: Across) => `${name.padEnd(16)} p50 ${s.p50.median.toFixed(3).padStart(8)} ms (runs ${s.p50.min.toFixed(3)}–${s.p50.max.toFixed(3)})   p99 ${s.p99.median.toFixed(3).padStart(8)} ms   n=${s.pooled.n}`;
+  if (only.has('hop')) {
+    log('gateway → executor → isolate hop (in process, no HTTP)');
+    const hop = await measureHop(quick ? 2000 : 5000);
+    scenarios.hop = hop;
+    lines.push(`hop              isolate call p50 ${hop.isolateCallUs.p50} µs; gateway→executor→isolate→gateway round trip p50 ${hop.roundTripC1Us.p50} µs (exec ${hop.execC1Us.p50} µs) at c=1, ${hop.batch50PerRequestUs.p50} µs per request in batches of 50`);
+  }
   const bare = await startBare();
   process.once('exit', () => bare.stop());
 

@@ -53,7 +53,16 @@ async function serve(argv: string[]): Promise<void> {
   }
   const log = createLogger(config.logLevel);
   const host = await createIsoedge(config, log);
-  const bound = await host.listen();
+  let bound: Awaited<ReturnType<typeof host.listen>>;
+  try {
+    bound = await host.listen();
+  } catch (e) {
+    const err = e as NodeJS.ErrnoException & { address?: string; port?: number };
+    await host.close();
+    const why = err.code === 'EADDRINUSE' ? 'the address is in use' : err.code === 'EACCES' ? 'permission denied' : err.message;
+    process.stderr.write(`isoedge: cannot listen on ${err.address ?? '?'}:${err.port ?? '?'}: ${why} (${err.code ?? 'error'}); choose another port with --edge-port/--admin-port or ISOEDGE_EDGE_PORT/ISOEDGE_ADMIN_PORT\n`);
+    process.exit(1);
+  }
   log.info({ edge: bound.edge, admin: bound.admin, edgePort: bound.edgePort, adminPort: bound.adminPort, dataDir: config.dataDir }, 'isoedge listening');
   if (config.examples) {
     const deployed = await deployExamples(host.services);
