@@ -10,6 +10,13 @@ import { EdgeError } from '../core/errors.ts';
 import { isFunctionName } from '../core/ids.ts';
 import type { ArtifactStore, RevisionConfig, RevisionRecord, StateStore } from '../store/index.ts';
 import type { CompileJsResult, CompileJsTask } from './compile.worker.ts';
+import { trafficAfterDeploy } from '../router/index.ts';
+
+/** How a new revision joins the traffic table (see router/trafficAfterDeploy). */
+export interface RolloutOptions {
+  noTraffic?: boolean;
+  tag?: string;
+}
 
 export interface DeployerDeps {
   state: StateStore;
@@ -34,7 +41,7 @@ export class Deployer {
     this.#d = deps;
   }
 
-  async deployJs(name: string, source: Uint8Array, config: RevisionConfig): Promise<RevisionRecord & { compiled: boolean }> {
+  async deployJs(name: string, source: Uint8Array, config: RevisionConfig, rollout: RolloutOptions = {}): Promise<RevisionRecord & { compiled: boolean }> {
     assertFunctionName(name);
     if (source.byteLength === 0) throw new EdgeError('EDGE_ERR_MODULE_PARSE', 'the module is empty');
     if (source.byteLength > this.#d.moduleBytes) {
@@ -54,7 +61,11 @@ export class Deployer {
       this.#d.artifacts.putJs(digest, { source, script: r.script, cache: r.cache });
       compiled = true;
     }
-    const rec = this.#d.state.createRevision(name, digest, 'js', config, this.#d.wallNow(), (_rev, current) => current ?? [{ latestRevision: true, percent: 100 }]);
-    return { ...rec, compiled };
+    return { ...this.record(name, digest, config, rollout), compiled };
+  }
+
+  /** A new revision of code already stored under `digest` (a configuration change). */
+  record(name: string, digest: string, config: RevisionConfig, rollout: RolloutOptions = {}): RevisionRecord {
+    return this.#d.state.createRevision(name, digest, 'js', config, this.#d.wallNow(), (rev, current, previous) => trafficAfterDeploy(current, previous, rev, rollout));
   }
 }

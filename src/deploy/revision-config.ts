@@ -2,6 +2,8 @@
 import { EdgeError } from '../core/errors.ts';
 import type { RevisionConfig } from '../store/index.ts';
 
+/** Query parameters that say how a revision joins the traffic, not what it is. */
+const ROLLOUT_PARAMS = new Set(['tag', 'noTraffic']);
 const ENV_NAME_RE = /^[A-Za-z_][A-Za-z0-9_]{0,127}$/;
 const MAX_ENV_BYTES = 64 * 1024;
 const LIMIT_BOUNDS = { cpuMs: [1, 60_000], wallMs: [10, 600_000], memoryMb: [8, 4096] } as const;
@@ -44,6 +46,24 @@ export function parseRevisionConfig(raw: unknown): RevisionConfig {
 }
 
 /**
+ * A configuration change as a JSON merge patch (RFC 7396) over `base`: objects merge,
+ * `null` removes a key (an env variable or a limit), anything else replaces.
+ */
+export function mergeConfigPatch(base: RevisionConfig, patch: unknown): RevisionConfig {
+  if (patch === null || typeof patch !== 'object' || Array.isArray(patch)) throw bad('the config patch must be a JSON object');
+  const merge = (a: unknown, b: unknown): unknown => {
+    if (b === null || typeof b !== 'object' || Array.isArray(b)) return b;
+    const out: Record<string, unknown> = { ...(a !== null && typeof a === 'object' && !Array.isArray(a) ? (a as Record<string, unknown>) : {}) };
+    for (const [k, v] of Object.entries(b)) {
+      if (v === null) delete out[k];
+      else out[k] = merge(out[k], v);
+    }
+    return out;
+  };
+  return parseRevisionConfig(merge(base, patch));
+}
+
+/**
  * Query parameters as config: `env.NAME=value` (repeatable names), `concurrency=n`,
  * `cpuMs=n`, `wallMs=n`, `memoryMb=n`. Merged over `base` (a multipart config part).
  */
@@ -56,7 +76,8 @@ export function configFromQuery(query: Record<string, unknown>, base: unknown = 
     if (k.startsWith('env.')) env[k.slice(4)] = value;
     else if (k === 'concurrency') merged.concurrency = value;
     else if (k in LIMIT_BOUNDS) limits[k] = value;
-    else throw bad(`unknown query parameter ${JSON.stringify(k)} (known: env.NAME, concurrency, cpuMs, wallMs, memoryMb)`);
+    else if (ROLLOUT_PARAMS.has(k)) continue;
+    else throw bad(`unknown query parameter ${JSON.stringify(k)} (known: env.NAME, concurrency, cpuMs, wallMs, memoryMb, tag, noTraffic)`);
   }
   return parseRevisionConfig({ ...merged, env, limits });
 }

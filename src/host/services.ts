@@ -10,7 +10,7 @@ import { EdgeError } from '../core/errors.ts';
 import { systemClock, type Clock } from '../core/clock.ts';
 import { mathRng, type Rng } from '../core/rng.ts';
 import { ArtifactStore, StateStore, type RevisionConfig, type RevisionRecord } from '../store/index.ts';
-import { Deployer, COMPILE_WORKER_URL, type CompileJsResult, type CompileJsTask } from '../deploy/index.ts';
+import { Deployer, COMPILE_WORKER_URL, mergeConfigPatch, type CompileJsResult, type CompileJsTask, type RolloutOptions } from '../deploy/index.ts';
 import { ExecutorGroup } from '../executor/index.ts';
 import { Registry } from '../functions/index.ts';
 import { routedRevisions, validateTraffic, type TrafficTarget } from '../router/index.ts';
@@ -78,15 +78,31 @@ export class Services {
     return `http://${fn}.${this.config.domain}${port}/`;
   }
 
-  async deployJs(name: string, source: Uint8Array, config: RevisionConfig): Promise<RevisionRecord & { compiled: boolean }> {
-    const rec = await this.deployer.deployJs(name, source, config);
+  async deployJs(name: string, source: Uint8Array, config: RevisionConfig, rollout: RolloutOptions = {}): Promise<RevisionRecord & { compiled: boolean }> {
+    const rec = await this.deployer.deployJs(name, source, config, rollout);
+    this.#deployed(rec);
+    return rec;
+  }
+
+  /** A configuration change (env, concurrency, limits) makes a new revision of the same code. */
+  patchConfig(name: string, patch: unknown, rollout: RolloutOptions = {}): RevisionRecord {
+    this.requireFunction(name);
+    const latest = this.state.listRevisions(name).at(-1);
+    if (!latest) throw new EdgeError('EDGE_ERR_REVISION_NOT_FOUND', `function ${name} has no revision to change`);
+    const config = mergeConfigPatch(latest.config, patch);
+    const rec = this.deployer.record(name, latest.digest, config, rollout);
+    this.#deployed({ ...rec, compiled: false });
+    return rec;
+  }
+
+  #deployed(rec: RevisionRecord & { compiled: boolean }): void {
+    const name = rec.function;
     this.registry.refresh(name);
     // Off the request path: read the artifact now and hand it to the executors, so the
     // revision's first request pays for neither the disk read nor the code transfer.
     const spec = this.registry.spec(rec.name);
     if (spec) this.executors.preload(spec);
-    this.log.info({ function: name, revision: rec.name, digest: rec.digest, compiled: rec.compiled }, 'revision deployed');
-    return rec;
+    this.log.info({ function: name, revision: rec.name, digest: rec.digest, compiled: rec.compiled, traffic: this.state.getFunction(name)?.traffic }, 'revision created');
   }
 
   setTraffic(name: string, spec: unknown): TrafficTarget[] {

@@ -1,1 +1,1 @@
-export { buildRouteTable, pick, validateTraffic, routedRevisions, type RouteTable, type TrafficTarget } from './table.ts';
+export { buildRouteTable, pick, validateTraffic, routedRevisions, consolidate, trafficAfterDeploy, type RouteTable, type TrafficTarget } from './table.ts';

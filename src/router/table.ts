@@ -46,7 +46,53 @@ export function validateTraffic(targets: unknown, known: ReadonlySet<string>): T
     out.push({ ...(revision !== undefined ? { revision: revision as string } : { latestRevision: true }), percent: p, ...(tag !== undefined ? { tag: tag as string } : {}) });
   });
   if (sum !== 100) throw bad(`traffic percents sum to ${sum}, not 100`);
+  return consolidate(out);
+}
+
+/** Merges untagged targets that name the same revision (or both "latest"), keeping first-seen order. */
+export function consolidate(targets: readonly TrafficTarget[]): TrafficTarget[] {
+  const out: TrafficTarget[] = [];
+  const byKey = new Map<string, TrafficTarget>();
+  for (const t of targets) {
+    const key = t.latestRevision ? '@latest' : `rev:${t.revision}`;
+    const seen = t.tag === undefined ? byKey.get(key) : undefined;
+    if (seen) {
+      seen.percent += t.percent;
+      continue;
+    }
+    const copy = { ...t };
+    out.push(copy);
+    if (t.tag === undefined) byKey.set(key, copy);
+  }
   return out;
+}
+
+/**
+ * The table after deploying `newRev`. By default the current table is kept (a
+ * `latestRevision` target then follows the new revision). `noTraffic` stages it:
+ * every `latestRevision` target is pinned to the revision that was latest before,
+ * so nothing moves. `tag` gives the new revision a route of its own at 0 %
+ * (moved from any revision that had it).
+ */
+export function trafficAfterDeploy(current: readonly TrafficTarget[] | undefined, previousLatest: string | undefined, newRev: string, opts: { noTraffic?: boolean; tag?: string } = {}): TrafficTarget[] {
+  let table: TrafficTarget[] = current ? current.map((t) => ({ ...t })) : [{ latestRevision: true, percent: 100 }];
+  // The first revision always takes the traffic: there is nothing to stay on.
+  if (opts.noTraffic && current && previousLatest) {
+    table = consolidate(table.map((t) => (t.latestRevision ? { revision: previousLatest, percent: t.percent, ...(t.tag ? { tag: t.tag } : {}) } : t)));
+  }
+  if (opts.tag !== undefined) {
+    if (!TAG_RE.test(opts.tag)) throw bad(`tag ${JSON.stringify(opts.tag)} must match ${TAG_RE.source}`);
+    table = table
+      .filter((t) => !(t.tag === opts.tag && t.percent === 0))
+      .map((t) => {
+        if (t.tag !== opts.tag) return t;
+        const { tag: _moved, ...rest } = t;
+        return rest;
+      });
+    table = consolidate(table);
+    table.push({ revision: newRev, percent: 0, tag: opts.tag });
+  }
+  return table;
 }
 
 /** Resolves `latestRevision` and merges targets that name the same revision. */

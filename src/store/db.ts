@@ -74,12 +74,13 @@ export class StateStore {
    * its traffic table with `traffic(revisionName, current)`, atomically.
    */
   createRevision(fn: string, digest: string, runtime: string, config: RevisionConfig, now: number,
-    traffic: (revision: string, current: TrafficTarget[] | undefined) => TrafficTarget[]): RevisionRecord {
+    traffic: (revision: string, current: TrafficTarget[] | undefined, previousLatest: string | undefined) => TrafficTarget[]): RevisionRecord {
     return this.db.transaction(() => {
       const f = this.db.prepare('SELECT * FROM functions WHERE name = ?').get(fn) as FunctionRow | undefined;
       const seq = f ? f.next_seq : 1;
       const name = `${fn}-${String(seq).padStart(5, '0')}`;
-      const table = traffic(name, f ? (JSON.parse(f.traffic) as TrafficTarget[]) : undefined);
+      const prev = this.db.prepare('SELECT name FROM revisions WHERE function = ? ORDER BY seq DESC LIMIT 1').get(fn) as { name: string } | undefined;
+      const table = traffic(name, f ? (JSON.parse(f.traffic) as TrafficTarget[]) : undefined, prev?.name);
       if (f) this.db.prepare('UPDATE functions SET next_seq = ?, traffic = ? WHERE name = ?').run(seq + 1, JSON.stringify(table), fn);
       else this.db.prepare('INSERT INTO functions (name, created_at, next_seq, traffic) VALUES (?, ?, ?, ?)').run(fn, now, seq + 1, JSON.stringify(table));
       this.db.prepare('INSERT INTO revisions (name, function, seq, digest, runtime, config, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)')

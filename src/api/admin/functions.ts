@@ -1,13 +1,20 @@
 /** Admin API: functions and revisions (design §6). */
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { EdgeError } from '../../core/errors.ts';
-import { assertFunctionName, configFromQuery } from '../../deploy/index.ts';
+import { assertFunctionName, configFromQuery, type RolloutOptions } from '../../deploy/index.ts';
 import type { Services } from '../../host/services.ts';
 import type { RevisionRecord } from '../../store/index.ts';
 
 const JS_TYPES = new Set(['application/javascript', 'text/javascript', 'application/ecmascript', 'text/ecmascript']);
 
 interface NameParams { name: string }
+
+/** `?noTraffic=true` stages the revision; `?tag=t` gives it a route of its own at 0 %. */
+function rolloutFromQuery(q: Record<string, string>): RolloutOptions {
+  const nt = q.noTraffic;
+  if (nt !== undefined && !['true', 'false', '1', '0', ''].includes(nt)) throw new EdgeError('EDGE_ERR_INVALID_CONFIG', `noTraffic ${JSON.stringify(nt)} must be true or false`);
+  return { noTraffic: nt === 'true' || nt === '1' || nt === '', ...(q.tag !== undefined ? { tag: q.tag } : {}) };
+}
 interface RevParams { name: string; revision: string }
 
 function revisionView(s: Services, r: RevisionRecord, routed: Set<string> | undefined) {
@@ -71,12 +78,22 @@ export async function functionRoutes(app: FastifyInstance, opts: { services: Ser
   }
   app.addContentTypeParser('application/wasm', { parseAs: 'buffer', bodyLimit: s.config.limits.moduleBytes }, (_req, body, done) => done(null, body));
 
+  const created = (rec: RevisionRecord) => ({
+    name: rec.function, revision: rec.name, digest: rec.digest, runtime: rec.runtime, url: s.url(rec.function),
+    createdAt: new Date(rec.createdAt).toISOString(), traffic: s.state.getFunction(rec.function)?.traffic ?? [],
+  });
+
   app.post<{ Params: NameParams; Querystring: Record<string, string> }>('/v1/functions/:name/revisions', async (req, reply) => {
     assertFunctionName(req.params.name);
     const { source, configPart } = await readDeploy(req);
     const config = configFromQuery(req.query, configPart);
-    const rec = await s.deployJs(req.params.name, source, config);
-    return reply.code(201).send({ name: rec.function, revision: rec.name, digest: rec.digest, runtime: rec.runtime, url: s.url(rec.function), createdAt: new Date(rec.createdAt).toISOString() });
+    const rec = await s.deployJs(req.params.name, source, config, rolloutFromQuery(req.query));
+    return reply.code(201).send(created(rec));
+  });
+
+  app.patch<{ Params: NameParams; Querystring: Record<string, string> }>('/v1/functions/:name/config', async (req, reply) => {
+    const rec = s.patchConfig(req.params.name, req.body, rolloutFromQuery(req.query));
+    return reply.code(201).send({ ...created(rec), config: rec.config });
   });
 
   app.get('/v1/functions', async () => ({

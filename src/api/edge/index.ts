@@ -10,7 +10,7 @@ import type { Services } from '../../host/services.ts';
 import type { FromExecutor, Timing } from '../../executor/index.ts';
 import { installErrorHandler, sendError, toEdgeError } from '../error-handler.ts';
 import { requestIdFactory } from '../hooks/request-id.ts';
-import { functionFromHost } from './host-name.ts';
+import { labelFromHost, resolveLabel } from './host-name.ts';
 
 /** Headers that describe one hop's framing; node:http sets its own. */
 const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'transfer-encoding', 'content-length', 'upgrade', 'proxy-connection', 'te', 'trailer']);
@@ -69,12 +69,15 @@ export async function buildEdge(s: Services): Promise<FastifyInstance> {
 
   const handler = async (req: FastifyRequest, reply: FastifyReply): Promise<FastifyReply> => {
     const t0 = s.clock.now();
-    const name = functionFromHost(req.headers.host, s.config.domain);
-    if (name === undefined) throw new EdgeError('EDGE_ERR_NO_ROUTE', `host ${JSON.stringify(req.headers.host ?? '')} is not {function}.${s.config.domain}`);
-    const route = s.registry.route(name);
-    if (!route) throw new EdgeError('EDGE_ERR_FUNCTION_NOT_FOUND', `no function named ${JSON.stringify(name)} is deployed`);
+    const label = labelFromHost(req.headers.host, s.config.domain);
+    if (label === undefined) throw new EdgeError('EDGE_ERR_NO_ROUTE', `host ${JSON.stringify(req.headers.host ?? '')} is not {function}.${s.config.domain}`);
+    const target = resolveLabel(label, (fn) => s.registry.route(fn) !== undefined, (fn, t) => s.registry.route(fn)?.table.tags.has(t) ?? false);
+    if (!target) throw new EdgeError('EDGE_ERR_FUNCTION_NOT_FOUND', `no function named ${JSON.stringify(label)} is deployed`);
+    const name = target.fn;
+    // Read the table once: a concurrent traffic update swaps the whole object, never half of it.
+    const route = s.registry.route(name)!;
     const tagHeader = req.headers['isoedge-tag'];
-    const tag = typeof tagHeader === 'string' ? tagHeader : undefined;
+    const tag = target.tag ?? (typeof tagHeader === 'string' ? tagHeader : undefined);
     const rev = pick(route.table, s.rng, tag);
     if (rev === undefined) {
       throw new EdgeError('EDGE_ERR_REVISION_NOT_FOUND', tag !== undefined ? `function ${name} has no revision tagged ${JSON.stringify(tag)}` : `function ${name} has no revision with traffic`);
