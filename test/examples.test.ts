@@ -17,6 +17,15 @@ describe('examples', () => {
     expect((await deployExamples(h.services)).every((d) => !d.deployed)).toBe(true);
   });
 
+  it('canary is split 90/10 with a preview tag, as its README says', async () => {
+    const fn = (await h.admin.inject({ url: '/v1/functions/canary' })).json();
+    expect(fn.traffic).toEqual([{ revision: 'canary-00001', percent: 90 }, { revision: 'canary-00002', percent: 10, tag: 'preview' }]);
+    expect((await get('preview-canary', '/')).body).toBe('shop v2 (green) with the new checkout\n');
+    const seen = new Set<string>();
+    for (let i = 0; i < 200; i++) seen.add((await get('canary', '/')).body);
+    expect(seen).toEqual(new Set(['shop v1 (blue)\n', 'shop v2 (green) with the new checkout\n']));
+  });
+
   it('hello answers as its README says', async () => {
     expect((await get('hello', '/')).body).toBe('Hello from isoedge! You asked for /\n');
     expect((await get('hello', '/some/where')).body).toBe('Hello from isoedge! You asked for /some/where\n');

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { buildRouteTable, pick, validateTraffic, routedRevisions } from '../src/router/index.ts';
+import { buildRouteTable, pick, validateTraffic, routedRevisions, trafficAfterDeploy } from '../src/router/index.ts';
+import { labelFromHost, resolveLabel } from '../src/api/edge/host-name.ts';
 import { seededRng } from '../src/core/rng.ts';
 
 const known = new Set(['f-00001', 'f-00002', 'f-00003']);
@@ -73,5 +74,52 @@ describe('route table and pick', () => {
       }
       for (const r of counts.keys()) expect(t.weighted.some((w) => w.revision === r)).toBe(true);
     }), { numRuns: 50 });
+  });
+
+  it('a tagged request never goes elsewhere, whatever the weights', () => {
+    fc.assert(fc.property(arbSpec, fc.constantFrom('f-00001', 'f-00002', 'f-00003'), fc.integer(), (spec, tagged, seed) => {
+      const t = buildRouteTable([...spec, { revision: tagged, percent: 0, tag: 'blue' }], 'f-00003');
+      const rng = seededRng(seed);
+      for (let i = 0; i < 200; i++) expect(pick(t, rng, 'blue')).toBe(tagged);
+    }), { numRuns: 50 });
+  });
+
+  it('a revision removed from the table is never picked', () => {
+    fc.assert(fc.property(arbSpec, fc.constantFrom('f-00001', 'f-00002'), fc.integer(), (spec, removed, seed) => {
+      // Move the removed revision's share onto the latest revision.
+      const kept = spec.map((t) => (t.revision === removed ? { latestRevision: true, percent: t.percent } : t));
+      const t = buildRouteTable(validateTraffic(kept, known), 'f-00003');
+      const rng = seededRng(seed);
+      for (let i = 0; i < 500; i++) expect(pick(t, rng)).not.toBe(removed);
+    }), { numRuns: 50 });
+  });
+});
+
+describe('trafficAfterDeploy', () => {
+  it('keeps the table by default: latestRevision follows the new revision', () => {
+    expect(trafficAfterDeploy([{ latestRevision: true, percent: 100 }], 'f-00001', 'f-00002')).toEqual([{ latestRevision: true, percent: 100 }]);
+  });
+  it('the first revision takes the traffic even when staged', () => {
+    expect(trafficAfterDeploy(undefined, undefined, 'f-00001', { noTraffic: true })).toEqual([{ latestRevision: true, percent: 100 }]);
+  });
+  it('staging pins latestRevision to the previous revision and moves a tag', () => {
+    expect(trafficAfterDeploy([{ latestRevision: true, percent: 90 }, { revision: 'f-00001', percent: 10, tag: 'preview' }], 'f-00002', 'f-00003', { noTraffic: true, tag: 'preview' }))
+      .toEqual([{ revision: 'f-00002', percent: 90 }, { revision: 'f-00001', percent: 10 }, { revision: 'f-00003', percent: 0, tag: 'preview' }]);
+  });
+});
+
+describe('host names', () => {
+  it.each([
+    ['shop.localhost', 'shop'], ['Shop.LocalHost:8080', 'shop'], ['shop.localhost.', 'shop'], ['a.b.localhost', undefined], ['localhost', undefined], ['shop.example.com', undefined],
+  ])('%s → %s', (host, label) => expect(labelFromHost(host, 'localhost')).toBe(label));
+
+  it('a full function name wins over a tag route; tag routes need the tag', () => {
+    const fns = new Set(['shop', 'canary-shop']);
+    const tags = new Map([['shop', new Set(['canary', 'blue'])]]);
+    const resolve = (l: string) => resolveLabel(l, (f) => fns.has(f), (f, t) => tags.get(f)?.has(t) ?? false);
+    expect(resolve('canary-shop')).toEqual({ fn: 'canary-shop' });
+    expect(resolve('blue-shop')).toEqual({ fn: 'shop', tag: 'blue' });
+    expect(resolve('green-shop')).toBeUndefined();
+    expect(resolve('shop')).toEqual({ fn: 'shop' });
   });
 });

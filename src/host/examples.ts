@@ -10,10 +10,17 @@ import { createHash } from 'node:crypto';
 import type { Services } from './services.ts';
 import { parseRevisionConfig } from '../deploy/index.ts';
 
+/**
+ * One revision (`main` + `config`), or several (`revisions`) with a `traffic` table; a
+ * multi-revision example is deployed only when its function does not exist yet, since its
+ * table names revisions by number.
+ */
 export interface ExampleManifest {
   name: string;
-  main: string;
+  main?: string;
   config?: unknown;
+  revisions?: { main: string; config?: unknown }[];
+  traffic?: unknown;
 }
 
 export const EXAMPLES_DIR = new URL('../../examples/', import.meta.url).pathname;
@@ -29,6 +36,17 @@ export function readExamples(dir = EXAMPLES_DIR): { dir: string; manifest: Examp
 export async function deployExamples(s: Services, dir = EXAMPLES_DIR): Promise<{ name: string; url: string; revision: string; deployed: boolean }[]> {
   const out = [];
   for (const { dir: d, manifest } of readExamples(dir)) {
+    if (manifest.revisions) {
+      const exists = s.state.getFunction(manifest.name) !== undefined;
+      let last = s.state.listRevisions(manifest.name).at(-1)?.name ?? '';
+      if (!exists) {
+        for (const r of manifest.revisions) last = (await s.deployJs(manifest.name, readFileSync(join(d, r.main)), parseRevisionConfig(r.config ?? {}))).name;
+        if (manifest.traffic) s.setTraffic(manifest.name, manifest.traffic);
+      }
+      out.push({ name: manifest.name, url: s.url(manifest.name), revision: last, deployed: !exists });
+      continue;
+    }
+    if (!manifest.main) throw new Error(`example ${manifest.name}: isoedge.json needs "main" or "revisions"`);
     const source = readFileSync(join(d, manifest.main));
     const config = parseRevisionConfig(manifest.config ?? {});
     const digest = createHash('sha256').update(source).digest('hex');

@@ -6,15 +6,16 @@ import { Writable } from 'node:stream';
 import { loadConfig, type Config } from '../../src/config/index.ts';
 import { createLogger } from '../../src/log/index.ts';
 import { createIsoedge, type Isoedge } from '../../src/app.ts';
+import type { ServiceOptions } from '../../src/host/services.ts';
 
 export interface TestHost extends Isoedge {
   dataDir: string;
   logs: Record<string, unknown>[];
   config: Config;
-  cleanup(): Promise<void>;
+  cleanup(keepData?: boolean): Promise<void>;
 }
 
-export async function testHost(argv: string[] = [], dataDir = mkdtempSync(join(tmpdir(), 'isoedge-test-'))): Promise<TestHost> {
+export async function testHost(argv: string[] = [], dataDir = mkdtempSync(join(tmpdir(), 'isoedge-test-')), opts: ServiceOptions = {}): Promise<TestHost> {
   const config = loadConfig({ env: {}, argv: ['--data-dir', dataDir, '--edge-port', '0', '--admin-port', '0', '--pool-warm-min', '1', '--log-level', 'debug', ...argv] });
   const logs: Record<string, unknown>[] = [];
   const sink = new Writable({
@@ -23,15 +24,15 @@ export async function testHost(argv: string[] = [], dataDir = mkdtempSync(join(t
       cb();
     },
   });
-  const host = await createIsoedge(config, createLogger('debug', sink));
+  const host = await createIsoedge(config, createLogger('debug', sink), opts);
   return {
     ...host,
     dataDir,
     logs,
     config,
-    async cleanup() {
+    async cleanup(keep = false) {
       await host.close();
-      rmSync(dataDir, { recursive: true, force: true });
+      if (!keep) rmSync(dataDir, { recursive: true, force: true });
     },
   };
 }
