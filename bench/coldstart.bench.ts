@@ -9,14 +9,14 @@
  */
 import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync, mkdirSync } from 'node:fs';
-import { tmpdir, cpus, totalmem } from 'node:os';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { execSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { serve, type ServeProcess } from '../test/helpers/process.ts';
 import { acrossRuns, median, summarize } from './lib/stats.ts';
 import { load, makeAgent, tierOf, timedGet } from './lib/client.ts';
 import { measureHop } from './lib/hop.ts';
+import { machine } from './lib/machine.ts';
 
 const quick = process.argv.includes('--quick');
 /** `--only=hop,warm,hot,throughput,cold,memory` runs a subset (for iterating; a full report needs all). */
@@ -118,12 +118,6 @@ async function startBare(): Promise<{ port: number; stop: () => void }> {
 async function rssOf(host: ServeProcess): Promise<number> {
   const s = (await admin(host, 'GET', '/v1/status')) as { memory: { rss: number } };
   return s.memory.rss;
-}
-
-function machine() {
-  let commit = 'unknown';
-  try { commit = execSync('git rev-parse --short HEAD', { stdio: ['ignore', 'pipe', 'ignore'] }).toString().trim(); } catch { /* not a git checkout */ }
-  return { node: process.version, cpus: cpus().length, cpuModel: cpus()[0]?.model ?? 'unknown', memGiB: Math.round(totalmem() / 2 ** 30), platform: process.platform, commit };
 }
 
 type Across = ReturnType<typeof acrossRuns>;
