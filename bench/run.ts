@@ -3,7 +3,7 @@ import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 
 const args = process.argv.slice(2);
-const scripts = ['coldstart.bench.ts', 'router.bench.ts'];
+const scripts = ['coldstart.bench.ts', 'router.bench.ts', 'scaling.bench.ts'];
 let failed = 0;
 for (const s of scripts) {
   const r = spawnSync(process.execPath, ['--no-node-snapshot', fileURLToPath(new URL(s, import.meta.url)), ...args], { stdio: 'inherit' });

@@ -36,7 +36,7 @@ describe('admin API', () => {
     expect(e.statusCode).toBe(200);
     expect(e.body).toBe('hello /a/b');
     expect(e.headers['isoedge-revision']).toBe('hello-00001');
-    expect(e.headers['server-timing']).toMatch(/^route;dur=[\d.]+, start;desc="(hot|warm|cold)";dur=[\d.]+, exec;dur=[\d.]+$/);
+    expect(e.headers['server-timing']).toMatch(/^route;dur=[\d.]+, queue;dur=[\d.]+, start;desc="(hot|warm|cold)";dur=[\d.]+, exec;dur=[\d.]+$/);
   });
 
   it('a second deploy makes revision 00002, which takes the traffic', async () => {

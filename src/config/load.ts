@@ -113,6 +113,9 @@ export function loadConfig(sources: ConfigSources = {}): Config {
   if (cfg.pool.warmMax < cfg.pool.warmMin) {
     throw new ConfigError(`invalid pool.warmMax: ${cfg.pool.warmMax} is below pool.warmMin ${cfg.pool.warmMin}`);
   }
+  if (cfg.executors.max !== 0 && cfg.executors.max < cfg.executors.min) {
+    throw new ConfigError(`invalid executors.max: ${cfg.executors.max} is below executors.min ${cfg.executors.min}`);
+  }
   if (!/^[a-z0-9.-]{1,200}$/.test(cfg.domain)) throw new ConfigError(`invalid domain: ${JSON.stringify(cfg.domain)} is not a DNS name`);
   if (!isLoopback(cfg.admin.host) && cfg.admin.token === '') {
     throw new ConfigError(`invalid admin.host: ${cfg.admin.host} is not a loopback address and admin.token (ISOEDGE_ADMIN_TOKEN) is empty; set a token to expose the admin API`);

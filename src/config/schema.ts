@@ -37,13 +37,28 @@ export const OPTIONS: readonly OptionSpec[] = [
   opt('domain', 'string', 'localhost', 'Functions are served at {name}.{domain}.'),
   opt('logLevel', 'string', 'info', 'pino log level.', { choices: ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] }),
   opt('examples', 'bool', true, 'Deploy the functions under examples/ at start (skipped for names that already exist).'),
-  opt('executors', 'int', 1, 'Executor worker threads that own instances and run guest code.', { min: 1, max: 64 }),
+  opt('executors.min', 'int', 1, 'Fewest executor worker threads (they own instances and run guest code).', { min: 1, max: 64 }),
+  opt('executors.max', 'int', 0, 'Most executor threads the autoscaler may run; 0 = the number of CPUs.', { min: 0, max: 64 }),
+  opt('executors.targetConcurrency', 'int', 100, 'Concurrent requests per executor thread the thread autoscaler aims for (× autoscaler.targetUtilization).', { min: 1, max: 100_000 }),
   opt('compileThreads', 'int', 1, 'piscina threads for deploy-time work (bundling, validation, code caches).', { min: 1, max: 64 }),
   opt('limits.cpuMs', 'int', 50, 'CPU time a request may use in its isolate (ms).', { min: 1, max: 60_000 }),
   opt('limits.wallMs', 'int', 30_000, 'Wall time from dispatch to response (ms).', { min: 10, max: 600_000 }),
   opt('limits.memoryMb', 'int', 64, 'Heap limit per isolate (MiB).', { min: 8, max: 4096 }),
   opt('limits.bodyBytes', 'int', 16 * 1024 * 1024, 'Largest request body the edge accepts (bytes).', { min: 0, max: 1024 * 1024 * 1024 }),
   opt('limits.moduleBytes', 'int', 10 * 1024 * 1024, 'Largest module the admin API accepts (bytes).', { min: 1024, max: 256 * 1024 * 1024 }),
+  opt('autoscaler.tickMs', 'int', 2000, 'Autoscaler decision interval per active revision (ms); the first request to a revision at zero decides at once.', { min: 100, max: 60_000 }),
+  opt('autoscaler.stableWindowMs', 'int', 60_000, 'Stable window over which average concurrency is taken (ms).', { min: 6000, max: 3_600_000 }),
+  opt('autoscaler.panicWindowPercentage', 'int', 10, 'Panic window as a percentage of the stable window.', { min: 1, max: 100 }),
+  opt('autoscaler.panicThresholdPercentage', 'int', 200, 'Panic mode starts when panic-window demand reaches this percentage of ready capacity.', { min: 110, max: 1000 }),
+  opt('autoscaler.maxScaleUpRate', 'int', 1000, 'Most instances per tick = ready × this.', { min: 1, max: 100_000 }),
+  opt('autoscaler.maxScaleDownRate', 'int', 2, 'Fewest instances per tick = ready ÷ this.', { min: 1, max: 100_000 }),
+  opt('autoscaler.containerConcurrencyTargetDefault', 'int', 100, 'Target concurrent requests per instance when a revision sets no containerConcurrency.', { min: 1, max: 100_000 }),
+  opt('autoscaler.targetUtilizationPercentage', 'int', 70, 'Share of the target the autoscaler aims to use.', { min: 1, max: 100 }),
+  opt('autoscaler.targetBurstCapacity', 'int', 211, 'Spare capacity kept for bursts; when short, the activator stays in the request path (-1 = always).', { min: -1, max: 1_000_000 }),
+  opt('autoscaler.scaleToZeroGraceMs', 'int', 30_000, 'A revision with no traffic for this long is scaled to zero (ms).', { min: 0, max: 3_600_000 }),
+  opt('autoscaler.activatorQueueDepth', 'int', 10_000, 'Requests the activator holds per revision while it has no ready capacity.', { min: 1, max: 1_000_000 }),
+  opt('autoscaler.activationTimeoutMs', 'int', 30_000, 'How long a request waits for a revision to scale from zero (ms).', { min: 10, max: 600_000 }),
+  opt('autoscaler.queueTimeoutMs', 'int', 10_000, 'How long a request waits in a revision queue for a slot (ms).', { min: 10, max: 600_000 }),
   opt('pool.warmMin', 'int', 2, 'Pre-warmed generic isolates each executor keeps ready at least.', { min: 0, max: 1024 }),
   opt('pool.warmMax', 'int', 16, 'Upper bound of the adaptive warm pool per executor.', { min: 0, max: 4096 }),
   opt('pool.hotMax', 'int', 2000, 'Idle specialised instances kept per executor (LRU by count).', { min: 0, max: 100_000 }),
@@ -58,7 +73,12 @@ export interface Config {
   domain: string;
   logLevel: string;
   examples: boolean;
-  executors: number;
+  executors: { min: number; max: number; targetConcurrency: number };
+  autoscaler: {
+    tickMs: number; stableWindowMs: number; panicWindowPercentage: number; panicThresholdPercentage: number;
+    maxScaleUpRate: number; maxScaleDownRate: number; containerConcurrencyTargetDefault: number; targetUtilizationPercentage: number;
+    targetBurstCapacity: number; scaleToZeroGraceMs: number; activatorQueueDepth: number; activationTimeoutMs: number; queueTimeoutMs: number;
+  };
   compileThreads: number;
   limits: { cpuMs: number; wallMs: number; memoryMb: number; bodyBytes: number; moduleBytes: number };
   pool: { warmMin: number; warmMax: number; hotMax: number; hotBudgetMb: number; idleTtlMs: number };

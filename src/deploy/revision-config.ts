@@ -7,6 +7,12 @@ const ROLLOUT_PARAMS = new Set(['tag', 'noTraffic']);
 const ENV_NAME_RE = /^[A-Za-z_][A-Za-z0-9_]{0,127}$/;
 const MAX_ENV_BYTES = 64 * 1024;
 const LIMIT_BOUNDS = { cpuMs: [1, 60_000], wallMs: [10, 600_000], memoryMb: [8, 4096] } as const;
+/** Per-revision autoscaling overrides (Knative annotation names) and their bounds. */
+const SCALING_BOUNDS = {
+  minScale: [0, 10_000], maxScale: [0, 10_000], initialScale: [0, 10_000], target: [1, 100_000], targetUtilizationPercentage: [1, 100],
+  targetBurstCapacity: [-1, 1_000_000], activationScale: [1, 10_000], scaleDownDelayMs: [0, 3_600_000], windowMs: [6000, 3_600_000],
+  panicWindowPercentage: [1, 100], panicThresholdPercentage: [110, 1000], scaleToZeroRetentionMs: [0, 3_600_000], queueDepth: [0, 1_000_000],
+} as const;
 
 function bad(message: string): EdgeError {
   return new EdgeError('EDGE_ERR_INVALID_CONFIG', message);
@@ -22,9 +28,9 @@ function int(value: unknown, what: string, min: number, max: number): number {
 export function parseRevisionConfig(raw: unknown): RevisionConfig {
   if (raw === undefined || raw === null) raw = {};
   if (typeof raw !== 'object' || Array.isArray(raw)) throw bad('config must be a JSON object');
-  const { env = {}, concurrency = 0, limits = {}, ...rest } = raw as Record<string, unknown>;
+  const { env = {}, concurrency = 0, limits = {}, scaling, ...rest } = raw as Record<string, unknown>;
   const unknownKeys = Object.keys(rest);
-  if (unknownKeys.length) throw bad(`unknown config field ${JSON.stringify(unknownKeys[0])} (known: env, concurrency, limits)`);
+  if (unknownKeys.length) throw bad(`unknown config field ${JSON.stringify(unknownKeys[0])} (known: env, concurrency, limits, scaling)`);
   if (env === null || typeof env !== 'object' || Array.isArray(env)) throw bad('config.env must be an object of strings');
   const outEnv: Record<string, string> = {};
   let size = 0;
@@ -42,7 +48,19 @@ export function parseRevisionConfig(raw: unknown): RevisionConfig {
     if (!b) throw bad(`unknown limit ${JSON.stringify(k)} (known: ${Object.keys(LIMIT_BOUNDS).join(', ')})`);
     outLimits[k as keyof typeof LIMIT_BOUNDS] = int(v, `limits.${k}`, b[0], b[1]);
   }
-  return { env: outEnv, concurrency: int(concurrency, 'concurrency', 0, 10_000), limits: outLimits };
+  const out: RevisionConfig = { env: outEnv, concurrency: int(concurrency, 'concurrency', 0, 10_000), limits: outLimits };
+  if (scaling !== undefined) {
+    if (scaling === null || typeof scaling !== 'object' || Array.isArray(scaling)) throw bad('config.scaling must be an object');
+    const sc: Record<string, number> = {};
+    for (const [k, v] of Object.entries(scaling)) {
+      const b = SCALING_BOUNDS[k as keyof typeof SCALING_BOUNDS];
+      if (!b) throw bad(`unknown scaling setting ${JSON.stringify(k)} (known: ${Object.keys(SCALING_BOUNDS).join(', ')})`);
+      sc[k] = k === 'targetBurstCapacity' && (v === -1 || v === '-1') ? -1 : int(v, `scaling.${k}`, b[0], b[1]);
+    }
+    if (sc.maxScale && sc.minScale !== undefined && sc.minScale > sc.maxScale) throw bad(`scaling.minScale ${sc.minScale} is above scaling.maxScale ${sc.maxScale}`);
+    if (Object.keys(sc).length) out.scaling = sc;
+  }
+  return out;
 }
 
 /**
@@ -71,13 +89,15 @@ export function configFromQuery(query: Record<string, unknown>, base: unknown = 
   const merged = { ...(typeof base === 'object' && base !== null ? base : {}) } as Record<string, unknown>;
   const env = { ...((merged.env as Record<string, unknown>) ?? {}) };
   const limits = { ...((merged.limits as Record<string, unknown>) ?? {}) };
+  const scaling = { ...((merged.scaling as Record<string, unknown>) ?? {}) };
   for (const [k, v] of Object.entries(query)) {
     const value = Array.isArray(v) ? v.at(-1) : v;
     if (k.startsWith('env.')) env[k.slice(4)] = value;
     else if (k === 'concurrency') merged.concurrency = value;
     else if (k in LIMIT_BOUNDS) limits[k] = value;
+    else if (k in SCALING_BOUNDS) scaling[k] = value;
     else if (ROLLOUT_PARAMS.has(k)) continue;
-    else throw bad(`unknown query parameter ${JSON.stringify(k)} (known: env.NAME, concurrency, cpuMs, wallMs, memoryMb, tag, noTraffic)`);
+    else throw bad(`unknown query parameter ${JSON.stringify(k)} (known: env.NAME, concurrency, cpuMs, wallMs, memoryMb, ${Object.keys(SCALING_BOUNDS).join(', ')}, tag, noTraffic)`);
   }
-  return parseRevisionConfig({ ...merged, env, limits });
+  return parseRevisionConfig({ ...merged, env, limits, ...(Object.keys(scaling).length ? { scaling } : {}) });
 }

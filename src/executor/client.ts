@@ -11,6 +11,7 @@ import type { ExecutorInit, ExecutorStats, FromExecutor, ToExecutor } from './pr
 
 export type InvokeReply = Extract<FromExecutor, { t: 'res' }>;
 export type GuestLog = Extract<FromExecutor, { t: 'log' }>;
+export type ReadyEvent = Extract<FromExecutor, { t: 'ready' }>;
 
 interface Waiter {
   resolve: (m: FromExecutor) => void;
@@ -31,7 +32,12 @@ export class ExecutorClient {
   readonly #out: Batcher<ToExecutor>;
   #dead: Error | undefined;
 
-  constructor(index: number, init: ExecutorInit, onLog: (m: GuestLog) => void, onExit: (c: ExecutorClient, err: Error) => void) {
+  /** Live instances per revision on this executor, as it last reported. */
+  readonly instances = new Map<string, number>();
+  /** Set when the thread autoscaler retires this executor: it takes no new requests. */
+  retiring = false;
+
+  constructor(index: number, init: ExecutorInit, onLog: (m: GuestLog) => void, onExit: (c: ExecutorClient, err: Error) => void, onReady: (c: ExecutorClient, m: ReadyEvent) => void = () => {}) {
     this.index = index;
     this.worker = new Worker(WORKER_URL, { workerData: init, name: `isoedge-executor-${index}` });
     this.#out = new Batcher<ToExecutor>((batch, transfer) => this.worker.postMessage(batch, transfer));
@@ -41,7 +47,11 @@ export class ExecutorClient {
     this.worker.on('message', (batch: FromExecutor[]) => {
       for (const m of batch) {
         if (m.t === 'log') onLog(m);
-        else if (m.t === 'ready') markReady();
+        else if (m.t === 'ready') {
+          if (m.count > 0) this.instances.set(m.rev, m.count);
+          else this.instances.delete(m.rev);
+          onReady(this, m);
+        } else if (m.t === 'up') markReady();
         else {
           const w = this.#waiting.get(m.id);
           if (!w) continue;
@@ -73,6 +83,11 @@ export class ExecutorClient {
 
   unload(revId: string): void {
     if (this.loaded.delete(revId)) this.#out.push({ t: 'unrev', id: revId });
+  }
+
+  scale(rev: RevisionSpec, min: number): void {
+    if (min > 0 && !this.loaded.has(rev.id)) this.load(rev);
+    this.#out.push({ t: 'scale', rev: rev.id, min });
   }
 
   invoke(msg: Omit<Extract<ToExecutor, { t: 'inv' }>, 'id' | 't'>): Promise<FromExecutor> {

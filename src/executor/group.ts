@@ -1,13 +1,13 @@
 /**
  * The executor threads as one service: picks an executor per request (fewest in
  * flight, preferring the one that last served the revision, so its hot instance
- * is reused — a preference, never a pin) and replaces a thread that dies.
+ * is reused — a preference, never a pin), replaces a thread that dies, and grows
+ * or shrinks the number of threads when the thread autoscaler says so.
  */
-import type { RevisionSpec } from '../runtime/types.ts';
+import type { HeaderPairs, RevisionSpec } from '../runtime/types.ts';
 import { EdgeError } from '../core/errors.ts';
-import { ExecutorClient, type GuestLog } from './client.ts';
+import { ExecutorClient, type GuestLog, type ReadyEvent } from './client.ts';
 import type { ExecutorInit, ExecutorStats, FromExecutor } from './protocol.ts';
-import type { HeaderPairs } from '../runtime/types.ts';
 
 /** How many more requests in flight the affine executor may have than the least loaded one. */
 const AFFINITY_SLACK = 4;
@@ -15,19 +15,24 @@ const AFFINITY_SLACK = 4;
 export interface GroupEvents {
   onLog: (m: GuestLog) => void;
   onExecutorExit: (index: number, err: Error) => void;
+  /** An executor's instance count for a revision changed (tier/startMs when it pre-started one). */
+  onReady?: (rev: string, total: number, m: ReadyEvent) => void;
 }
 
 export class ExecutorGroup {
   readonly #init: ExecutorInit;
   readonly #events: GroupEvents;
   #clients: ExecutorClient[] = [];
-  readonly #affinity = new Map<string, number>();
+  readonly #retiring = new Set<ExecutorClient>();
+  readonly #affinity = new Map<string, ExecutorClient>();
+  readonly #pins = new Map<string, { rev: RevisionSpec; min: number; on: ExecutorClient }>();
+  #nextIndex = 0;
   #closing = false;
 
   constructor(count: number, init: ExecutorInit, events: GroupEvents) {
     this.#init = init;
     this.#events = events;
-    for (let i = 0; i < count; i++) this.#clients.push(this.#spawn(i));
+    for (let i = 0; i < count; i++) this.#clients.push(this.#spawn());
   }
 
   async ready(): Promise<void> {
@@ -38,24 +43,31 @@ export class ExecutorGroup {
     return this.#clients.length;
   }
 
-  #spawn(index: number): ExecutorClient {
+  #spawn(): ExecutorClient {
+    const index = this.#nextIndex++;
     return new ExecutorClient(index, this.#init, this.#events.onLog, (c, err) => {
-      if (this.#closing || this.#clients[index] !== c) return;
+      this.#retiring.delete(c);
+      if (this.#closing || !this.#clients.includes(c)) return;
       this.#events.onExecutorExit(index, err);
-      this.#clients[index] = this.#spawn(index);
-      for (const [rev, i] of this.#affinity) if (i === index) this.#affinity.delete(rev);
-    });
+      this.#clients[this.#clients.indexOf(c)] = this.#spawn();
+      for (const [rev, a] of this.#affinity) if (a === c) this.#affinity.delete(rev);
+      for (const pin of this.#pins.values()) if (pin.on === c) this.scale(pin.rev, pin.min);
+    }, (_c, m) => this.#events.onReady?.(m.rev, this.readyCount(m.rev), m));
+  }
+
+  /** Live instances of a revision across executors. */
+  readyCount(revId: string): number {
+    let n = 0;
+    for (const c of this.#clients) n += c.instances.get(revId) ?? 0;
+    return n;
   }
 
   /** Least in flight; the executor that last served `revId` wins ties and small imbalances. */
   pick(revId: string): ExecutorClient {
     let best = this.#clients[0]!;
     for (const c of this.#clients) if (c.inflight < best.inflight) best = c;
-    const aff = this.#affinity.get(revId);
-    if (aff !== undefined) {
-      const a = this.#clients[aff];
-      if (a && a.alive && a.inflight <= best.inflight + AFFINITY_SLACK) best = a;
-    }
+    const a = this.#affinity.get(revId);
+    if (a && a.alive && !a.retiring && a.inflight <= best.inflight + AFFINITY_SLACK) best = a;
     return best;
   }
 
@@ -63,7 +75,7 @@ export class ExecutorGroup {
     if (this.#closing) throw new EdgeError('EDGE_ERR_SHUTTING_DOWN', 'the host is shutting down');
     const c = this.pick(rev.id);
     if (!c.loaded.has(rev.id)) c.load(rev);
-    this.#affinity.set(rev.id, c.index);
+    this.#affinity.set(rev.id, c);
     return c.invoke({ rev: rev.id, ...req });
   }
 
@@ -72,10 +84,55 @@ export class ExecutorGroup {
     for (const c of this.#clients) if (c.alive && !c.loaded.has(rev.id)) c.load(rev);
   }
 
+  /**
+   * Keeps `min` instances of the revision alive, on the executor it has affinity with
+   * (requests follow affinity, so that is where instances are used).
+   */
+  scale(rev: RevisionSpec, min: number): void {
+    const prev = this.#pins.get(rev.id);
+    const on = prev?.on && this.#clients.includes(prev.on) ? prev.on : this.pick(rev.id);
+    if (min === 0) {
+      this.#pins.delete(rev.id);
+      if (prev) prev.on.scale(rev, 0);
+      return;
+    }
+    this.#pins.set(rev.id, { rev, min, on });
+    this.#affinity.set(rev.id, on);
+    on.scale(rev, min);
+  }
+
   /** Forgets a revision everywhere: its instances finish their requests and are disposed. */
   unload(revId: string): void {
     this.#affinity.delete(revId);
+    this.#pins.delete(revId);
     for (const c of this.#clients) c.unload(revId);
+  }
+
+  /**
+   * Grows or shrinks the thread count. A new thread is usable once its first
+   * isolate is ready (~95 ms); a retired one takes no new requests and is
+   * terminated when its in-flight requests are done.
+   */
+  resize(n: number): void {
+    if (this.#closing || n < 1) return;
+    while (this.#clients.length < n) {
+      const c = this.#spawn();
+      this.#clients.push(c);
+    }
+    while (this.#clients.length > n) {
+      const c = this.#clients.pop()!;
+      c.retiring = true;
+      this.#retiring.add(c);
+      for (const [rev, a] of this.#affinity) if (a === c) this.#affinity.delete(rev);
+      for (const pin of [...this.#pins.values()]) if (pin.on === c) this.scale(pin.rev, pin.min);
+      void this.#retire(c);
+    }
+  }
+
+  async #retire(c: ExecutorClient): Promise<void> {
+    while (c.inflight > 0 && c.alive) await new Promise((r) => setTimeout(r, 50));
+    await c.terminate();
+    this.#retiring.delete(c);
   }
 
   async stats(): Promise<ExecutorStats[]> {
@@ -84,6 +141,6 @@ export class ExecutorGroup {
 
   async close(): Promise<void> {
     this.#closing = true;
-    await Promise.all(this.#clients.map((c) => c.terminate()));
+    await Promise.all([...this.#clients, ...this.#retiring].map((c) => c.terminate()));
   }
 }

@@ -20,6 +20,8 @@ export type ToExecutor =
   | { t: 'unrev'; id: string }
   | { t: 'inv'; id: number; rev: string; reqId: string; method: string; url: string; headers: HeaderPairs; body: Uint8Array | null }
   | { t: 'stats'; id: number }
+  /** Keep at least `min` instances of the revision (pre-created from the warm pool, spared by the idle TTL). */
+  | { t: 'scale'; rev: string; min: number }
   | { t: 'close' };
 
 export interface Timing {
@@ -33,7 +35,8 @@ export type FromExecutor =
   | ({ t: 'err'; id: number; code: ErrorCode; message: string } & Partial<Timing>)
   | { t: 'log'; level: 'debug' | 'info' | 'warn' | 'error'; fn: string; rev: string; reqId: string; msg: string }
   | { t: 'stats'; id: number; stats: ExecutorStats }
-  | { t: 'ready' };
+  | { t: 'ready'; rev: string; count: number; tier?: StartTier; startMs?: number }
+  | { t: 'up' };
 
 export interface ExecutorStats {
   warm: number;

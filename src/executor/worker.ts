@@ -48,13 +48,50 @@ const hot = new HotSet<Instance>({
   maxBytes: init.hotBudgetMb * 1024 * 1024,
   idleTtlMs: init.idleTtlMs,
   clock: systemClock,
+  onCount: (rev, count) => out.push({ t: 'ready', rev, count }),
 });
-setInterval(() => hot.purgeStale(), 1000).unref();
+/** Instances the gateway's autoscaler wants kept per revision (Knative's desired pods on this node). */
+const pinned = new Map<string, number>();
+setInterval(() => {
+  for (const [rev, n] of pinned) hot.touch(rev, n);
+  hot.purgeStale();
+  for (const rev of pinned.keys()) reconcile(rev);
+}, 1000).unref();
+
+let reconciling = false;
+/** Creates missing pinned instances from the warm pool, one per event-loop turn so requests interleave. */
+function reconcile(revId: string): void {
+  if (reconciling) return;
+  const want = pinned.get(revId) ?? 0;
+  const rev = revisions.get(revId);
+  if (!rev || hot.count(revId) >= want) return;
+  reconciling = true;
+  setImmediate(() => {
+    reconciling = false;
+    const r = revisions.get(revId);
+    if (!r || hot.count(revId) >= (pinned.get(revId) ?? 0)) return;
+    try {
+      const t0 = performance.now();
+      const { tier } = create(r);
+      starts[tier]++;
+      out.push({ t: 'ready', rev: revId, count: hot.count(revId), tier, startMs: performance.now() - t0 });
+    } catch (e) {
+      out.push({ t: 'log', level: 'error', fn: r.spec.fn, rev: revId, reqId: '', msg: `could not pre-start an instance: ${(e as Error).message}` });
+      return;
+    }
+    reconcile(revId);
+  });
+}
 
 /** hot → warm → cold: the cheapest instance that can take the request. */
 function obtain(rev: LoadedRevision): { inst: Instance; tier: StartTier } {
   const found = hot.acquire(rev.spec.id, rev.spec.concurrency);
   if (found) return { inst: found, tier: 'hot' };
+  return create(rev);
+}
+
+/** A new instance of the revision: from the warm pool when its heap limit matches, else a new isolate. */
+function create(rev: LoadedRevision): { inst: Instance; tier: StartTier } {
   // The warm pool's isolates carry the host's default heap limit; a revision with its own limit starts cold.
   let inst = rev.spec.limits.memoryMb === init.memoryMb ? warm.take() : undefined;
   const tier: StartTier = inst ? 'warm' : 'cold';
@@ -127,11 +164,17 @@ port.on('message', (batch: ToExecutor[]) => {
       case 'unrev': {
         revisions.get(m.id)?.cache?.release();
         revisions.delete(m.id);
+        pinned.delete(m.id);
         hot.dropRevision(m.id);
         break;
       }
       case 'stats':
         out.push({ t: 'stats', id: m.id, stats: stats() });
+        break;
+      case 'scale':
+        if (m.min > 0) pinned.set(m.rev, m.min);
+        else pinned.delete(m.rev);
+        reconcile(m.rev);
         break;
       case 'close':
         shutdown();
@@ -149,4 +192,4 @@ function shutdown(): void {
   out.flush();
   port.close();
 }
-out.push({ t: 'ready' });
+out.push({ t: 'up' });

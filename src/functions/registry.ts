@@ -75,6 +75,7 @@ export class Registry {
       env: r.config.env,
       concurrency: r.config.concurrency,
       limits: { ...this.#limits, ...r.config.limits },
+      ...(r.config.scaling ? { scaling: { ...r.config.scaling } as Record<string, number> } : {}),
     };
     this.#specs.set(rev, spec);
     return spec;

@@ -14,6 +14,9 @@ import { Deployer, COMPILE_WORKER_URL, mergeConfigPatch, type CompileJsResult, t
 import { ExecutorGroup } from '../executor/index.ts';
 import { Registry } from '../functions/index.ts';
 import { routedRevisions, validateTraffic, type TrafficTarget } from '../router/index.ts';
+import { ScalingManager, type RevisionScaler } from '../scaling/index.ts';
+import { Counter, Gauge, Histogram, Registry as MetricsRegistry } from '../telemetry/index.ts';
+import { cpus } from 'node:os';
 
 export interface ServiceOptions {
   clock?: Clock;
@@ -31,8 +34,12 @@ export class Services {
   readonly executors: ExecutorGroup;
   readonly registry: Registry;
   readonly deployer: Deployer;
-  /** Requests in flight per revision, as the gateway sees them. */
-  readonly inflight = new Map<string, number>();
+  readonly scaling: ScalingManager;
+  readonly metrics = new MetricsRegistry();
+  readonly requestsTotal = this.metrics.add(new Counter('isoedge_requests_total', 'Edge requests by function, revision and outcome code.'));
+  readonly startSeconds = this.metrics.add(new Histogram('isoedge_instance_start_seconds', 'Instance start latency by tier (hot = taken from the hot set, warm = pre-warmed isolate specialised, cold = new isolate).', [0.00005, 0.0001, 0.00025, 0.0005, 0.001, 0.002, 0.005, 0.01, 0.025, 0.05, 0.1]));
+  readonly queueSeconds = this.metrics.add(new Histogram('isoedge_queue_seconds', 'Time requests waited in the activator or a revision queue.', [0.0001, 0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1, 5, 30]));
+  readonly scaleEvents = this.metrics.add(new Counter('isoedge_autoscaler_decisions_total', 'Autoscaler decisions that changed a desired count.'));
   /** The edge port actually bound (differs from config when it is 0). */
   edgePort: number;
   ready = false;
@@ -46,7 +53,8 @@ export class Services {
     this.state = new StateStore(config.dataDir);
     this.artifacts = new ArtifactStore(config.dataDir);
     this.compilePool = new Piscina({ filename: COMPILE_WORKER_URL.href, minThreads: 1, maxThreads: config.compileThreads, idleTimeout: 60_000 });
-    this.executors = new ExecutorGroup(config.executors, {
+    const maxThreads = config.executors.max === 0 ? Math.max(config.executors.min, cpus().length) : config.executors.max;
+    this.executors = new ExecutorGroup(config.executors.min, {
       memoryMb: config.limits.memoryMb,
       warmMin: config.pool.warmMin,
       warmMax: config.pool.warmMax,
@@ -56,7 +64,25 @@ export class Services {
     }, {
       onLog: (m) => log[m.level]({ function: m.fn, revision: m.rev, reqId: m.reqId, console: m.msg }, 'guest console'),
       onExecutorExit: (index, err) => log.error({ executor: index, err }, 'executor thread died; starting a new one'),
+      onReady: (rev, total, m) => {
+        this.scaling.setReady(rev, total);
+        if (m.tier) this.startSeconds.observe({ tier: m.tier, source: 'autoscaler' }, (m.startMs ?? 0) / 1000);
+      },
     });
+    this.scaling = new ScalingManager(config.autoscaler, { min: config.executors.min, max: maxThreads, targetConcurrency: config.executors.targetConcurrency }, this.clock, {
+      realize: (rev, desired) => {
+        const spec = this.registry.spec(rev);
+        if (spec) this.executors.scale(spec, desired);
+      },
+      resizeThreads: (n) => this.executors.resize(n),
+    }, {
+      decision: (rev, d, before) => {
+        this.scaleEvents.inc({ revision: rev, direction: d.desired > before ? 'up' : d.desired < before ? 'down' : 'hold' });
+        log.info({ revision: rev, from: before, to: d.desired, ready: d.ready, stable: d.stable, panic: d.panic, panicMode: d.panicMode, excessBurstCapacity: d.excessBurstCapacity, reason: d.reason }, 'autoscaler decision');
+      },
+      threads: (d) => log.info({ threads: d.desired, observedConcurrency: d.observed, panicMode: d.panic }, 'executor threads scaled'),
+    });
+    this.#registerGauges();
     this.registry = new Registry(this.state, this.artifacts, { cpuMs: config.limits.cpuMs, wallMs: config.limits.wallMs, memoryMb: config.limits.memoryMb });
     this.deployer = new Deployer({
       state: this.state,
@@ -101,7 +127,10 @@ export class Services {
     // Off the request path: read the artifact now and hand it to the executors, so the
     // revision's first request pays for neither the disk read nor the code transfer.
     const spec = this.registry.spec(rec.name);
-    if (spec) this.executors.preload(spec);
+    if (spec) {
+      this.executors.preload(spec);
+      this.scaling.deployed(rec.name, spec.concurrency, spec.scaling);
+    }
     this.log.info({ function: name, revision: rec.name, digest: rec.digest, compiled: rec.compiled, traffic: this.state.getFunction(name)?.traffic }, 'revision created');
   }
 
@@ -120,6 +149,7 @@ export class Services {
     const revs = this.state.deleteFunction(name);
     this.registry.remove(name, revs);
     for (const r of revs) {
+      this.scaling.remove(r.name);
       this.executors.unload(r.name);
       if (!this.state.isDigestUsed(r.digest)) this.artifacts.remove(r.digest);
     }
@@ -137,6 +167,7 @@ export class Services {
     this.state.deleteRevision(rev);
     this.registry.forgetRevision(rev);
     this.registry.refresh(name);
+    this.scaling.remove(rev);
     this.executors.unload(rev);
     if (!this.state.isDigestUsed(r.digest)) this.artifacts.remove(r.digest);
     this.log.info({ function: name, revision: rev }, 'revision deleted');
@@ -148,8 +179,24 @@ export class Services {
     return f;
   }
 
+  #registerGauges(): void {
+    const per = (f: (s: RevisionScaler) => number) => () =>
+      [...this.scaling.revisions()].map(([rev, s]) => [{ revision: rev }, f(s)] as [Record<string, string>, number]);
+    this.metrics.add(new Gauge('isoedge_revision_desired_instances', 'Instances the autoscaler wants per revision.', per((s) => s.desired)));
+    this.metrics.add(new Gauge('isoedge_revision_ready_instances', 'Live instances per revision, as the executors report.', per((s) => s.ready)));
+    this.metrics.add(new Gauge('isoedge_revision_inflight_requests', 'Requests in flight per revision.', per((s) => s.inflight)));
+    this.metrics.add(new Gauge('isoedge_revision_queued_requests', 'Requests waiting per revision (activator or queue).', per((s) => s.queued)));
+    this.metrics.add(new Gauge('isoedge_revision_panic_mode', '1 while the revision autoscaler is in panic mode.', per((s) => (s.panicMode ? 1 : 0))));
+    this.metrics.add(new Gauge('isoedge_revision_excess_burst_capacity', 'Excess burst capacity; negative keeps the activator in the path.', per((s) => s.excessBurstCapacity)));
+    this.metrics.add(new Gauge('isoedge_executor_threads', 'Executor threads: desired by the thread autoscaler, and running.', () => [[{ state: 'desired' }, this.scaling.threadsDesired], [{ state: 'running' }, this.executors.size]]));
+    this.metrics.add(new Gauge('isoedge_executor_threads_panic_mode', '1 while the thread autoscaler is in panic mode.', () => [[{}, this.scaling.threadsPanic ? 1 : 0]]));
+    this.metrics.add(new Gauge('isoedge_functions', 'Deployed functions.', () => [[{}, this.registry.functionCount]]));
+    this.metrics.add(new Gauge('process_resident_memory_bytes', 'Resident memory of the host process.', () => [[{}, process.memoryUsage().rss]]));
+  }
+
   async close(): Promise<void> {
     this.ready = false;
+    this.scaling.close();
     await this.executors.close();
     await this.compilePool.destroy();
     this.state.close();

@@ -23,6 +23,8 @@ export interface HotSetOptions {
   maxBytes: number;
   idleTtlMs: number;
   clock: Clock;
+  /** Told the number of live instances of a revision whenever it changes. */
+  onCount?: (revId: string, count: number) => void;
 }
 
 export interface HotSetStats {
@@ -35,9 +37,11 @@ export interface HotSetStats {
 export class HotSet<I extends PooledInstance> {
   readonly #lru: LRUCache<number, I> | undefined;
   readonly #byRev = new Map<string, Set<I>>();
+  readonly #onCount: ((revId: string, count: number) => void) | undefined;
   #evictions = 0;
 
   constructor(opts: HotSetOptions) {
+    this.#onCount = opts.onCount;
     if (opts.max > 0) {
       this.#lru = new LRUCache<number, I>({
         max: opts.max,
@@ -74,8 +78,25 @@ export class HotSet<I extends PooledInstance> {
     let set = this.#byRev.get(inst.revId);
     if (!set) this.#byRev.set(inst.revId, (set = new Set()));
     set.add(inst);
+    this.#onCount?.(inst.revId, set.size);
     if (this.#lru) this.#lru.set(inst.id, inst);
     else this.#forget(inst);
+  }
+
+  /** Live (not retired) instances of a revision. */
+  count(revId: string): number {
+    let n = 0;
+    for (const inst of this.#byRev.get(revId) ?? []) if (!inst.retired && !inst.disposed) n++;
+    return n;
+  }
+
+  /** Marks up to `n` instances of the revision as just used, so the idle TTL spares the ones the autoscaler wants. */
+  touch(revId: string, n: number): void {
+    let i = 0;
+    for (const inst of this.#byRev.get(revId) ?? []) {
+      if (i++ >= n) break;
+      this.#lru?.get(inst.id);
+    }
   }
 
   /** A request on `inst` ended: dispose it now if it was retired while busy. */
@@ -110,9 +131,9 @@ export class HotSet<I extends PooledInstance> {
 
   #forget(inst: I): void {
     const set = this.#byRev.get(inst.revId);
-    if (set) {
-      set.delete(inst);
+    if (set && set.delete(inst)) {
       if (set.size === 0) this.#byRev.delete(inst.revId);
+      this.#onCount?.(inst.revId, set.size);
     }
     inst.retired = true;
     if (inst.inflight === 0) inst.dispose();

@@ -23,6 +23,8 @@ export interface RevisionSpec {
   /** Requests one instance serves at once; 0 = unlimited (Knative containerConcurrency). */
   concurrency: number;
   limits: RevisionLimits;
+  /** Per-revision autoscaling overrides (read by the gateway's scaler, ignored by executors). */
+  scaling?: Record<string, number>;
 }
 
 export interface InvokeRequest {

@@ -1,3 +1,3 @@
 export { ArtifactStore, type JsArtifact } from './artifacts.ts';
 export { StateStore } from './db.ts';
-export type { RevisionConfig, RevisionRecord, FunctionRecord, TrafficTarget } from './types.ts';
+export type { RevisionConfig, RevisionRecord, FunctionRecord, TrafficTarget, ScalingOverrides } from './types.ts';

@@ -4,6 +4,25 @@ export interface RevisionConfig {
   /** Requests one instance serves at once; 0 = unlimited. */
   concurrency: number;
   limits: { cpuMs?: number; wallMs?: number; memoryMb?: number };
+  /** Per-revision autoscaling, named after Knative's autoscaling.knative.dev annotations; absent = host default. */
+  scaling?: ScalingOverrides;
+}
+
+export interface ScalingOverrides {
+  minScale?: number;
+  maxScale?: number;
+  initialScale?: number;
+  target?: number;
+  targetUtilizationPercentage?: number;
+  targetBurstCapacity?: number;
+  activationScale?: number;
+  scaleDownDelayMs?: number;
+  windowMs?: number;
+  panicWindowPercentage?: number;
+  panicThresholdPercentage?: number;
+  scaleToZeroRetentionMs?: number;
+  /** Waiting requests per instance; default 10 × containerConcurrency (Knative queue-proxy). */
+  queueDepth?: number;
 }
 
 export interface RevisionRecord {

@@ -25,9 +25,27 @@ function revisionView(s: Services, r: RevisionRecord, routed: Set<string> | unde
     runtime: r.runtime,
     config: r.config,
     createdAt: new Date(r.createdAt).toISOString(),
-    status: { routed: routed?.has(r.name) ?? false, inflight: s.inflight.get(r.name) ?? 0 },
+    status: scalingStatus(s, r.name, routed?.has(r.name) ?? false),
   };
 }
+
+/** Knative-style revision status: desired and ready instances, load, and the last autoscaler decision. */
+function scalingStatus(s: Services, rev: string, routed: boolean) {
+  const sc = s.scaling.get(rev);
+  const d = sc?.lastDecision;
+  return {
+    routed,
+    desired: sc?.desired ?? 0,
+    ready: s.executors.readyCount(rev),
+    inflight: sc?.inflight ?? 0,
+    queued: sc?.queued ?? 0,
+    panicMode: sc?.panicMode ?? false,
+    activatorInPath: sc ? sc.activatorInPath : true,
+    lastDecision: d ? { at: new Date(Date.now() - (s.clock.now() - d.at)).toISOString(), desired: d.desired, recommended: d.recommended, stableConcurrency: round(d.stable), panicConcurrency: round(d.panic), excessBurstCapacity: d.excessBurstCapacity, reason: d.reason } : null,
+  };
+}
+
+const round = (x: number): number | null => (Number.isFinite(x) ? Math.round(x * 1000) / 1000 : null);
 
 function functionView(s: Services, name: string) {
   const f = s.requireFunction(name);

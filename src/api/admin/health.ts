@@ -9,12 +9,14 @@ export async function healthRoutes(app: FastifyInstance, opts: { services: Servi
     if (!s.ready) return reply.code(503).send({ status: 'starting' });
     return { status: 'ready', functions: s.registry.functionCount };
   });
+  app.get('/metrics', async (_req, reply) => reply.type('text/plain; version=0.0.4; charset=utf-8').send(s.metrics.render()));
   app.get('/v1/status', async () => {
     const m = process.memoryUsage();
     return {
       functions: s.registry.functionCount,
       memory: { rss: m.rss, heapUsed: m.heapUsed, external: m.external },
       executors: await s.executors.stats(),
+      threads: { desired: s.scaling.threadsDesired, running: s.executors.size, panicMode: s.scaling.threadsPanic },
     };
   });
 }

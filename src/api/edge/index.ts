@@ -17,8 +17,8 @@ const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'transfer-encoding', 'co
 
 const ms = (x: number): string => x.toFixed(3);
 
-function serverTiming(routeMs: number, t: Partial<Timing>): string {
-  const parts = [`route;dur=${ms(routeMs)}`];
+function serverTiming(routeMs: number, t: Partial<Timing>, queueMs = 0): string {
+  const parts = [`route;dur=${ms(routeMs)}`, `queue;dur=${ms(queueMs)}`];
   if (t.tier !== undefined) parts.push(`start;desc="${t.tier}";dur=${ms(t.startMs ?? 0)}`);
   if (t.execMs !== undefined) parts.push(`exec;dur=${ms(t.execMs)}`);
   return parts.join(', ');
@@ -30,7 +30,7 @@ function headerPairs(raw: string[]): [string, string][] {
   return out;
 }
 
-function writeResult(req: FastifyRequest, reply: FastifyReply, m: FromExecutor, routeMs: number, rev: string): FastifyReply {
+function writeResult(req: FastifyRequest, reply: FastifyReply, m: FromExecutor, routeMs: number, rev: string, queueMs: number): FastifyReply {
   reply.header('isoedge-revision', rev);
   if (m.t === 'res') {
     const grouped: Record<string, string | string[]> = {};
@@ -40,14 +40,14 @@ function writeResult(req: FastifyRequest, reply: FastifyReply, m: FromExecutor, 
       grouped[k] = cur === undefined ? v : Array.isArray(cur) ? [...cur, v] : [cur, v];
     }
     reply.headers(grouped);
-    reply.header('server-timing', serverTiming(routeMs, m));
+    reply.header('server-timing', serverTiming(routeMs, m, queueMs));
     reply.code(m.status);
     if (m.body === null) return reply.send();
     // Always bytes: fastify would append "; charset=utf-8" to a string body's content type.
     return reply.send(typeof m.body === 'string' ? Buffer.from(m.body, 'utf8') : Buffer.from(m.body.buffer, m.body.byteOffset, m.body.byteLength));
   }
   if (m.t === 'err') {
-    reply.header('server-timing', serverTiming(routeMs, m));
+    reply.header('server-timing', serverTiming(routeMs, m, queueMs));
     req.log.warn({ revision: rev, code: m.code, msg: m.message }, 'function request failed');
     return sendError(req, reply, new EdgeError(m.code, m.message));
   }
@@ -86,7 +86,20 @@ export async function buildEdge(s: Services): Promise<FastifyInstance> {
     if (!spec) throw new EdgeError('EDGE_ERR_REVISION_NOT_FOUND', `revision ${rev} is gone`);
     const body = req.body instanceof Buffer && req.body.byteLength > 0 ? new Uint8Array(req.body) : null;
     const routeMs = s.clock.now() - t0;
-    s.inflight.set(rev, (s.inflight.get(rev) ?? 0) + 1);
+    // Activator and breaker: a slot now, a place in the queue, or a refusal with a code.
+    const scaler = s.scaling.scaler(rev, spec.concurrency, spec.scaling);
+    let admission;
+    try {
+      admission = await scaler.admit(() => s.clock.now());
+    } catch (e) {
+      const err = toEdgeError(e);
+      reply.header('isoedge-revision', rev);
+      if (err.code === 'EDGE_ERR_QUEUE_FULL') reply.header('retry-after', '1');
+      s.requestsTotal.inc({ function: name, revision: rev, code: err.code });
+      return sendError(req, reply, err);
+    }
+    if (admission.queuedMs > 0) s.queueSeconds.observe({ revision: rev }, admission.queuedMs / 1000);
+    s.scaling.requestStarted();
     try {
       const m = await s.executors.invoke(spec, {
         reqId: String(req.id),
@@ -95,14 +108,17 @@ export async function buildEdge(s: Services): Promise<FastifyInstance> {
         headers: headerPairs(req.raw.rawHeaders),
         body,
       });
-      return writeResult(req, reply, m, routeMs, rev);
+      if (m.t === 'res' || m.t === 'err') {
+        if (m.tier !== undefined) s.startSeconds.observe({ tier: m.tier, source: 'request' }, (m.startMs ?? 0) / 1000);
+        s.requestsTotal.inc({ function: name, revision: rev, code: m.t === 'res' ? String(m.status) : m.code });
+      }
+      return writeResult(req, reply, m, routeMs, rev, admission.queuedMs);
     } catch (e) {
       reply.header('isoedge-revision', rev);
       return sendError(req, reply, toEdgeError(e));
     } finally {
-      const n = (s.inflight.get(rev) ?? 1) - 1;
-      if (n === 0) s.inflight.delete(rev);
-      else s.inflight.set(rev, n);
+      admission.release();
+      s.scaling.requestEnded();
     }
   };
   // Refusals raised before dispatch still carry Server-Timing, so every response has it.

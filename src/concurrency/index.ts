@@ -1,0 +1,1 @@
+export { Breaker, type BreakerOptions } from './breaker.ts';

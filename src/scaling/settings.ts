@@ -1,0 +1,78 @@
+/**
+ * A revision's autoscaling settings: the host's Knative-style defaults, its
+ * containerConcurrency and its own overrides (annotation names), resolved once.
+ */
+import type { AutoscalerSpec } from '../autoscaler/index.ts';
+
+export interface HostScalingDefaults {
+  tickMs: number;
+  stableWindowMs: number;
+  panicWindowPercentage: number;
+  panicThresholdPercentage: number;
+  maxScaleUpRate: number;
+  maxScaleDownRate: number;
+  containerConcurrencyTargetDefault: number;
+  targetUtilizationPercentage: number;
+  targetBurstCapacity: number;
+  scaleToZeroGraceMs: number;
+  activatorQueueDepth: number;
+  activationTimeoutMs: number;
+  queueTimeoutMs: number;
+}
+
+export interface RevisionScalingOverrides {
+  minScale?: number; maxScale?: number; initialScale?: number; target?: number; targetUtilizationPercentage?: number;
+  targetBurstCapacity?: number; activationScale?: number; scaleDownDelayMs?: number; windowMs?: number;
+  panicWindowPercentage?: number; panicThresholdPercentage?: number; scaleToZeroRetentionMs?: number; queueDepth?: number;
+}
+
+export interface ScalerSettings {
+  spec: AutoscalerSpec;
+  /** containerConcurrency: requests one instance serves at once; 0 = unlimited. */
+  cc: number;
+  minScale: number;
+  /** 0 = unbounded. */
+  maxScale: number;
+  initialScale: number;
+  panicWindowMs: number;
+  scaleToZeroGraceMs: number;
+  scaleToZeroRetentionMs: number;
+  /** Waiting requests per instance (queue-proxy's 10 × cc by default). */
+  queueDepthPerInstance: number;
+  activatorQueueDepth: number;
+  activationTimeoutMs: number;
+  queueTimeoutMs: number;
+}
+
+export function resolveSettings(host: HostScalingDefaults, cc: number, o: RevisionScalingOverrides = {}): ScalerSettings {
+  const utilization = (o.targetUtilizationPercentage ?? host.targetUtilizationPercentage) / 100;
+  // Knative: the target is the annotation, else containerConcurrency when set, else the default; never above cc.
+  const target = Math.min(o.target ?? (cc > 0 ? cc : host.containerConcurrencyTargetDefault), cc > 0 ? cc : Infinity);
+  const stableWindowMs = o.windowMs ?? host.stableWindowMs;
+  const panicPct = o.panicWindowPercentage ?? host.panicWindowPercentage;
+  return {
+    spec: {
+      targetValue: Math.max(0.01, target * utilization),
+      totalValue: cc > 0 ? cc : host.containerConcurrencyTargetDefault,
+      targetBurstCapacity: o.targetBurstCapacity ?? host.targetBurstCapacity,
+      panicThreshold: (o.panicThresholdPercentage ?? host.panicThresholdPercentage) / 100,
+      maxScaleUpRate: host.maxScaleUpRate,
+      maxScaleDownRate: host.maxScaleDownRate,
+      stableWindowMs,
+      scaleDownDelayMs: o.scaleDownDelayMs ?? 0,
+      activationScale: o.activationScale ?? 1,
+      reachable: true,
+    },
+    cc,
+    minScale: o.minScale ?? 0,
+    maxScale: o.maxScale ?? 0,
+    initialScale: o.initialScale ?? 1,
+    panicWindowMs: Math.max(1000, Math.round((stableWindowMs * panicPct) / 100)),
+    scaleToZeroGraceMs: host.scaleToZeroGraceMs,
+    scaleToZeroRetentionMs: o.scaleToZeroRetentionMs ?? 0,
+    queueDepthPerInstance: o.queueDepth ?? 10 * Math.max(1, cc),
+    activatorQueueDepth: host.activatorQueueDepth,
+    activationTimeoutMs: host.activationTimeoutMs,
+    queueTimeoutMs: host.queueTimeoutMs,
+  };
+}

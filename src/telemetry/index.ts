@@ -1,0 +1,1 @@
+export { Registry, Counter, Gauge, Histogram } from './prometheus.ts';
