@@ -58,7 +58,8 @@ async function deployMany(host: ServeProcess, prefix: string, n: number): Promis
   const names: string[] = [];
   for (let i = 0; i < n; i++) {
     const name = `${prefix}-${i}`;
-    await admin(host, 'POST', `/v1/functions/${name}/revisions`, HELLO);
+    // initialScale=0: no instance at deploy, so the first request measures the start tier under test.
+    await admin(host, 'POST', `/v1/functions/${name}/revisions?initialScale=0`, HELLO);
     names.push(name);
     if (i % 50 === 0 || i === n - 1) progress(`deploy ${prefix}`, i + 1, n);
   }
