@@ -202,6 +202,16 @@ describe('decider scenarios', () => {
       ],
     },
     {
+      // Knative un-panics only when panicTime + StableWindow is strictly before now.
+      name: 'panic ends strictly after a stable window (extra)',
+      spec: testSpec(10, 0),
+      steps: [
+        step(T0, 30, 30, 1, 3, 0, { panicTime: T0 }),
+        step(T0 + STABLE_WINDOW, 1, 1, 3, 3, 0, { panicTime: T0 }),
+        step(T0 + STABLE_WINDOW + 1, 1, 1, 3, 1, 0, { panicTime: null }),
+      ],
+    },
+    {
       name: 'RateLimitScaleUp', // need 100 pods but only ×10 per tick
       spec: testSpec(10, 61),
       steps: [step(T0, 1000, 1001, 1, 10, -1049), step(T0 + 2 * SEC, 1000, 1001, 10, 100, -929)],

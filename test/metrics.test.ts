@@ -212,6 +212,7 @@ describe('WeightedBuckets', () => {
     expect(b.windowAverage(NOW + SEC)).toBe(want);
     for (let i = 0; i < 5; i++) b.record(NOW + (2 + i) * SEC, i + 2); // [2, 3, 4, 5, 6]
     want = 6 * m + 5 * m * (1 - m) + 4 * m * (1 - m) * (1 - m) + 3 * m * (1 - m) * (1 - m) * (1 - m) + 2 * m * (1 - m) * (1 - m) * (1 - m) * (1 - m);
+    // Go compares exactly; here the hand-written sum rounds differently in the last bit (5.811579787388782 vs …783).
     expect(b.windowAverage(NOW + 6 * SEC)).toBeCloseTo(want, 12);
     expect(b.windowAverage(NOW + 16 * SEC)).toBe(0); // an empty window
   });
@@ -241,5 +242,127 @@ describe('roundToDigits (TestRoundToNDigits)', () => {
     { n: 0, f: -2.5, want: -3 }, // extra: Go rounds half away from zero
   ])('roundToDigits($n, $f) = $want', ({ n, f, want }) => {
     expect(roundToDigits(n, f)).toBe(want);
+  });
+});
+
+describe('RevisionMetrics (the metric collection)', () => {
+  it('TestMetricCollectorNoDataError: no data before the first sample', () => {
+    const m = new RevisionMetrics();
+    expect(m.stableAndPanicConcurrency(NOW)).toEqual({ stable: NaN, panic: NaN });
+    expect(m.stableAndPanicRPS(NOW)).toEqual({ stable: NaN, panic: NaN });
+  });
+
+  it('TestMetricCollectorRecord: a sample older than the stable window is dropped by the next one', () => {
+    const m = new RevisionMetrics();
+    m.record(NOW - 70 * SEC, { concurrency: 100, requests: 100 });
+    m.record(NOW, { concurrency: 10, requests: 10 });
+    expect(m.stableAndPanicConcurrency(NOW)).toEqual({ stable: 10, panic: 10 });
+    expect(m.stableAndPanicRPS(NOW)).toEqual({ stable: 10, panic: 10 });
+  });
+
+  it('TestMetricCollectorAggregate: 6 s stable and 2 s panic windows', () => {
+    const m = new RevisionMetrics({ stableWindowMs: 6 * SEC, panicWindowMs: 2 * SEC });
+    for (let i = 0; i < 10; i++) m.record(NOW + i * SEC, { concurrency: i + 5, requests: i + 5 });
+    expect(m.stableAndPanicConcurrency(NOW + 9 * SEC)).toEqual({ stable: 11.5, panic: 13.5 });
+    expect(m.stableAndPanicRPS(NOW + 9 * SEC)).toEqual({ stable: 11.5, panic: 13.5 });
+  });
+
+  it.each([
+    { name: 'a quiet panic window averages to 0 while the stable window has data', at: 10 * SEC, want: { stable: 4, panic: 0 } },
+    { name: 'the stable window decides "no data"', at: 62 * SEC, want: { stable: NaN, panic: NaN } },
+  ])('$name (extra)', ({ at, want }) => {
+    const m = new RevisionMetrics();
+    for (let i = 0; i < 2; i++) m.record(NOW + i * SEC, { concurrency: 4, requests: 8 });
+    expect(m.stableAndPanicConcurrency(NOW + at)).toEqual(want);
+  });
+
+  it('defaults to 60 s / 6 s linear windows; samples in one second add up', () => {
+    const m = new RevisionMetrics();
+    expect([m.stableWindowMs, m.panicWindowMs, m.algorithm]).toEqual([60_000, 6_000, 'linear']);
+    m.record(NOW, { concurrency: 1, requests: 2 });
+    m.record(NOW + 1, { concurrency: 1, requests: 2 });
+    expect(m.stableAndPanicRPS(NOW)).toEqual({ stable: 4, panic: 4 });
+  });
+
+  it('weighted-exponential weighs the newest seconds most', () => {
+    const linear = new RevisionMetrics({ stableWindowMs: 6 * SEC, panicWindowMs: 2 * SEC });
+    const weighted = new RevisionMetrics({ stableWindowMs: 6 * SEC, panicWindowMs: 2 * SEC, algorithm: 'weighted-exponential' });
+    for (const m of [linear, weighted]) for (let i = 0; i < 6; i++) m.record(NOW + i * SEC, { concurrency: i < 5 ? 0 : 12, requests: 0 });
+    expect(linear.stableAndPanicConcurrency(NOW + 5 * SEC).stable).toBe(2);
+    expect(weighted.stableAndPanicConcurrency(NOW + 5 * SEC).stable).toBe(12 * computeSmoothingCoeff(6));
+  });
+
+  it('resizeWindows keeps the newest data that fits', () => {
+    const m = new RevisionMetrics({ stableWindowMs: 6 * SEC, panicWindowMs: 2 * SEC });
+    for (let i = 0; i < 6; i++) m.record(NOW + i * SEC, { concurrency: i + 1, requests: 1 });
+    m.resizeWindows({ stableWindowMs: 3 * SEC, panicWindowMs: SEC }, NOW + 5 * SEC);
+    expect([m.stableWindowMs, m.panicWindowMs]).toEqual([3 * SEC, SEC]);
+    expect(m.stableAndPanicConcurrency(NOW + 5 * SEC)).toEqual({ stable: 5, panic: 6 });
+  });
+
+  it.each([
+    { stable: 60 * SEC, pct: 10, want: 6 * SEC },
+    { stable: 6 * SEC, pct: 10, want: SEC }, // 0.6 s rounds to 1 s
+    { stable: 10 * SEC, pct: 1, want: SEC }, // never below one bucket
+    { stable: 45 * SEC, pct: 10, want: 5 * SEC }, // 4.5 s rounds half away from zero
+    { stable: 100 * SEC, pct: 15, want: 15 * SEC },
+  ])('panicWindowMs($stable, $pct %) = $want (MakeMetric)', ({ stable, pct, want }) => {
+    expect(panicWindowMs(stable, pct)).toBe(want);
+  });
+});
+
+describe('ConcurrencySampler (TestRequestStats)', () => {
+  type Ev = ['in' | 'out' | 'report', number];
+  it.each<{ name: string; events: Ev[]; want: { concurrency: number; requests: number }[] }>([
+    { name: 'no requests', events: [['report', 1000]], want: [{ concurrency: 0, requests: 0 }] },
+    { name: '1 request, entire time', events: [['in', 0], ['out', 1000], ['report', 1000]], want: [{ concurrency: 1, requests: 1 }] },
+    { name: '1 request, half the time', events: [['in', 0], ['out', 3000], ['report', 6000]], want: [{ concurrency: 0.5, requests: 1 }] },
+    { name: 'very short request', events: [['in', 0], ['out', 1], ['report', 1000]], want: [{ concurrency: 1 / 1000, requests: 1 }] },
+    {
+      name: '3 requests, fill entire time',
+      events: [['in', 0], ['out', 300], ['in', 300], ['out', 600], ['in', 600], ['out', 1000], ['report', 1000]],
+      want: [{ concurrency: 1, requests: 3 }],
+    },
+    { name: 'interleaved requests', events: [['in', 0], ['in', 100], ['out', 600], ['out', 1000], ['report', 1000]], want: [{ concurrency: 1.5, requests: 2 }] },
+    {
+      name: 'request across reporting',
+      events: [['in', 0], ['report', 1000], ['out', 1500], ['report', 2000]],
+      want: [{ concurrency: 1, requests: 1 }, { concurrency: 0.5, requests: 0 }],
+    },
+    {
+      name: 'request across multiple reportings',
+      events: [['in', 0], ['report', 1000], ['report', 2000], ['report', 3000], ['out', 3500], ['report', 4000]],
+      want: [{ concurrency: 1, requests: 1 }, { concurrency: 1, requests: 0 }, { concurrency: 1, requests: 0 }, { concurrency: 0.5, requests: 0 }],
+    },
+    { name: "ignore 'negative' requests", events: [['in', 500], ['in', 499], ['out', 1000], ['out', 999], ['report', 1000]], want: [{ concurrency: 1, requests: 2 }] },
+    // The brief's example: two 500 ms requests in one second average 1.0, overlapping or back to back.
+    { name: '2 overlapping 500 ms requests (extra)', events: [['in', 0], ['in', 0], ['out', 500], ['out', 500], ['report', 1000]], want: [{ concurrency: 1, requests: 2 }] },
+    { name: '2 back-to-back 500 ms requests (extra)', events: [['in', 0], ['out', 500], ['in', 500], ['out', 1000], ['report', 1000]], want: [{ concurrency: 1, requests: 2 }] },
+    { name: 'an end stamped before its start adds no negative time (extra)', events: [['in', 500], ['out', 400], ['report', 1000]], want: [{ concurrency: 0, requests: 1 }] },
+    { name: 'a take with no time passed (extra)', events: [['in', 0], ['report', 0]], want: [{ concurrency: 0, requests: 1 }] },
+  ])('$name', ({ events, want }) => {
+    const s = new ConcurrencySampler(NOW);
+    const reports: { concurrency: number; requests: number }[] = [];
+    for (const [kind, ms] of events) {
+      if (kind === 'in') s.start(NOW + ms);
+      else if (kind === 'out') s.end(NOW + ms);
+      else reports.push(s.takeAverage(NOW + ms));
+    }
+    expect(reports).toEqual(want);
+  });
+
+  it('tracks the requests in flight and feeds RevisionMetrics once a second (extra)', () => {
+    const s = new ConcurrencySampler(NOW);
+    const m = new RevisionMetrics({ stableWindowMs: 6 * SEC, panicWindowMs: 2 * SEC });
+    s.start(NOW);
+    s.start(NOW + 500);
+    expect(s.inFlight).toBe(2);
+    m.record(NOW + SEC, s.takeAverage(NOW + SEC)); // 1 × 0.5 s + 2 × 0.5 s = 1.5
+    s.end(NOW + SEC);
+    s.end(NOW + SEC);
+    m.record(NOW + 2 * SEC, s.takeAverage(NOW + 2 * SEC)); // idle second
+    expect(s.inFlight).toBe(0);
+    expect(m.stableAndPanicConcurrency(NOW + 2 * SEC)).toEqual({ stable: 0.75, panic: 0.75 });
+    expect(m.stableAndPanicRPS(NOW + 2 * SEC)).toEqual({ stable: 1, panic: 1 });
   });
 });
