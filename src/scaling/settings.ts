@@ -2,7 +2,7 @@
  * A revision's autoscaling settings: the host's Knative-style defaults, its
  * containerConcurrency and its own overrides (annotation names), resolved once.
  */
-import type { AutoscalerSpec } from '../autoscaler/index.ts';
+import { specFromConfig, type AutoscalerSpec } from '../autoscaler/index.ts';
 
 export interface HostScalingDefaults {
   tickMs: number;
@@ -45,29 +45,30 @@ export interface ScalerSettings {
 }
 
 export function resolveSettings(host: HostScalingDefaults, cc: number, o: RevisionScalingOverrides = {}): ScalerSettings {
-  const utilization = (o.targetUtilizationPercentage ?? host.targetUtilizationPercentage) / 100;
-  // Knative: the target is the annotation, else containerConcurrency when set, else the default; never above cc.
-  const target = Math.min(o.target ?? (cc > 0 ? cc : host.containerConcurrencyTargetDefault), cc > 0 ? cc : Infinity);
-  const stableWindowMs = o.windowMs ?? host.stableWindowMs;
-  const panicPct = o.panicWindowPercentage ?? host.panicWindowPercentage;
-  return {
-    spec: {
-      targetValue: Math.max(0.01, target * utilization),
-      totalValue: cc > 0 ? cc : host.containerConcurrencyTargetDefault,
-      targetBurstCapacity: o.targetBurstCapacity ?? host.targetBurstCapacity,
-      panicThreshold: (o.panicThresholdPercentage ?? host.panicThresholdPercentage) / 100,
+  // Knative's MakeDecider: target and total from containerConcurrency, the target annotation and utilisation.
+  const spec = specFromConfig({
+    containerConcurrency: cc,
+    scaling: o,
+    defaults: {
+      containerConcurrencyTargetDefault: host.containerConcurrencyTargetDefault,
+      containerConcurrencyTargetFraction: host.targetUtilizationPercentage / 100,
       maxScaleUpRate: host.maxScaleUpRate,
       maxScaleDownRate: host.maxScaleDownRate,
-      stableWindowMs,
-      scaleDownDelayMs: o.scaleDownDelayMs ?? 0,
-      activationScale: o.activationScale ?? 1,
-      reachable: true,
+      targetBurstCapacity: host.targetBurstCapacity,
+      stableWindowMs: host.stableWindowMs,
+      panicWindowPercentage: host.panicWindowPercentage,
+      panicThresholdPercentage: host.panicThresholdPercentage,
+      scaleDownDelayMs: 0,
     },
+  });
+  const panicPct = o.panicWindowPercentage ?? host.panicWindowPercentage;
+  return {
+    spec,
     cc,
     minScale: o.minScale ?? 0,
     maxScale: o.maxScale ?? 0,
     initialScale: o.initialScale ?? 1,
-    panicWindowMs: Math.max(1000, Math.round((stableWindowMs * panicPct) / 100)),
+    panicWindowMs: Math.max(1000, Math.round((spec.stableWindowMs * panicPct) / 100)),
     scaleToZeroGraceMs: host.scaleToZeroGraceMs,
     scaleToZeroRetentionMs: o.scaleToZeroRetentionMs ?? 0,
     queueDepthPerInstance: o.queueDepth ?? 10 * Math.max(1, cc),
