@@ -25,6 +25,7 @@ const LAYERS = {
   functions: [['isolated-vm'], ABOVE, 'functions/ is below the API.'],
   host: [['isolated-vm'], ABOVE, 'host/ is below the API.'],
   log: [['isolated-vm'], ABOVE, 'log/ is below the API.'],
+  logs: [PURE, ONLY_CORE, 'logs/ is a pure ring and fan-out.'],
   api: [['isolated-vm'], '^(\\.\\./)+(app|main)\\.ts$', 'Nothing imports app.ts or main.ts.'],
 };
 const layers = Object.entries(LAYERS).map(([dir, [mods, paths, why]]) => ({

@@ -48,6 +48,10 @@ export class EdgeError extends Error {
     this.details = opts.details;
   }
 
+  static statusOf(code: ErrorCode): number {
+    return ERROR_CODES[code].status;
+  }
+
   toJSON(): { code: ErrorCode; message: string; details?: Record<string, unknown> } {
     return this.details ? { code: this.code, message: this.message, details: this.details } : { code: this.code, message: this.message };
   }

@@ -6,7 +6,7 @@
  * for scripts only (facts.md).
  */
 import * as esbuild from 'esbuild';
-import { Instance, buildCodeCache, codeCacheFrom, type CodeCache } from '../runtime/js/index.ts';
+import { Instance, buildCodeCache, codeCacheFrom, collectReleasedHandles, type CodeCache } from '../runtime/js/index.ts';
 import type { RevisionSpec } from '../runtime/types.ts';
 import type { ErrorCode } from '../core/errors.ts';
 
@@ -24,6 +24,13 @@ export type CompileJsResult =
 export const GLOBAL_NAME = '__isoedge_module';
 
 export default async function compileJs(task: CompileJsTask): Promise<CompileJsResult> {
+  const result = await compile(task);
+  // piscina may end this thread at any time: finalise this task's isolated-vm handles now (see collectReleasedHandles).
+  collectReleasedHandles();
+  return result;
+}
+
+async function compile(task: CompileJsTask): Promise<CompileJsResult> {
   const t0 = performance.now();
   let script: string;
   try {
@@ -48,7 +55,8 @@ export default async function compileJs(task: CompileJsTask): Promise<CompileJsR
   }
   const t1 = performance.now();
   // Evaluate it once, as an executor would, so a module without fetch or one that throws at top level is refused now.
-  const inst = new Instance({ memoryMb: task.memoryMb, log: () => {} });
+  // piscina ends its threads without notice: keep no isolated-vm handle alive between tasks.
+  const inst = new Instance({ memoryMb: task.memoryMb, log: () => {}, cachePrelude: false });
   let cache: Uint8Array | null = null;
   let cacheCopy: CodeCache | undefined;
   try {

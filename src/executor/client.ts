@@ -122,7 +122,7 @@ export class ExecutorClient {
     // Ask the worker to dispose its isolates and exit by itself; terminate it if it does not.
     const exited = new Promise<void>((res) => this.worker.once('exit', () => res()));
     this.worker.postMessage([{ t: 'close' }]);
-    const timer = setTimeout(() => void this.worker.terminate(), 2000);
+    const timer = setTimeout(() => { process.stderr.write(`executor ${this.index} did not exit in 2 s; terminating\n`); void this.worker.terminate(); }, 2000);
     await exited;
     clearTimeout(timer);
   }

@@ -4,7 +4,7 @@
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import { systemClock } from '../core/clock.ts';
-import { Instance, codeCacheFrom, type CodeCache } from '../runtime/js/index.ts';
+import { Instance, codeCacheFrom, collectReleasedHandles, releaseThreadCaches, type CodeCache } from '../runtime/js/index.ts';
 import type { GuestLogSink, InvokeResult, RevisionSpec, StartTier } from '../runtime/types.ts';
 import { HotSet, WarmPool } from '../pool/index.ts';
 import type { ExecutorInit, ExecutorStats, FromExecutor, ToExecutor } from './protocol.ts';
@@ -189,6 +189,9 @@ function shutdown(): void {
   hot.clear();
   for (const r of revisions.values()) r.cache?.release();
   revisions.clear();
+  pinned.clear();
+  releaseThreadCaches();
+  collectReleasedHandles();
   out.flush();
   port.close();
 }

@@ -16,6 +16,7 @@ import { Registry } from '../functions/index.ts';
 import { routedRevisions, validateTraffic, type TrafficTarget } from '../router/index.ts';
 import { ScalingManager, type RevisionScaler } from '../scaling/index.ts';
 import { Counter, Gauge, Histogram, Registry as MetricsRegistry } from '../telemetry/index.ts';
+import { LogHub } from '../logs/index.ts';
 import { cpus } from 'node:os';
 
 export interface ServiceOptions {
@@ -35,6 +36,8 @@ export class Services {
   readonly registry: Registry;
   readonly deployer: Deployer;
   readonly scaling: ScalingManager;
+  /** Recent and live logs per function (guest console and request lines), for `isoedge logs`. */
+  readonly logs = new LogHub(1000);
   readonly metrics = new MetricsRegistry();
   readonly requestsTotal = this.metrics.add(new Counter('isoedge_requests_total', 'Edge requests by function, revision and outcome code.'));
   readonly startSeconds = this.metrics.add(new Histogram('isoedge_instance_start_seconds', 'Instance start latency by tier (hot = taken from the hot set, warm = pre-warmed isolate specialised, cold = new isolate).', [0.00005, 0.0001, 0.00025, 0.0005, 0.001, 0.002, 0.005, 0.01, 0.025, 0.05, 0.1]));
@@ -62,7 +65,10 @@ export class Services {
       hotBudgetMb: config.pool.hotBudgetMb,
       idleTtlMs: config.pool.idleTtlMs,
     }, {
-      onLog: (m) => log[m.level]({ function: m.fn, revision: m.rev, reqId: m.reqId, console: m.msg }, 'guest console'),
+      onLog: (m) => {
+        log[m.level]({ function: m.fn, revision: m.rev, reqId: m.reqId, console: m.msg }, 'guest console');
+        if (m.fn) this.logs.push({ time: new Date().toISOString(), level: m.level, source: 'guest', function: m.fn, revision: m.rev, reqId: m.reqId, msg: m.msg });
+      },
       onExecutorExit: (index, err) => log.error({ executor: index, err }, 'executor thread died; starting a new one'),
       onReady: (rev, total, m) => {
         this.scaling.setReady(rev, total);
@@ -148,6 +154,7 @@ export class Services {
     this.requireFunction(name);
     const revs = this.state.deleteFunction(name);
     this.registry.remove(name, revs);
+    this.logs.forget(name);
     for (const r of revs) {
       this.scaling.remove(r.name);
       this.executors.unload(r.name);

@@ -7,6 +7,7 @@ import { installAuth } from '../hooks/auth.ts';
 import { requestIdFactory } from '../hooks/request-id.ts';
 import { functionRoutes } from './functions.ts';
 import { healthRoutes } from './health.ts';
+import { logRoutes } from './logs.ts';
 
 export async function buildAdmin(services: Services): Promise<FastifyInstance> {
   const app = Fastify({
@@ -23,5 +24,6 @@ export async function buildAdmin(services: Services): Promise<FastifyInstance> {
   await app.register(multipart, { limits: { fileSize: services.config.limits.moduleBytes, files: 2, fields: 4 } });
   await app.register(healthRoutes, { services });
   await app.register(functionRoutes, { services });
+  await app.register(logRoutes, { services });
   return app;
 }

@@ -110,7 +110,14 @@ export async function buildEdge(s: Services): Promise<FastifyInstance> {
       });
       if (m.t === 'res' || m.t === 'err') {
         if (m.tier !== undefined) s.startSeconds.observe({ tier: m.tier, source: 'request' }, (m.startMs ?? 0) / 1000);
+        const status = m.t === 'res' ? m.status : EdgeError.statusOf(m.code);
         s.requestsTotal.inc({ function: name, revision: rev, code: m.t === 'res' ? String(m.status) : m.code });
+        const total = s.clock.now() - t0;
+        s.logs.push({
+          time: new Date().toISOString(), level: m.t === 'res' ? 'info' : 'warn', source: 'host', function: name, revision: rev, reqId: String(req.id),
+          msg: `${req.method} ${req.url.split('?')[0]} ${status}${m.t === 'err' ? ` ${m.code}` : ''} ${total.toFixed(2)} ms${m.tier ? ` (${m.tier})` : ''}`,
+          request: { method: req.method, path: req.url, status, ms: +total.toFixed(3), ...(m.tier ? { tier: m.tier } : {}) },
+        });
       }
       return writeResult(req, reply, m, routeMs, rev, admission.queuedMs);
     } catch (e) {

@@ -7,6 +7,8 @@
  */
 import ivm from 'isolated-vm';
 import { randomFillSync } from 'node:crypto';
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
 import type { GuestLogSink, InvokeRequest, InvokeResult, RevisionSpec } from '../types.ts';
 import type { ErrorCode } from '../../core/errors.ts';
 import { PRELUDE_SOURCE } from './prelude-source.ts';
@@ -31,10 +33,37 @@ interface Pending {
 /** Compiled once per thread: the runtime prelude as a script, with its own code cache. */
 let preludeCache: ivm.ExternalCopy<ArrayBuffer> | undefined;
 
+/**
+ * Releases this thread's prelude code cache. Call it before the thread exits:
+ * isolated-vm aborts the process ("IsolateEnvironment::GetCurrent … failed") when
+ * a thread is torn down with such a handle still alive.
+ */
+export function releaseThreadCaches(): void {
+  preludeCache?.release();
+  preludeCache = undefined;
+}
+
+/**
+ * Runs a full garbage collection on this thread so the JS wrappers of released
+ * isolated-vm handles (Isolate, Context, Reference, Callback, ExternalCopy) are
+ * finalised now. Without it, V8's last GC at worker teardown runs their weak
+ * callbacks after isolated-vm's per-thread environment is gone, and the process
+ * aborts (`IsolateEnvironment::GetCurrent(): Assertion environment != nullptr`).
+ * Call it after dropping every reference to such handles.
+ */
+export function collectReleasedHandles(): void {
+  setFlagsFromString('--expose-gc');
+  const gc = runInNewContext('gc') as () => void;
+  gc();
+  gc();
+}
+
 export interface IsolateOptions {
   memoryMb: number;
   /** Exercise the runtime once so its lazy functions are compiled before the first request. */
   warmup?: boolean;
+  /** Keep the prelude's code cache for the next isolate on this thread (executors: yes; short-lived threads: no). */
+  cachePrelude?: boolean;
   log: GuestLogSink;
 }
 
@@ -66,8 +95,10 @@ export class GenericIsolate {
       'globalThis.__isoedge_host = { log: $0, done: $1, fail: $2, random: $3, timer: $4, untimer: $5 };',
       host,
     );
-    const script = this.isolate.compileScriptSync(PRELUDE_SOURCE, preludeCache ? { cachedData: preludeCache, filename: 'isoedge:prelude' } : { produceCachedData: true, filename: 'isoedge:prelude' }) as CachedScript;
-    if (!preludeCache && script.cachedData) preludeCache = script.cachedData;
+    const useCache = opts.cachePrelude !== false;
+    const script = this.isolate.compileScriptSync(PRELUDE_SOURCE, useCache && preludeCache ? { cachedData: preludeCache, filename: 'isoedge:prelude' } : { produceCachedData: useCache, filename: 'isoedge:prelude' }) as CachedScript;
+    if (useCache && !preludeCache && script.cachedData) preludeCache = script.cachedData;
+    else script.cachedData?.release();
     script.runSync(this.context, { timeout: 1000 });
     script.release();
     const g = this.context.global;

@@ -1,0 +1,41 @@
+/**
+ * `GET /v1/functions/{name}/logs`: recent entries as JSON, or with `follow=true`
+ * a server-sent event stream — the recent history first, then live entries.
+ */
+import type { FastifyInstance } from 'fastify';
+import type { Services } from '../../host/services.ts';
+
+const HEARTBEAT_MS = 15_000;
+
+export async function logRoutes(app: FastifyInstance, opts: { services: Services }): Promise<void> {
+  const s = opts.services;
+  // Open streams end before the listener closes, or close() would wait on them forever.
+  const open = new Set<() => void>();
+  app.addHook('preClose', async () => {
+    for (const end of [...open]) end();
+  });
+  app.get<{ Params: { name: string }; Querystring: { follow?: string; tail?: string } }>('/v1/functions/:name/logs', async (req, reply) => {
+    s.requireFunction(req.params.name);
+    const tail = Math.min(1000, Math.max(0, Number(req.query.tail ?? 100) || 0));
+    const recent = s.logs.recent(req.params.name, tail);
+    const follow = req.query.follow === 'true' || req.query.follow === '1' || req.query.follow === '';
+    if (!follow) return { logs: recent };
+    reply.hijack();
+    const res = reply.raw;
+    res.writeHead(200, { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-cache', connection: 'keep-alive', 'x-accel-buffering': 'no' });
+    const send = (e: unknown) => res.write(`event: log\ndata: ${JSON.stringify(e)}\n\n`);
+    for (const e of recent) send(e);
+    res.write(': live\n\n');
+    const unsubscribe = s.logs.subscribe(req.params.name, send);
+    const heartbeat = setInterval(() => res.write(': keep-alive\n\n'), HEARTBEAT_MS);
+    heartbeat.unref();
+    const end = () => {
+      if (!open.delete(end)) return;
+      clearInterval(heartbeat);
+      unsubscribe();
+      res.end();
+    };
+    open.add(end);
+    req.raw.on('close', end);
+  });
+}

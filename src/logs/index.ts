@@ -1,0 +1,1 @@
+export { LogHub, type LogEntry, type LogListener } from './hub.ts';
