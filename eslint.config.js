@@ -26,6 +26,7 @@ const LAYERS = {
   host: [['isolated-vm'], ABOVE, 'host/ is below the API.'],
   log: [['isolated-vm'], ABOVE, 'log/ is below the API.'],
   logs: [PURE, ONLY_CORE, 'logs/ is a pure ring and fan-out.'],
+  cli: [['isolated-vm', 'fastify', 'pino', 'piscina', 'better-sqlite3', 'esbuild'], '^\\.\\./', 'cli/ is a client of the HTTP API: it imports nothing of the host.'],
   api: [['isolated-vm'], '^(\\.\\./)+(app|main)\\.ts$', 'Nothing imports app.ts or main.ts.'],
 };
 const layers = Object.entries(LAYERS).map(([dir, [mods, paths, why]]) => ({

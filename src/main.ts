@@ -9,8 +9,9 @@ import { ConfigError, loadConfig, OPTIONS, type Config } from './config/index.ts
 import { createLogger } from './log/index.ts';
 import { createIsoedge } from './app.ts';
 import { deployExamples } from './host/examples.ts';
+import { isClientCommand, runCli, usage } from './cli/index.ts';
 
-const USAGE = `isoedge serve [options]
+const USAGE = `Usage: isoedge serve [options]
 
 Runs the edge (function traffic) and admin listeners.
 
@@ -93,14 +94,20 @@ async function serve(argv: string[]): Promise<void> {
   process.on('SIGINT', () => stop('SIGINT'));
 }
 
-const [command = 'serve', ...rest] = process.argv.slice(2);
-if (command === '--help' || command === '-h' || command === 'help' || rest.includes('--help')) {
-  process.stdout.write(USAGE);
-} else if (command === 'serve') {
-  await serve(rest);
-} else if (command.startsWith('--')) {
-  await serve([command, ...rest]);
+const argv = process.argv.slice(2);
+// A client command may come after global options: `isoedge --admin-url URL ls`.
+const at = argv.findIndex((a) => !a.startsWith('-') && isClientCommand(a));
+if (at > 0) argv.unshift(...argv.splice(at, 1));
+const [command = 'serve', ...rest] = argv;
+if (command === '--help' || command === '-h' || command === 'help') {
+  process.stdout.write(usage());
+} else if (command === 'serve' || command.startsWith('--')) {
+  const args = command === 'serve' ? rest : [command, ...rest];
+  if (args.includes('--help') || args.includes('-h')) process.stdout.write(USAGE);
+  else await serve(args);
+} else if (isClientCommand(command)) {
+  process.exitCode = await runCli(command, rest);
 } else {
-  process.stderr.write(`isoedge: unknown command ${JSON.stringify(command)}\n\n${USAGE}`);
-  process.exit(2);
+  process.stderr.write(`isoedge: unknown command ${JSON.stringify(command)}\n\n${usage()}`);
+  process.exitCode = 2;
 }

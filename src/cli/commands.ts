@@ -1,0 +1,180 @@
+/** The CLI's client commands: each talks to the admin API (or the edge) and prints a table or JSON. */
+import { existsSync, readFileSync, statSync } from 'node:fs';
+import { basename, join } from 'node:path';
+import { adminCall, adminStream, type Endpoints } from './http.ts';
+import { UsageError, type Parsed } from './args.ts';
+import { table } from './table.ts';
+
+export interface Ctx {
+  ep: Endpoints;
+  json: boolean;
+  out: (s: string) => void;
+}
+
+interface Target { revision?: string; latestRevision?: boolean; percent: number; tag?: string }
+interface RevisionView { name: string; digest: string; createdAt: string; config: { env: Record<string, string>; concurrency: number }; status: { routed: boolean; desired: number; ready: number; inflight: number; queued: number; panicMode: boolean } }
+interface FunctionView { name: string; url: string; latestRevision: string | null; traffic: Target[]; effectiveTraffic: { revision: string; percent: number; tags: string[] }[]; revisions: RevisionView[] }
+
+const trafficText = (t: Target[]) => t.map((x) => `${x.latestRevision ? '@latest' : x.revision}=${x.percent}%${x.tag ? `(${x.tag})` : ''}`).join(' ');
+const need = (p: Parsed, i: number, what: string): string => {
+  const v = p.positionals[i];
+  if (!v) throw new UsageError(`missing ${what}`);
+  return v;
+};
+const int = (v: unknown, what: string): number => {
+  if (typeof v !== 'string' || !/^\d+$/.test(v)) throw new UsageError(`${what} must be a whole number, got ${JSON.stringify(v)}`);
+  return Number(v);
+};
+
+export async function deploy(c: Ctx, p: Parsed): Promise<void> {
+  const path = need(p, 0, 'the module file or folder to deploy');
+  if (!existsSync(path)) throw new UsageError(`${path} does not exist`);
+  let file = path;
+  let manifest: { name?: string; main?: string; config?: Record<string, unknown> } = {};
+  if (statSync(path).isDirectory()) {
+    const m = join(path, 'isoedge.json');
+    if (existsSync(m)) manifest = JSON.parse(readFileSync(m, 'utf8')) as typeof manifest;
+    file = join(path, manifest.main ?? 'index.js');
+    if (!existsSync(file)) throw new UsageError(`${path} has no ${manifest.main ?? 'index.js'} (set "main" in isoedge.json)`);
+  }
+  const name = (p.flags.name as string | undefined) ?? manifest.name ?? basename(file).replace(/\.[^.]+$/, '');
+  const config: Record<string, unknown> = { ...(manifest.config ?? {}) };
+  const env = { ...((config.env as Record<string, string>) ?? {}) };
+  for (const kv of (p.flags.env as string[] | undefined) ?? []) {
+    const eq = kv.indexOf('=');
+    if (eq < 1) throw new UsageError(`--env takes NAME=value, got ${JSON.stringify(kv)}`);
+    env[kv.slice(0, eq)] = kv.slice(eq + 1);
+  }
+  if (Object.keys(env).length) config.env = env;
+  if (p.flags.concurrency !== undefined) config.concurrency = int(p.flags.concurrency, '--concurrency');
+  const scaling = { ...((config.scaling as Record<string, number>) ?? {}) };
+  if (p.flags['min-scale'] !== undefined) scaling.minScale = int(p.flags['min-scale'], '--min-scale');
+  if (p.flags['max-scale'] !== undefined) scaling.maxScale = int(p.flags['max-scale'], '--max-scale');
+  if (Object.keys(scaling).length) config.scaling = scaling;
+  const form = new FormData();
+  form.set('config', JSON.stringify(config));
+  const type = file.endsWith('.wasm') ? 'application/wasm' : 'application/javascript';
+  form.set('module', new Blob([readFileSync(file)], { type }), basename(file));
+  const q = new URLSearchParams();
+  if (p.flags.tag) q.set('tag', p.flags.tag as string);
+  if (p.flags.traffic === false) q.set('noTraffic', 'true');
+  const r = await adminCall<{ name: string; revision: string; digest: string; url: string; traffic: Target[] }>(c.ep, 'POST', `/v1/functions/${encodeURIComponent(name)}/revisions${q.size ? `?${q}` : ''}`, { type: 'multipart/form-data', data: form });
+  if (c.json) return c.out(JSON.stringify(r, null, 2));
+  c.out(`Deployed ${r.revision} (sha256 ${r.digest.slice(0, 12)})\nURL:     ${r.url}\nTraffic: ${trafficText(r.traffic)}`);
+}
+
+export async function ls(c: Ctx): Promise<void> {
+  const r = await adminCall<{ functions: { name: string; url: string; latestRevision: string | null; traffic: Target[] }[] }>(c.ep, 'GET', '/v1/functions');
+  if (c.json) return c.out(JSON.stringify(r.functions, null, 2));
+  if (r.functions.length === 0) return c.out('No functions. Deploy one with: isoedge deploy <file> --name <name>');
+  c.out(table(['NAME', 'LATEST', 'TRAFFIC', 'URL'], r.functions.map((f) => [f.name, f.latestRevision ?? '-', trafficText(f.traffic), f.url])));
+}
+
+export async function get(c: Ctx, p: Parsed): Promise<void> {
+  const f = await adminCall<FunctionView>(c.ep, 'GET', `/v1/functions/${encodeURIComponent(need(p, 0, 'the function name'))}`);
+  if (c.json) return c.out(JSON.stringify(f, null, 2));
+  const share = new Map(f.effectiveTraffic.map((t) => [t.revision, t]));
+  c.out([
+    `Name:    ${f.name}`, `URL:     ${f.url}`, `Traffic: ${trafficText(f.traffic)}`, '',
+    table(['REVISION', 'TRAFFIC', 'TAGS', 'DESIRED', 'READY', 'INFLIGHT', 'QUEUED', 'PANIC', 'CREATED'], f.revisions.map((r) => {
+      const t = share.get(r.name);
+      return [r.name, t ? `${t.percent}%` : '', t?.tags.join(',') ?? '', r.status.desired, r.status.ready, r.status.inflight, r.status.queued, r.status.panicMode ? 'yes' : 'no', r.createdAt];
+    })),
+  ].join('\n'));
+}
+
+/** `traffic NAME REV=PERCENT… [--tag REV=TAG]…`; `@latest` (or `latest`) follows the newest revision. */
+export async function traffic(c: Ctx, p: Parsed): Promise<void> {
+  const name = need(p, 0, 'the function name');
+  const specs = p.positionals.slice(1);
+  if (specs.length === 0) throw new UsageError('give at least one REVISION=PERCENT (e.g. shop-00001=90 shop-00002=10)');
+  const targets: Target[] = specs.map((s) => {
+    const m = /^(@?latest|[a-z][a-z0-9-]*)=(\d{1,3})%?$/.exec(s);
+    if (!m) throw new UsageError(`${JSON.stringify(s)} is not REVISION=PERCENT`);
+    return m[1] === 'latest' || m[1] === '@latest' ? { latestRevision: true, percent: Number(m[2]) } : { revision: m[1]!, percent: Number(m[2]) };
+  });
+  for (const t of (p.flags.tag as string[] | undefined) ?? []) {
+    const m = /^(@?latest|[a-z][a-z0-9-]*)=([a-z][a-z0-9-]*)$/.exec(t);
+    if (!m) throw new UsageError(`--tag takes REVISION=TAG, got ${JSON.stringify(t)}`);
+    const latest = m[1] === 'latest' || m[1] === '@latest';
+    const hit = targets.find((x) => (latest ? x.latestRevision : x.revision === m[1]) && !x.tag);
+    if (hit) hit.tag = m[2];
+    else targets.push({ ...(latest ? { latestRevision: true } : { revision: m[1]! }), percent: 0, tag: m[2] });
+  }
+  const r = await adminCall<{ traffic: Target[] }>(c.ep, 'PUT', `/v1/functions/${encodeURIComponent(name)}/traffic`, { type: 'application/json', data: JSON.stringify(targets) });
+  c.out(c.json ? JSON.stringify(r, null, 2) : `Traffic of ${name}: ${trafficText(r.traffic)}`);
+}
+
+/** Sends all traffic to the revision before the newest one that takes traffic (or `--to REV`). */
+export async function rollback(c: Ctx, p: Parsed): Promise<void> {
+  const name = need(p, 0, 'the function name');
+  const f = await adminCall<FunctionView>(c.ep, 'GET', `/v1/functions/${encodeURIComponent(name)}`);
+  let to = p.flags.to as string | undefined;
+  if (!to) {
+    // The newest revision that takes traffic is the one being rolled back; go to the one before it.
+    const names = f.revisions.map((r) => r.name);
+    const routed = f.effectiveTraffic.filter((t) => t.percent > 0).map((t) => names.indexOf(t.revision));
+    const newest = Math.max(...routed);
+    to = newest > 0 ? names[newest - 1] : undefined;
+    if (!to) throw new UsageError(`${name} has no revision before ${names[newest] ?? 'the current one'}; use --to REVISION`);
+  }
+  const r = await adminCall<{ traffic: Target[] }>(c.ep, 'PUT', `/v1/functions/${encodeURIComponent(name)}/traffic`, { type: 'application/json', data: JSON.stringify([{ revision: to, percent: 100 }]) });
+  c.out(c.json ? JSON.stringify(r, null, 2) : `Rolled ${name} back: ${trafficText(r.traffic)}`);
+}
+
+export async function rm(c: Ctx, p: Parsed): Promise<void> {
+  const name = need(p, 0, 'the function name');
+  const rev = p.positionals[1];
+  await adminCall(c.ep, 'DELETE', `/v1/functions/${encodeURIComponent(name)}${rev ? `/revisions/${encodeURIComponent(rev)}` : ''}`);
+  c.out(c.json ? JSON.stringify({ deleted: rev ?? name }) : `Deleted ${rev ? `revision ${rev}` : `function ${name}`}`);
+}
+
+interface LogLine { time: string; level: string; source: string; revision: string; reqId: string; msg: string }
+const logText = (l: LogLine) => `${l.time} ${l.revision} ${l.reqId.slice(0, 8)} ${l.source === 'guest' ? `[${l.level}]` : '[req]'} ${l.msg}`;
+
+export async function logs(c: Ctx, p: Parsed, signal?: AbortSignal): Promise<void> {
+  const name = encodeURIComponent(need(p, 0, 'the function name'));
+  const tail = p.flags.tail === undefined ? 100 : int(p.flags.tail, '--tail');
+  if (p.flags.follow) {
+    await adminStream(c.ep, `/v1/functions/${name}/logs?follow=true&tail=${tail}`, (data) => {
+      c.out(c.json ? data : logText(JSON.parse(data) as LogLine));
+    }, signal);
+    return;
+  }
+  const r = await adminCall<{ logs: LogLine[] }>(c.ep, 'GET', `/v1/functions/${name}/logs?tail=${tail}`);
+  c.out(c.json ? JSON.stringify(r.logs, null, 2) : r.logs.map(logText).join('\n'));
+}
+
+/** Calls the function through the edge with the Host header the router expects. */
+export async function invoke(c: Ctx, p: Parsed): Promise<void> {
+  const name = need(p, 0, 'the function name');
+  let host = `${name}.localhost`;
+  try {
+    const f = await adminCall<FunctionView>(c.ep, 'GET', `/v1/functions/${encodeURIComponent(name)}`);
+    host = new URL(f.url).host;
+  } catch { /* the admin API may be elsewhere; the default domain is localhost */ }
+  const data = p.flags.data as string | undefined;
+  const method = (p.flags.method as string | undefined) ?? (data !== undefined ? 'POST' : 'GET');
+  const headers: Record<string, string> = { host };
+  for (const h of (p.flags.header as string[] | undefined) ?? []) {
+    const i = h.indexOf(':');
+    if (i < 1) throw new UsageError(`--header takes "Name: value", got ${JSON.stringify(h)}`);
+    headers[h.slice(0, i).trim().toLowerCase()] = h.slice(i + 1).trim();
+  }
+  const { request } = await import('node:http');
+  const url = new URL((p.flags.path as string | undefined) ?? '/', c.ep.edgeUrl);
+  const res = await new Promise<{ status: number; headers: Record<string, unknown>; body: Buffer }>((resolve, reject) => {
+    const req = request({ host: url.hostname, port: url.port || 80, path: url.pathname + url.search, method, headers }, (r) => {
+      const chunks: Buffer[] = [];
+      r.on('data', (x: Buffer) => chunks.push(x));
+      r.on('end', () => resolve({ status: r.statusCode ?? 0, headers: r.headers, body: Buffer.concat(chunks) }));
+    });
+    req.on('error', reject);
+    if (data !== undefined) req.write(data);
+    req.end();
+  }).catch((e: Error) => { throw Object.assign(new Error(`cannot reach the edge at ${c.ep.edgeUrl}: ${e.message}`), { name: 'NetworkError' }); });
+  if (c.json) return c.out(JSON.stringify({ status: res.status, headers: res.headers, body: res.body.toString('utf8') }, null, 2));
+  if (p.flags.include) c.out(`HTTP ${res.status}\n${Object.entries(res.headers).map(([k, v]) => `${k}: ${String(v)}`).join('\n')}\n`);
+  c.out(res.body.toString('utf8').replace(/\n$/, ''));
+  if (res.status >= 400) process.exitCode = 3;
+}

@@ -1,0 +1,123 @@
+/**
+ * `isoedge <command>`: the client commands (deploy, ls, get, traffic, rollback,
+ * rm, logs, invoke, bench). `serve` lives in main.ts. Exit codes: 0 ok,
+ * 2 usage, 3 the API refused (4xx/5xx), 4 network (host unreachable).
+ */
+import { spawnSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { parseArgs, UsageError, type FlagSpec } from './args.ts';
+import { ApiError, NetworkError } from './http.ts';
+import * as cmd from './commands.ts';
+
+export const EXIT = { ok: 0, usage: 2, api: 3, network: 4 } as const;
+
+const GLOBAL: Record<string, FlagSpec> = {
+  'admin-url': { type: 'string' }, 'edge-url': { type: 'string' }, token: { type: 'string' }, json: { type: 'boolean' }, help: { type: 'boolean', short: 'h' },
+};
+
+interface Command { usage: string; about: string; flags?: Record<string, FlagSpec>; run: (c: cmd.Ctx, p: ReturnType<typeof parseArgs>) => Promise<void> }
+
+const COMMANDS: Record<string, Command> = {
+  deploy: {
+    usage: 'deploy <file|dir> [--name NAME] [--env K=V]... [--concurrency N] [--min-scale N] [--max-scale N] [--tag TAG] [--no-traffic]',
+    about: 'Deploy a module (or a folder with isoedge.json) as a new revision.',
+    flags: { name: { type: 'string' }, env: { type: 'list', short: 'e' }, concurrency: { type: 'string' }, 'min-scale': { type: 'string' }, 'max-scale': { type: 'string' }, tag: { type: 'string' }, traffic: { type: 'boolean' } },
+    run: cmd.deploy,
+  },
+  ls: { usage: 'ls', about: 'List functions with their latest revision, traffic and URL.', run: (c) => cmd.ls(c) },
+  get: { usage: 'get <name>', about: 'Show a function: revisions, traffic, desired/ready instances, load.', run: cmd.get },
+  traffic: {
+    usage: 'traffic <name> REV=PERCENT... [--tag REV=TAG]...   (REV may be @latest)',
+    about: 'Replace the traffic table (percents sum to 100).',
+    flags: { tag: { type: 'list' } },
+    run: cmd.traffic,
+  },
+  rollback: { usage: 'rollback <name> [--to REV]', about: 'Send all traffic to the previous revision (or --to).', flags: { to: { type: 'string' } }, run: cmd.rollback },
+  rm: { usage: 'rm <name> [revision]', about: 'Delete a function, or one revision of it.', run: cmd.rm },
+  logs: {
+    usage: 'logs <name> [--follow] [--tail N]',
+    about: "Show a function's recent logs (console output and request lines); --follow streams them.",
+    flags: { follow: { type: 'boolean', short: 'f' }, tail: { type: 'string' } },
+    run: (c, p) => cmd.logs(c, p),
+  },
+  invoke: {
+    usage: 'invoke <name> [--data BODY] [--method M] [--path /p?q] [--header "K: V"]... [--include]',
+    about: 'Call a function through the edge and print the response body.',
+    flags: { data: { type: 'string', short: 'd' }, method: { type: 'string', short: 'X' }, path: { type: 'string' }, header: { type: 'list', short: 'H' }, include: { type: 'boolean', short: 'i' } },
+    run: cmd.invoke,
+  },
+  bench: {
+    usage: 'bench [--quick] [--only=...]',
+    about: 'Run the benchmark suite (same as npm run bench).',
+    flags: { quick: { type: 'boolean' }, only: { type: 'string' } },
+    run: async (_c, p) => {
+      const args = [...(p.flags.quick ? ['--quick'] : []), ...(p.flags.only ? [`--only=${p.flags.only as string}`] : [])];
+      const r = spawnSync(process.execPath, ['--no-node-snapshot', fileURLToPath(new URL('../../bench/run.ts', import.meta.url)), ...args], { stdio: 'inherit' });
+      process.exitCode = r.status ?? 1;
+    },
+  },
+};
+
+const COMMON = `Common options:
+  --admin-url URL   admin API (env ISOEDGE_ADMIN_URL, default http://127.0.0.1:8081)
+  --edge-url URL    edge (env ISOEDGE_EDGE_URL, default http://127.0.0.1:8080)
+  --token TOKEN     admin bearer token (env ISOEDGE_ADMIN_TOKEN)
+  --json            machine-readable output
+  -h, --help        help for a command
+Exit codes: 0 ok, 2 usage error, 3 API error, 4 network error.`;
+
+export function usage(): string {
+  return `Usage: isoedge <command> [options]
+
+Commands:
+  serve      Run the host (edge + admin listeners); see isoedge serve --help
+${Object.entries(COMMANDS).map(([n, c]) => `  ${n.padEnd(10)} ${c.about}`).join('\n')}
+
+${COMMON}
+`;
+}
+
+export function isClientCommand(name: string): boolean {
+  return Object.hasOwn(COMMANDS, name);
+}
+
+export async function runCli(name: string, argv: string[], out: (s: string) => void = (s) => process.stdout.write(s + '\n'), err: (s: string) => void = (s) => process.stderr.write(s + '\n')): Promise<number> {
+  const c = COMMANDS[name];
+  if (!c) {
+    err(`isoedge: unknown command ${JSON.stringify(name)}\n\n${usage()}`);
+    return EXIT.usage;
+  }
+  try {
+    const p = parseArgs(argv, { ...GLOBAL, ...c.flags });
+    if (p.flags.help) {
+      out(`Usage: isoedge ${c.usage}\n\n${c.about}\n\n${COMMON}`);
+      return EXIT.ok;
+    }
+    const env = process.env;
+    const ctx: cmd.Ctx = {
+      ep: {
+        adminUrl: (p.flags['admin-url'] as string | undefined) ?? env.ISOEDGE_ADMIN_URL ?? 'http://127.0.0.1:8081',
+        edgeUrl: (p.flags['edge-url'] as string | undefined) ?? env.ISOEDGE_EDGE_URL ?? 'http://127.0.0.1:8080',
+        token: (p.flags.token as string | undefined) ?? env.ISOEDGE_ADMIN_TOKEN ?? undefined,
+      },
+      json: p.flags.json === true,
+      out,
+    };
+    await c.run(ctx, p);
+    return typeof process.exitCode === 'number' ? process.exitCode : EXIT.ok;
+  } catch (e) {
+    if (e instanceof UsageError) {
+      err(`isoedge ${name}: ${e.message}\nUsage: isoedge ${c.usage}`);
+      return EXIT.usage;
+    }
+    if (e instanceof ApiError) {
+      err(`isoedge ${name}: ${e.code} (HTTP ${e.status}): ${e.message}`);
+      return EXIT.api;
+    }
+    if (e instanceof NetworkError || (e as Error).name === 'NetworkError') {
+      err(`isoedge ${name}: ${(e as Error).message}`);
+      return EXIT.network;
+    }
+    throw e;
+  }
+}
