@@ -40,6 +40,7 @@ export async function createIsoedge(config: Config, log: Logger, opts: ServiceOp
       async close() {
         if (closed) return;
         closed = true;
+        services.closing = true;
         // Stop accepting first; in-flight requests finish before the executors go.
         await Promise.all([edge.close(), admin.close()]);
         await services.close();

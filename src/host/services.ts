@@ -46,6 +46,8 @@ export class Services {
   /** The edge port actually bound (differs from config when it is 0). */
   edgePort: number;
   ready = false;
+  /** Set when shutdown starts: listeners refuse new requests while in-flight ones finish. */
+  closing = false;
 
   constructor(config: Config, log: Logger, opts: ServiceOptions = {}) {
     this.config = config;

@@ -62,6 +62,11 @@ export async function buildEdge(s: Services): Promise<FastifyInstance> {
     logController: new LogController({ disableRequestLogging: true }),
     // Paths are the function's business: keep them byte for byte.
     routerOptions: { ignoreTrailingSlash: false, ignoreDuplicateSlashes: false, maxParamLength: 8192 },
+    // While draining, refuse new requests ourselves, with a code (fastify's own 503 has none).
+    return503OnClosing: false,
+  });
+  app.addHook('onRequest', async () => {
+    if (s.closing) throw new EdgeError('EDGE_ERR_SHUTTING_DOWN', 'the host is shutting down; retry on another instance');
   });
   installErrorHandler(app);
   app.removeAllContentTypeParsers();
