@@ -2,9 +2,13 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { deployExamples, readExamples } from '../src/host/examples.ts';
 import { testHost, type TestHost } from './helpers/host.ts';
+import { buildExamples } from '../scripts/build-examples.ts';
 
 let h: TestHost;
-beforeAll(async () => { h = await testHost(); });
+beforeAll(async () => {
+  await buildExamples();
+  h = await testHost();
+});
 afterAll(async () => { await h.cleanup(); });
 const get = (name: string, url: string, init: { method?: 'GET' | 'POST'; payload?: string; headers?: Record<string, string> } = {}) =>
   h.edge.inject({ method: init.method ?? 'GET', url, headers: { host: `${name}.localhost:8080`, ...init.headers }, ...(init.payload !== undefined ? { payload: init.payload } : {}) });
@@ -24,6 +28,13 @@ describe('examples', () => {
     const seen = new Set<string>();
     for (let i = 0; i < 200; i++) seen.add((await get('canary', '/')).body);
     expect(seen).toEqual(new Set(['shop v1 (blue)\n', 'shop v2 (green) with the new checkout\n']));
+  });
+
+  it('wasm-echo answers as its README says', async () => {
+    const g = await get('wasm-echo', '/');
+    expect(g.body).toBe('Hello from WebAssembly (WAT, edge-core-v1)! POST a body and I echo it back.\n');
+    expect(g.headers['x-wasm-abi']).toBe('edge-core-v1');
+    expect((await get('wasm-echo', '/', { method: 'POST', payload: 'abc' })).body).toBe('abc');
   });
 
   it('hello answers as its README says', async () => {

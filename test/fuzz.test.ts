@@ -79,4 +79,12 @@ describe('fuzz', () => {
     }
     expect(unhandled).toEqual([]);
   });
+
+  it('an oversized multipart module is 413 EDGE_ERR_MODULE_TOO_LARGE, not a fault', async () => {
+    const big = 'x'.repeat(70_000);
+    const body = ['--b', 'Content-Disposition: form-data; name="module"; filename="m.js"', 'Content-Type: application/javascript', '', big, '--b--', ''].join('\r\n');
+    const r = await h.admin.inject({ method: 'POST', url: '/v1/functions/big/revisions', headers: { 'content-type': 'multipart/form-data; boundary=b' }, payload: body });
+    expect(r.statusCode).toBe(413);
+    expect(r.json()).toMatchObject({ code: 'EDGE_ERR_MODULE_TOO_LARGE' });
+  });
 });

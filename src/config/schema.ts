@@ -44,6 +44,8 @@ export const OPTIONS: readonly OptionSpec[] = [
   opt('limits.cpuMs', 'int', 50, 'CPU time a request may use in its isolate (ms).', { min: 1, max: 60_000 }),
   opt('limits.wallMs', 'int', 30_000, 'Wall time from dispatch to response (ms).', { min: 10, max: 600_000 }),
   opt('limits.memoryMb', 'int', 64, 'Heap limit per isolate (MiB).', { min: 8, max: 4096 }),
+  opt('limits.wasmMemoryPages', 'int', 256, 'Largest linear memory a Wasm instance may grow to, in 64 KiB pages.', { min: 1, max: 65536 }),
+  opt('pool.wasmCacheMb', 'int', 256, 'Compiled Wasm modules kept per executor (LRU by module size, MiB).', { min: 1, max: 65536 }),
   opt('limits.bodyBytes', 'int', 16 * 1024 * 1024, 'Largest request body the edge accepts (bytes).', { min: 0, max: 1024 * 1024 * 1024 }),
   opt('limits.moduleBytes', 'int', 10 * 1024 * 1024, 'Largest module the admin API accepts (bytes).', { min: 1024, max: 256 * 1024 * 1024 }),
   opt('autoscaler.tickMs', 'int', 2000, 'Autoscaler decision interval per active revision (ms); the first request to a revision at zero decides at once.', { min: 100, max: 60_000 }),
@@ -80,6 +82,6 @@ export interface Config {
     targetBurstCapacity: number; scaleToZeroGraceMs: number; activatorQueueDepth: number; activationTimeoutMs: number; queueTimeoutMs: number;
   };
   compileThreads: number;
-  limits: { cpuMs: number; wallMs: number; memoryMb: number; bodyBytes: number; moduleBytes: number };
-  pool: { warmMin: number; warmMax: number; hotMax: number; hotBudgetMb: number; idleTtlMs: number };
+  limits: { cpuMs: number; wallMs: number; memoryMb: number; wasmMemoryPages: number; bodyBytes: number; moduleBytes: number };
+  pool: { warmMin: number; warmMax: number; hotMax: number; hotBudgetMb: number; idleTtlMs: number; wasmCacheMb: number };
 }

@@ -9,8 +9,44 @@ import * as esbuild from 'esbuild';
 import { Instance, buildCodeCache, codeCacheFrom, collectReleasedHandles, type CodeCache } from '../runtime/js/index.ts';
 import type { RevisionSpec } from '../runtime/types.ts';
 import type { ErrorCode } from '../core/errors.ts';
+import { checkAbi, readModule, WasmFormatError } from '../../host-abi/edge-core-v1/index.ts';
+
+/**
+ * A core module for edge-core-v1: read its sections, check the ABI, and compile it
+ * once here (off the gateway) so a module that does not validate is refused at deploy.
+ * No guest code runs: instantiation (and any start function) happens in an isolate.
+ */
+function compileWasm(task: CompileWasmTask): CompileWasmResult {
+  const t0 = performance.now();
+  let info;
+  try {
+    info = readModule(task.bytes);
+  } catch (e) {
+    return { ok: false, code: 'EDGE_ERR_WASM_INVALID', message: e instanceof WasmFormatError ? e.message : `not a WebAssembly module: ${(e as Error).message}` };
+  }
+  if (info.layer === 'component') {
+    return { ok: false, code: 'EDGE_ERR_WASM_ABI', message: 'this is a WebAssembly component; this build runs core modules on the edge-core-v1 ABI only (components through jco are not supported yet)' };
+  }
+  try {
+    new (globalThis as unknown as { WebAssembly: { Module: new (b: Uint8Array) => unknown } }).WebAssembly.Module(task.bytes);
+  } catch (e) {
+    return { ok: false, code: 'EDGE_ERR_WASM_INVALID', message: `the module does not validate: ${(e as Error).message}` };
+  }
+  const problems = checkAbi(info);
+  if (problems.length) return { ok: false, code: 'EDGE_ERR_WASM_ABI', message: `the module does not fit edge-core-v1: ${problems.join('; ')}` };
+  return { ok: true, ms: performance.now() - t0 };
+}
+
+export interface CompileWasmTask {
+  kind: 'wasm';
+  name: string;
+  bytes: Uint8Array;
+}
+
+export type CompileWasmResult = { ok: true; ms: number } | { ok: false; code: ErrorCode; message: string };
 
 export interface CompileJsTask {
+  kind?: 'js';
   name: string;
   source: string;
   env: Record<string, string>;
@@ -23,7 +59,8 @@ export type CompileJsResult =
 
 export const GLOBAL_NAME = '__isoedge_module';
 
-export default async function compileJs(task: CompileJsTask): Promise<CompileJsResult> {
+export default async function compileTask(task: CompileJsTask | CompileWasmTask): Promise<CompileJsResult | CompileWasmResult> {
+  if (task.kind === 'wasm') return compileWasm(task);
   const result = await compile(task);
   // piscina may end this thread at any time: finalise this task's isolated-vm handles now (see collectReleasedHandles).
   collectReleasedHandles();

@@ -9,7 +9,7 @@ import { createHash } from 'node:crypto';
 import { EdgeError } from '../core/errors.ts';
 import { isFunctionName } from '../core/ids.ts';
 import type { ArtifactStore, RevisionConfig, RevisionRecord, StateStore } from '../store/index.ts';
-import type { CompileJsResult, CompileJsTask } from './compile.worker.ts';
+import type { CompileJsResult, CompileJsTask, CompileWasmResult, CompileWasmTask } from './compile.worker.ts';
 import { trafficAfterDeploy } from '../router/index.ts';
 
 /** How a new revision joins the traffic table (see router/trafficAfterDeploy). */
@@ -22,6 +22,7 @@ export interface DeployerDeps {
   state: StateStore;
   artifacts: ArtifactStore;
   compile: (task: CompileJsTask) => Promise<CompileJsResult>;
+  compileWasm: (task: CompileWasmTask) => Promise<CompileWasmResult>;
   moduleBytes: number;
   memoryMb: number;
   /** Wall-clock time for createdAt (Unix ms). */
@@ -64,8 +65,25 @@ export class Deployer {
     return { ...this.record(name, digest, config, rollout), compiled };
   }
 
+  /** A core WebAssembly module on edge-core-v1: checked and compiled on piscina, stored as uploaded. */
+  async deployWasm(name: string, bytes: Uint8Array, config: RevisionConfig, rollout: RolloutOptions = {}): Promise<RevisionRecord & { compiled: boolean }> {
+    assertFunctionName(name);
+    if (bytes.byteLength > this.#d.moduleBytes) {
+      throw new EdgeError('EDGE_ERR_MODULE_TOO_LARGE', `the module is ${bytes.byteLength} bytes, over the limit of ${this.#d.moduleBytes}`);
+    }
+    const digest = createHash('sha256').update(bytes).digest('hex');
+    let compiled = false;
+    if (!this.#d.artifacts.has(digest)) {
+      const r = await this.#d.compileWasm({ kind: 'wasm', name, bytes });
+      if (!r.ok) throw new EdgeError(r.code, r.message);
+      this.#d.artifacts.putWasm(digest, bytes);
+      compiled = true;
+    }
+    return { ...this.record(name, digest, config, rollout, 'wasm'), compiled };
+  }
+
   /** A new revision of code already stored under `digest` (a configuration change). */
-  record(name: string, digest: string, config: RevisionConfig, rollout: RolloutOptions = {}): RevisionRecord {
-    return this.#d.state.createRevision(name, digest, 'js', config, this.#d.wallNow(), (rev, current, previous) => trafficAfterDeploy(current, previous, rev, rollout));
+  record(name: string, digest: string, config: RevisionConfig, rollout: RolloutOptions = {}, runtime: 'js' | 'wasm' = 'js'): RevisionRecord {
+    return this.#d.state.createRevision(name, digest, runtime, config, this.#d.wallNow(), (rev, current, previous) => trafficAfterDeploy(current, previous, rev, rollout));
   }
 }

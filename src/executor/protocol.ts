@@ -13,6 +13,8 @@ export interface ExecutorInit {
   hotMax: number;
   hotBudgetMb: number;
   idleTtlMs: number;
+  wasmMaxBytes: number;
+  wasmCacheMb: number;
 }
 
 export type ToExecutor =

@@ -7,6 +7,7 @@ import { systemClock } from '../core/clock.ts';
 import { Instance, codeCacheFrom, collectReleasedHandles, releaseThreadCaches, type CodeCache } from '../runtime/js/index.ts';
 import type { GuestLogSink, InvokeResult, RevisionSpec, StartTier } from '../runtime/types.ts';
 import { HotSet, WarmPool } from '../pool/index.ts';
+import { LRUCache } from 'lru-cache';
 import type { ExecutorInit, ExecutorStats, FromExecutor, ToExecutor } from './protocol.ts';
 import { Batcher } from './batcher.ts';
 
@@ -50,6 +51,22 @@ const hot = new HotSet<Instance>({
   clock: systemClock,
   onCount: (rev, count) => out.push({ t: 'ready', rev, count }),
 });
+/** The host's WebAssembly (the TS lib here has no DOM, so only its namespace types are declared). */
+const Wasm = (globalThis as unknown as { WebAssembly: { Module: new (bytes: Uint8Array) => WebAssembly.Module } }).WebAssembly;
+
+/** Compiled core modules by digest, compiled once on this thread and shared into isolates (LRU by size). */
+const wasmModules = new LRUCache<string, WebAssembly.Module>({ maxSize: init.wasmCacheMb * 1024 * 1024, sizeCalculation: (_m, k) => wasmSizes.get(k) ?? 1, dispose: (_m, k) => wasmSizes.delete(k) });
+const wasmSizes = new Map<string, number>();
+function wasmModule(spec: RevisionSpec): WebAssembly.Module {
+  let m = wasmModules.get(spec.digest);
+  if (!m) {
+    m = new Wasm.Module(spec.wasm!);
+    wasmSizes.set(spec.digest, Math.max(1, spec.wasm!.byteLength));
+    wasmModules.set(spec.digest, m);
+  }
+  return m!;
+}
+
 /** Instances the gateway's autoscaler wants kept per revision (Knative's desired pods on this node). */
 const pinned = new Map<string, number>();
 setInterval(() => {
@@ -97,7 +114,8 @@ function create(rev: LoadedRevision): { inst: Instance; tier: StartTier } {
   const tier: StartTier = inst ? 'warm' : 'cold';
   inst ??= newInstance(rev.spec.limits.memoryMb, false);
   try {
-    inst.specialise(rev.spec, rev.cache);
+    if (rev.spec.runtime === 'wasm') inst.specialiseWasm(rev.spec, wasmModule(rev.spec), init.wasmMaxBytes);
+    else inst.specialise(rev.spec, rev.cache);
   } catch (e) {
     inst.dispose();
     throw e;
@@ -190,6 +208,7 @@ function shutdown(): void {
   for (const r of revisions.values()) r.cache?.release();
   revisions.clear();
   pinned.clear();
+  wasmModules.clear();
   releaseThreadCaches();
   collectReleasedHandles();
   out.flush();

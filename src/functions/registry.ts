@@ -64,7 +64,7 @@ export class Registry {
     if (hit) return hit;
     const r = this.#state.getRevision(rev);
     if (!r) return undefined;
-    const a = this.#artifacts.getJs(r.digest);
+    const a = r.runtime === 'wasm' ? { script: '', cache: null, wasm: this.#artifacts.getWasm(r.digest) } : this.#artifacts.getJs(r.digest);
     const spec: RevisionSpec = {
       id: r.name,
       fn: r.function,
@@ -72,6 +72,7 @@ export class Registry {
       runtime: r.runtime,
       script: a.script,
       cache: a.cache,
+      ...('wasm' in a ? { wasm: a.wasm } : {}),
       env: r.config.env,
       concurrency: r.config.concurrency,
       limits: { ...this.#limits, ...r.config.limits },

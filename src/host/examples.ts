@@ -23,6 +23,12 @@ export interface ExampleManifest {
   traffic?: unknown;
 }
 
+/** `.wasm` files go through the Wasm deployer, anything else is a JS module. */
+function deployOne(s: Services, name: string, file: string, config: ReturnType<typeof parseRevisionConfig>) {
+  const bytes = readFileSync(file);
+  return file.endsWith('.wasm') ? s.deployWasm(name, bytes, config) : s.deployJs(name, bytes, config);
+}
+
 export const EXAMPLES_DIR = new URL('../../examples/', import.meta.url).pathname;
 
 export function readExamples(dir = EXAMPLES_DIR): { dir: string; manifest: ExampleManifest }[] {
@@ -40,7 +46,7 @@ export async function deployExamples(s: Services, dir = EXAMPLES_DIR): Promise<{
       const exists = s.state.getFunction(manifest.name) !== undefined;
       let last = s.state.listRevisions(manifest.name).at(-1)?.name ?? '';
       if (!exists) {
-        for (const r of manifest.revisions) last = (await s.deployJs(manifest.name, readFileSync(join(d, r.main)), parseRevisionConfig(r.config ?? {}))).name;
+        for (const r of manifest.revisions) last = (await deployOne(s, manifest.name, join(d, r.main), parseRevisionConfig(r.config ?? {}))).name;
         if (manifest.traffic) s.setTraffic(manifest.name, manifest.traffic);
       }
       out.push({ name: manifest.name, url: s.url(manifest.name), revision: last, deployed: !exists });
@@ -55,7 +61,7 @@ export async function deployExamples(s: Services, dir = EXAMPLES_DIR): Promise<{
       out.push({ name: manifest.name, url: s.url(manifest.name), revision: latest.name, deployed: false });
       continue;
     }
-    const rec = await s.deployJs(manifest.name, source, config);
+    const rec = await deployOne(s, manifest.name, join(d, manifest.main), config);
     out.push({ name: manifest.name, url: s.url(manifest.name), revision: rec.name, deployed: true });
   }
   return out;

@@ -10,7 +10,7 @@ import { EdgeError } from '../core/errors.ts';
 import { systemClock, type Clock } from '../core/clock.ts';
 import { mathRng, type Rng } from '../core/rng.ts';
 import { ArtifactStore, StateStore, type RevisionConfig, type RevisionRecord } from '../store/index.ts';
-import { Deployer, COMPILE_WORKER_URL, mergeConfigPatch, type CompileJsResult, type CompileJsTask, type RolloutOptions } from '../deploy/index.ts';
+import { Deployer, COMPILE_WORKER_URL, mergeConfigPatch, type CompileJsResult, type CompileJsTask, type CompileWasmResult, type CompileWasmTask, type RolloutOptions } from '../deploy/index.ts';
 import { ExecutorGroup } from '../executor/index.ts';
 import { Registry } from '../functions/index.ts';
 import { routedRevisions, validateTraffic, type TrafficTarget } from '../router/index.ts';
@@ -31,7 +31,7 @@ export class Services {
   readonly rng: Rng;
   readonly state: StateStore;
   readonly artifacts: ArtifactStore;
-  readonly compilePool: Piscina<CompileJsTask, CompileJsResult>;
+  readonly compilePool: Piscina<CompileJsTask | CompileWasmTask, CompileJsResult | CompileWasmResult>;
   readonly executors: ExecutorGroup;
   readonly registry: Registry;
   readonly deployer: Deployer;
@@ -66,6 +66,8 @@ export class Services {
       hotMax: config.pool.hotMax,
       hotBudgetMb: config.pool.hotBudgetMb,
       idleTtlMs: config.pool.idleTtlMs,
+      wasmMaxBytes: config.limits.wasmMemoryPages * 65536,
+      wasmCacheMb: config.pool.wasmCacheMb,
     }, {
       onLog: (m) => {
         log[m.level]({ function: m.fn, revision: m.rev, reqId: m.reqId, console: m.msg }, 'guest console');
@@ -95,7 +97,8 @@ export class Services {
     this.deployer = new Deployer({
       state: this.state,
       artifacts: this.artifacts,
-      compile: (task) => this.compilePool.run(task),
+      compile: (task) => this.compilePool.run(task) as Promise<CompileJsResult>,
+      compileWasm: (task) => this.compilePool.run(task) as Promise<CompileWasmResult>,
       moduleBytes: config.limits.moduleBytes,
       memoryMb: config.limits.memoryMb,
       wallNow: () => Date.now(),
@@ -118,13 +121,19 @@ export class Services {
     return rec;
   }
 
+  async deployWasm(name: string, bytes: Uint8Array, config: RevisionConfig, rollout: RolloutOptions = {}): Promise<RevisionRecord & { compiled: boolean }> {
+    const rec = await this.deployer.deployWasm(name, bytes, config, rollout);
+    this.#deployed(rec);
+    return rec;
+  }
+
   /** A configuration change (env, concurrency, limits) makes a new revision of the same code. */
   patchConfig(name: string, patch: unknown, rollout: RolloutOptions = {}): RevisionRecord {
     this.requireFunction(name);
     const latest = this.state.listRevisions(name).at(-1);
     if (!latest) throw new EdgeError('EDGE_ERR_REVISION_NOT_FOUND', `function ${name} has no revision to change`);
     const config = mergeConfigPatch(latest.config, patch);
-    const rec = this.deployer.record(name, latest.digest, config, rollout);
+    const rec = this.deployer.record(name, latest.digest, config, rollout, latest.runtime);
     this.#deployed({ ...rec, compiled: false });
     return rec;
   }

@@ -29,7 +29,21 @@ export class ArtifactStore {
   }
 
   has(digest: string): boolean {
-    return existsSync(join(this.#dir(digest), 'script.js'));
+    const d = this.#dir(digest);
+    return existsSync(join(d, 'script.js')) || existsSync(join(d, 'module.wasm'));
+  }
+
+  /** A core Wasm module, stored as uploaded (executors compile it once per digest). */
+  putWasm(digest: string, bytes: Uint8Array): void {
+    const dir = this.#dir(digest);
+    mkdirSync(dir, { recursive: true });
+    writeAtomic(join(dir, 'module.wasm'), bytes);
+    fsyncDir(dir);
+    fsyncDir(this.root);
+  }
+
+  getWasm(digest: string): Uint8Array {
+    return readFileSync(join(this.#dir(digest), 'module.wasm'));
   }
 
   /** Idempotent: the same digest always has the same content. script.js is written last: it marks completeness. */

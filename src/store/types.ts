@@ -30,7 +30,7 @@ export interface RevisionRecord {
   function: string;
   seq: number;
   digest: string;
-  runtime: 'js';
+  runtime: 'js' | 'wasm';
   config: RevisionConfig;
   /** Unix ms. */
   createdAt: number;

@@ -4,8 +4,11 @@ import { EdgeError } from '../../core/errors.ts';
 import { assertFunctionName, configFromQuery, type RolloutOptions } from '../../deploy/index.ts';
 import type { Services } from '../../host/services.ts';
 import type { RevisionRecord } from '../../store/index.ts';
+import * as S from './schemas.ts';
 
-const JS_TYPES = new Set(['application/javascript', 'text/javascript', 'application/ecmascript', 'text/ecmascript']);
+const JS_TYPES = new Set(S.JS_TYPES);
+/** Traffic tables and config patches refused by their schema answer like the handlers' own checks. */
+const invalidConfig = S.validationError('EDGE_ERR_INVALID_CONFIG');
 
 interface NameParams { name: string }
 
@@ -63,18 +66,26 @@ function functionView(s: Services, name: string) {
   };
 }
 
-/** Reads the module bytes and config from a raw JS body or a multipart form. */
-async function readDeploy(req: FastifyRequest): Promise<{ source: Uint8Array; configPart: unknown }> {
+const WASM_MAGIC = [0x00, 0x61, 0x73, 0x6d];
+const isWasm = (b: Uint8Array): boolean => WASM_MAGIC.every((x, i) => b[i] === x);
+
+/**
+ * Reads the module bytes, its kind and the config from a raw body or a multipart form.
+ * A multipart `module` part is Wasm when its content type says so or its bytes start with `\0asm`.
+ */
+async function readDeploy(req: FastifyRequest): Promise<{ source: Uint8Array; kind: 'js' | 'wasm'; configPart: unknown }> {
   const type = (req.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();
-  if (JS_TYPES.has(type)) return { source: req.body as Buffer, configPart: {} };
-  if (type === 'application/wasm') {
-    throw new EdgeError('EDGE_ERR_UNSUPPORTED_MEDIA_TYPE', 'application/wasm deploys are not supported by this build yet; deploy a JavaScript module');
-  }
+  if (JS_TYPES.has(type)) return { source: req.body as Buffer, kind: 'js', configPart: {} };
+  if (type === 'application/wasm') return { source: req.body as Buffer, kind: 'wasm', configPart: {} };
   if (type === 'multipart/form-data') {
     let source: Uint8Array | undefined;
+    let kind: 'js' | 'wasm' = 'js';
     let configPart: unknown = {};
     for await (const part of req.parts()) {
-      if (part.type === 'file' && part.fieldname === 'module') source = await part.toBuffer();
+      if (part.type === 'file' && part.fieldname === 'module') {
+        source = await part.toBuffer();
+        kind = part.mimetype === 'application/wasm' || isWasm(source) ? 'wasm' : 'js';
+      }
       else if (part.type === 'field' && part.fieldname === 'config') {
         try {
           configPart = JSON.parse(String(part.value));
@@ -84,9 +95,9 @@ async function readDeploy(req: FastifyRequest): Promise<{ source: Uint8Array; co
       } else if (part.type === 'file') await part.toBuffer();
     }
     if (!source) throw new EdgeError('EDGE_ERR_BAD_REQUEST', 'the multipart form has no "module" file part');
-    return { source, configPart };
+    return { source, kind, configPart };
   }
-  throw new EdgeError('EDGE_ERR_UNSUPPORTED_MEDIA_TYPE', `cannot deploy a body of type ${JSON.stringify(type || '(none)')}; send application/javascript or multipart/form-data with a "module" part`);
+  throw new EdgeError('EDGE_ERR_UNSUPPORTED_MEDIA_TYPE', `cannot deploy a body of type ${JSON.stringify(type || '(none)')}; send application/javascript, application/wasm, or multipart/form-data with a "module" part`);
 }
 
 export async function functionRoutes(app: FastifyInstance, opts: { services: Services }): Promise<void> {
@@ -101,40 +112,41 @@ export async function functionRoutes(app: FastifyInstance, opts: { services: Ser
     createdAt: new Date(rec.createdAt).toISOString(), traffic: s.state.getFunction(rec.function)?.traffic ?? [],
   });
 
-  app.post<{ Params: NameParams; Querystring: Record<string, string> }>('/v1/functions/:name/revisions', async (req, reply) => {
+  app.post<{ Params: NameParams; Querystring: Record<string, string> }>('/v1/functions/:name/revisions', { schema: S.deployRevision }, async (req, reply) => {
     assertFunctionName(req.params.name);
-    const { source, configPart } = await readDeploy(req);
+    const { source, kind, configPart } = await readDeploy(req);
     const config = configFromQuery(req.query, configPart);
-    const rec = await s.deployJs(req.params.name, source, config, rolloutFromQuery(req.query));
+    const rollout = rolloutFromQuery(req.query);
+    const rec = kind === 'wasm' ? await s.deployWasm(req.params.name, source, config, rollout) : await s.deployJs(req.params.name, source, config, rollout);
     return reply.code(201).send(created(rec));
   });
 
-  app.patch<{ Params: NameParams; Querystring: Record<string, string> }>('/v1/functions/:name/config', async (req, reply) => {
+  app.patch<{ Params: NameParams; Querystring: Record<string, string> }>('/v1/functions/:name/config', { schema: S.patchConfig, schemaErrorFormatter: invalidConfig }, async (req, reply) => {
     const rec = s.patchConfig(req.params.name, req.body, rolloutFromQuery(req.query));
     return reply.code(201).send({ ...created(rec), config: rec.config });
   });
 
-  app.get('/v1/functions', async () => ({
+  app.get('/v1/functions', { schema: S.listFunctions }, async () => ({
     functions: s.state.listFunctions().map((f) => {
       const route = s.registry.route(f.name);
       return { name: f.name, url: s.url(f.name), latestRevision: route?.latest ?? null, traffic: f.traffic, createdAt: new Date(f.createdAt).toISOString() };
     }),
   }));
 
-  app.get<{ Params: NameParams }>('/v1/functions/:name', async (req) => functionView(s, req.params.name));
+  app.get<{ Params: NameParams }>('/v1/functions/:name', { schema: S.getFunction }, async (req) => functionView(s, req.params.name));
 
-  app.get<{ Params: NameParams }>('/v1/functions/:name/revisions', async (req) => {
+  app.get<{ Params: NameParams }>('/v1/functions/:name/revisions', { schema: S.listRevisions }, async (req) => {
     s.requireFunction(req.params.name);
     return { revisions: functionView(s, req.params.name).revisions };
   });
 
-  app.get<{ Params: RevParams }>('/v1/functions/:name/revisions/:revision', async (req) => {
+  app.get<{ Params: RevParams }>('/v1/functions/:name/revisions/:revision', { schema: S.getRevision }, async (req) => {
     const rev = functionView(s, req.params.name).revisions.find((r) => r.name === req.params.revision);
     if (!rev) throw new EdgeError('EDGE_ERR_REVISION_NOT_FOUND', `function ${req.params.name} has no revision ${req.params.revision}`);
     return rev;
   });
 
-  app.put<{ Params: NameParams }>('/v1/functions/:name/traffic', async (req) => {
+  app.put<{ Params: NameParams }>('/v1/functions/:name/traffic', { schema: S.setTraffic, schemaErrorFormatter: invalidConfig }, async (req) => {
     const body = req.body as unknown;
     const spec = Array.isArray(body) ? body : (body as { traffic?: unknown } | null)?.traffic;
     const traffic = s.setTraffic(req.params.name, spec);
@@ -142,12 +154,12 @@ export async function functionRoutes(app: FastifyInstance, opts: { services: Ser
     return { name: view.name, traffic, effectiveTraffic: view.effectiveTraffic };
   });
 
-  app.delete<{ Params: NameParams }>('/v1/functions/:name', async (req, reply) => {
+  app.delete<{ Params: NameParams }>('/v1/functions/:name', { schema: S.deleteFunction }, async (req, reply) => {
     s.deleteFunction(req.params.name);
     return reply.code(204).send();
   });
 
-  app.delete<{ Params: RevParams }>('/v1/functions/:name/revisions/:revision', async (req, reply) => {
+  app.delete<{ Params: RevParams }>('/v1/functions/:name/revisions/:revision', { schema: S.deleteRevision }, async (req, reply) => {
     s.deleteRevision(req.params.name, req.params.revision);
     return reply.code(204).send();
   });

@@ -4,6 +4,7 @@
  */
 import type { FastifyInstance } from 'fastify';
 import type { Services } from '../../host/services.ts';
+import * as S from './schemas.ts';
 
 const HEARTBEAT_MS = 15_000;
 
@@ -14,7 +15,7 @@ export async function logRoutes(app: FastifyInstance, opts: { services: Services
   app.addHook('preClose', async () => {
     for (const end of [...open]) end();
   });
-  app.get<{ Params: { name: string }; Querystring: { follow?: string; tail?: string } }>('/v1/functions/:name/logs', async (req, reply) => {
+  app.get<{ Params: { name: string }; Querystring: { follow?: string; tail?: string } }>('/v1/functions/:name/logs', { schema: S.getLogs }, async (req, reply) => {
     s.requireFunction(req.params.name);
     const tail = Math.min(1000, Math.max(0, Number(req.query.tail ?? 100) || 0));
     const recent = s.logs.recent(req.params.name, tail);

@@ -70,7 +70,7 @@ export interface IsolateOptions {
 export class GenericIsolate {
   readonly isolate: ivm.Isolate;
   readonly context: ivm.Context;
-  protected readonly rt: { bind: ivm.Reference; dispatch: ivm.Reference; fire: ivm.Reference; warmup: ivm.Reference };
+  protected readonly rt: { bind: ivm.Reference; bindWasm: ivm.Reference; dispatch: ivm.Reference; fire: ivm.Reference; warmup: ivm.Reference };
   protected readonly pending = new Map<number, Pending>();
   protected readonly timers = new Map<number, { handle: NodeJS.Timeout; reqId: string }>();
   /** The request whose call into the isolate is running now: console output is attributed to it. */
@@ -105,6 +105,7 @@ export class GenericIsolate {
     const api = g.getSync('__isoedge_runtime', { reference: true }) as ivm.Reference;
     this.rt = {
       bind: api.getSync('bind', { reference: true }) as ivm.Reference,
+      bindWasm: api.getSync('bindWasm', { reference: true }) as ivm.Reference,
       dispatch: api.getSync('dispatch', { reference: true }) as ivm.Reference,
       fire: api.getSync('fire', { reference: true }) as ivm.Reference,
       warmup: api.getSync('warmup', { reference: true }) as ivm.Reference,
@@ -170,8 +171,10 @@ export class GenericIsolate {
   private onFail(id: number, kind: string, message: string): void {
     const p = this.pending.get(id);
     if (!p) return;
-    const code: ErrorCode = kind === 'bad_response' ? 'EDGE_ERR_BAD_RESPONSE' : 'EDGE_ERR_FUNCTION_THREW';
-    this.settle(id, p, { ok: false, code, message: String(message).slice(0, 2048), fatal: false });
+    // A trap or a memory overrun leaves the Wasm instance in an unknown state: drop it (after this call returns).
+    const fatal = kind === 'trap' || kind === 'memory';
+    const code: ErrorCode = kind === 'bad_response' ? 'EDGE_ERR_BAD_RESPONSE' : kind === 'trap' ? 'EDGE_ERR_WASM_TRAP' : kind === 'memory' ? 'EDGE_ERR_MEMORY_LIMIT' : 'EDGE_ERR_FUNCTION_THREW';
+    this.settle(id, p, { ok: false, code, message: String(message).slice(0, 2048), fatal });
   }
 
   private onTimer(id: number, ms: number): void {
@@ -269,6 +272,19 @@ export class Instance extends GenericIsolate {
     if (run && !run.ok) throw startError('EDGE_ERR_MODULE_INIT', `the module's top-level code failed: ${run.message}`);
     const why = this.rt.bind.applySync(undefined, [JSON.stringify(rev.env)], { timeout: STARTUP_CPU_MS }) as string;
     if (why) throw startError('EDGE_ERR_MODULE_NO_FETCH', why);
+  }
+
+  /** Binds an edge-core-v1 module compiled on this thread; the copy into the isolate is released at once. */
+  specialiseWasm(rev: RevisionSpec, mod: WebAssembly.Module, maxMemoryBytes: number): void {
+    this.rev = rev;
+    const copy = new ivm.ExternalCopy(mod).copyInto({ release: true });
+    let why: string;
+    try {
+      why = this.rt.bindWasm.applySync(undefined, [copy, JSON.stringify(rev.env), maxMemoryBytes], { timeout: STARTUP_CPU_MS }) as string;
+    } catch (e) {
+      throw startError('EDGE_ERR_MODULE_INIT', `the module's start-up failed: ${(e as Error).message}`);
+    }
+    if (why) throw startError('EDGE_ERR_MODULE_INIT', why);
   }
 
   invoke(req: InvokeRequest, nextId: number): Promise<InvokeResult> {

@@ -124,6 +124,8 @@
     }
     get redirect() { return this.#redirect; }
     static fromHost(url, method, headersJson) { return new Request(FROM_HOST, { url, method, headers: headersJson }); }
+    /** The request's header pairs as received (for Wasm frames), without building a Headers object. */
+    headersForWasm() { return this.#rawHeaders !== null ? JSON.parse(this.#rawHeaders) : Headers.pairs(this.headers); }
     get signal() { return undefined; }
     get cf() { return undefined; }
     clone() {
@@ -241,7 +243,48 @@
     host.done(id, res.status, JSON.stringify(Headers.pairs(res.headers)), b === null ? null : typeof b === 'string' ? b : b.buffer.byteLength === b.byteLength ? b.buffer : b.slice().buffer);
   }
   function failWith(id, e) {
+    if (e instanceof WebAssembly.RuntimeError) { host.fail(id, 'trap', `${e.message}`); return; }
+    if (e && e[WASM_FAULT]) { host.fail(id, e[WASM_FAULT], e.message); return; }
     host.fail(id, 'threw', e instanceof Error ? `${e.name}: ${e.message}` : `non-Error thrown: ${fmt(e)}`);
+  }
+
+  // ---- edge-core-v1 guests: a core Wasm module behind the same fetch entry point ----
+  const WASM_FAULT = Symbol('isoedge.wasmFault');
+  const wasmFault = (kind, message) => Object.assign(new Error(message), { [WASM_FAULT]: kind });
+  function frame(head, body) {
+    const h = enc.encode(JSON.stringify(head));
+    const out = new Uint8Array(4 + h.length + (body ? body.length : 0));
+    new DataView(out.buffer).setUint32(0, h.length, true);
+    out.set(h, 4);
+    if (body) out.set(body, 4 + h.length);
+    return out;
+  }
+  function wasmHandler(x, maxBytes) {
+    return {
+      fetch(req) {
+        const b = req[BODY];
+        const body = b === null ? null : typeof b === 'string' ? enc.encode(b) : b;
+        const f = frame({ method: req.method, url: req.url, headers: req.headersForWasm() }, body);
+        const ptr = x.alloc(f.length) >>> 0;
+        if (ptr + f.length > x.memory.buffer.byteLength) throw wasmFault('bad_response', `alloc(${f.length}) returned ${ptr}, outside memory`);
+        new Uint8Array(x.memory.buffer, ptr, f.length).set(f);
+        const r = x.handle(ptr, f.length);
+        if (x.memory.buffer.byteLength > maxBytes) throw wasmFault('memory', `the module grew its memory to ${x.memory.buffer.byteLength} bytes, over the limit of ${maxBytes}`);
+        const rp = Number(BigInt.asUintN(64, r) >> 32n);
+        const rl = Number(BigInt.asUintN(64, r) & 0xffffffffn);
+        const mem = new Uint8Array(x.memory.buffer);
+        if (rl < 4 || rp + rl > mem.length) throw wasmFault('bad_response', `handle() returned a response of ${rl} bytes at ${rp}, outside memory`);
+        const hl = new DataView(x.memory.buffer).getUint32(rp, true);
+        if (4 + hl > rl) throw wasmFault('bad_response', `response head length ${hl} runs past the response (${rl} bytes)`);
+        let head;
+        try { head = JSON.parse(dec.decode(mem.subarray(rp + 4, rp + 4 + hl))); } catch (e) { throw wasmFault('bad_response', `response head is not JSON: ${e.message}`); }
+        const status = head && head.status;
+        if (!Number.isInteger(status) || status < 200 || status > 599) throw wasmFault('bad_response', `response status ${JSON.stringify(status)} is not from 200 to 599`);
+        const hs = Array.isArray(head.headers) ? head.headers : [];
+        const out = mem.slice(rp + 4 + hl, rp + rl);
+        return new Response(NULL_BODY_STATUS.has(status) ? null : out, { status, headers: hs });
+      },
+    };
   }
 
   const api = {
@@ -253,6 +296,20 @@
       if (!def || typeof def.fetch !== 'function') return 'the module has no default export with a fetch(request, env, ctx) method';
       handler = def;
       env = deepFreeze(JSON.parse(envJson));
+      return '';
+    },
+    /** An edge-core-v1 module (compiled by the host) becomes this isolate's handler. Returns '' or a reason. */
+    bindWasm(mod, envJson, maxBytes) {
+      let x = null;
+      const imports = { env: { log: (ptr, len) => { host.log('info', dec.decode(new Uint8Array(x.memory.buffer, ptr >>> 0, len >>> 0))); } } };
+      try {
+        x = new WebAssembly.Instance(mod, imports).exports;
+        if (typeof x._initialize === 'function') x._initialize();
+      } catch (e) {
+        return `the module could not be instantiated: ${e && e.message}`;
+      }
+      env = deepFreeze(JSON.parse(envJson));
+      handler = wasmHandler(x, maxBytes);
       return '';
     },
     dispatch(id, method, url, headersJson, body) {

@@ -1,0 +1,37 @@
+/**
+ * Builds the examples that need a build step, from source with npm packages only:
+ * WebAssembly text (.wat) through wabt. Runs at `npm install` (postinstall) and from
+ * the tests; writes examples/<name>/build/<file>.wasm.
+ */
+import { mkdirSync, readdirSync, readFileSync, writeFileSync, existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { createRequire } from 'node:module';
+
+const require = createRequire(import.meta.url);
+const EXAMPLES = fileURLToPath(new URL('../examples/', import.meta.url));
+
+export async function buildExamples(): Promise<string[]> {
+  const wabt = await (require('wabt') as () => Promise<{ parseWat(name: string, src: string, features: object): { resolveNames(): void; validate(): void; toBinary(o: object): { buffer: Uint8Array }; destroy(): void } }>)();
+  const built: string[] = [];
+  for (const dir of readdirSync(EXAMPLES, { withFileTypes: true }).filter((d) => d.isDirectory())) {
+    const root = join(EXAMPLES, dir.name);
+    for (const f of readdirSync(root).filter((x) => x.endsWith('.wat'))) {
+      const mod = wabt.parseWat(f, readFileSync(join(root, f), 'utf8'), { bulk_memory: true, annotations: true });
+      mod.resolveNames();
+      mod.validate();
+      const out = join(root, 'build', f.replace(/\.wat$/, '.wasm'));
+      mkdirSync(join(root, 'build'), { recursive: true });
+      writeFileSync(out, mod.toBinary({ write_debug_names: true }).buffer);
+      mod.destroy();
+      built.push(out);
+    }
+  }
+  return built;
+}
+
+if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
+  const built = await buildExamples();
+  process.stdout.write(`built ${built.length} example module(s)${built.length ? ': ' + built.map((b) => b.slice(EXAMPLES.length)).join(', ') : ''}\n`);
+  if (!existsSync(EXAMPLES)) process.exitCode = 1;
+}
