@@ -1,12 +1,13 @@
 /**
  * Builds the examples that need a build step, from source with npm packages only:
- * WebAssembly text (.wat) through wabt. Runs at `npm install` (postinstall) and from
+ * WebAssembly text (.wat) through wabt, AssemblyScript (assembly/index.ts) through asc. Runs at `npm install` (postinstall) and from
  * the tests; writes examples/<name>/build/<file>.wasm.
  */
 import { mkdirSync, readdirSync, readFileSync, writeFileSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createRequire } from 'node:module';
+import { spawnSync } from 'node:child_process';
 
 const require = createRequire(import.meta.url);
 const EXAMPLES = fileURLToPath(new URL('../examples/', import.meta.url));
@@ -24,6 +25,14 @@ export async function buildExamples(): Promise<string[]> {
       mkdirSync(join(root, 'build'), { recursive: true });
       writeFileSync(out, mod.toBinary({ write_debug_names: true }).buffer);
       mod.destroy();
+      built.push(out);
+    }
+    if (existsSync(join(root, 'assembly', 'index.ts'))) {
+      // Stub runtime (the module resets its heap per request) and no `env.abort` import: edge-core-v1 provides env.log only.
+      const asc = require.resolve('assemblyscript/bin/asc.js');
+      const out = join(root, 'build', `${dir.name.replace(/^as-/, '')}.wasm`);
+      const r = spawnSync(process.execPath, [asc, join(root, 'assembly', 'index.ts'), '-o', out, '--runtime', 'stub', '-O3', '--use', 'abort='], { encoding: 'utf8' });
+      if (r.status !== 0) throw new Error(`asc failed for ${dir.name}: ${r.stderr || r.stdout}`);
       built.push(out);
     }
   }

@@ -30,6 +30,14 @@ describe('examples', () => {
     expect(seen).toEqual(new Set(['shop v1 (blue)\n', 'shop v2 (green) with the new checkout\n']));
   });
 
+  it('as-router answers as its README says', async () => {
+    expect((await get('as-router', '/')).body).toBe('Hello from AssemblyScript on isoedge! Try /hello/your-name\n');
+    expect((await get('as-router', '/hello/Ada')).body).toBe('{"greeting":"Hello, Ada!","runtime":"assemblyscript"}');
+    const nf = await get('as-router', '/nope');
+    expect(nf.statusCode).toBe(404);
+    expect(nf.body).toBe('{"error":"not found","path":"/nope"}');
+  });
+
   it('wasm-echo answers as its README says', async () => {
     const g = await get('wasm-echo', '/');
     expect(g.body).toBe('Hello from WebAssembly (WAT, edge-core-v1)! POST a body and I echo it back.\n');

@@ -69,9 +69,11 @@ describe('edge-core-v1 frames and ABI check', () => {
 
 describe('conformance suite', () => {
   it('passes the example and fails a module that answers with a bad frame', () => {
-    const good = runConformance(readFileSync(new URL('../examples/wasm-echo/build/echo.wasm', import.meta.url)));
-    expect(good.filter((r) => !r.ok)).toEqual([]);
-    expect(good.length).toBe(9);
+    for (const file of ['../examples/wasm-echo/build/echo.wasm', '../examples/as-router/build/router.wasm']) {
+      const good = runConformance(readFileSync(new URL(file, import.meta.url)));
+      expect(good.filter((r) => !r.ok), file).toEqual([]);
+      expect(good.length).toBe(9);
+    }
     const badStatus = runConformance(moduleWith('', '{"status":99}'));
     expect(badStatus.filter((r) => !r.ok).map((r) => r.detail)).toContain('response status 99 is not an integer from 200 to 599');
   });
