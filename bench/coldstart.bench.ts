@@ -16,11 +16,13 @@ import { serve, type ServeProcess } from '../test/helpers/process.ts';
 import { acrossRuns, median, summarize } from './lib/stats.ts';
 import { load, makeAgent, tierOf, timedGet } from './lib/client.ts';
 import { measureHop } from './lib/hop.ts';
+import { plainNodeFloor, bigModule, ECHO_WASM } from './lib/wasm.ts';
+import { readFileSync } from 'node:fs';
 import { machine } from './lib/machine.ts';
 
 const quick = process.argv.includes('--quick');
-/** `--only=hop,warm,hot,throughput,cold,memory` runs a subset (for iterating; a full report needs all). */
-const only = new Set((process.argv.find((a) => a.startsWith('--only='))?.slice(7) ?? 'hop,warm,hot,throughput,cold,memory').split(','));
+/** `--only=hop,warm,hot,throughput,cold,wasm,memory` runs a subset (for iterating; a full report needs all). */
+const only = new Set((process.argv.find((a) => a.startsWith('--only='))?.slice(7) ?? 'hop,warm,hot,throughput,cold,wasm,memory').split(','));
 const RUNS = quick ? 1 : 3;
 const STARTS = 200;
 const HOT_REQUESTS = quick ? 1000 : 2000;
@@ -54,16 +56,22 @@ async function admin(host: ServeProcess, method: string, path: string, body?: st
   return text ? JSON.parse(text) : null;
 }
 
-async function deployMany(host: ServeProcess, prefix: string, n: number): Promise<string[]> {
+async function deployMany(host: ServeProcess, prefix: string, n: number, wasm?: Uint8Array): Promise<string[]> {
   const names: string[] = [];
   for (let i = 0; i < n; i++) {
     const name = `${prefix}-${i}`;
     // initialScale=0: no instance at deploy, so the first request measures the start tier under test.
-    await admin(host, 'POST', `/v1/functions/${name}/revisions?initialScale=0`, HELLO);
+    if (wasm) await deployBytes(host, `/v1/functions/${name}/revisions?initialScale=0`, wasm);
+    else await admin(host, 'POST', `/v1/functions/${name}/revisions?initialScale=0`, HELLO);
     names.push(name);
     if (i % 50 === 0 || i === n - 1) progress(`deploy ${prefix}`, i + 1, n);
   }
   return names;
+}
+
+async function deployBytes(host: ServeProcess, path: string, bytes: Uint8Array): Promise<void> {
+  const res = await fetch(`http://127.0.0.1:${host.adminPort}${path}`, { method: 'POST', body: bytes, headers: { 'content-type': 'application/wasm' } });
+  if (!res.ok) throw new Error(`${path}: ${res.status} ${await res.text()}`);
 }
 
 interface ExecutorStatsLite { warm: number; warmTarget: number }
@@ -247,6 +255,49 @@ async function main(): Promise<void> {
     const cold = acrossRuns(runs);
     scenarios.cold = { ...cold, tiers, serverStartMs: server };
     lines.push(row('cold', cold) + `  tiers ${JSON.stringify(tiers)}`);
+  }
+
+  if (only.has('wasm')) {
+    // Core Wasm: cold = module compiled in the executor (same digest), no instance yet; warm = pre-warmed isolate; hot.
+    log('core Wasm starts (cold, warm, hot) and the plain-Node floor');
+    const wasm = readFileSync(ECHO_WASM);
+    const coldHost = await startHost(['--pool-warm-min', '0', '--pool-warm-max', '0']);
+    await deployMany(coldHost.host, 'wc-prime', 1, wasm);
+    await timedGet(makeAgent(1), coldHost.host.edgePort, 'wc-prime-0.localhost'); // compiles the module once
+    const coldNames = await deployMany(coldHost.host, 'wc', STARTS, wasm);
+    const cold = await firstCalls(coldHost.host, coldNames, 'wasm cold', async () => {});
+    // Deploy a 1 MiB module and time it to its first response (new digest each time, so it is compiled).
+    const deployToFirst: number[] = [];
+    for (let i = 0; i < (quick ? 3 : 5); i++) {
+      const big = await bigModule(1024 * 1024, i + 1);
+      const t0 = performance.now();
+      await deployBytes(coldHost.host, `/v1/functions/big-${i}/revisions`, big);
+      const r = await timedGet(makeAgent(1), coldHost.host.edgePort, `big-${i}.localhost`);
+      if (r.status !== 200) throw new Error(`big-${i}: ${r.status} ${r.body}`);
+      deployToFirst.push(performance.now() - t0);
+    }
+    await coldHost.host.stop();
+    rmSync(coldHost.dir, { recursive: true, force: true });
+    const warmHost = await startHost(['--pool-warm-min', '2']);
+    await deployMany(warmHost.host, 'ww-prime', 1, wasm);
+    await timedGet(makeAgent(1), warmHost.host.edgePort, 'ww-prime-0.localhost');
+    const warmNames = await deployMany(warmHost.host, 'ww', STARTS, wasm);
+    const warm = await firstCalls(warmHost.host, warmNames, 'wasm warm', () => waitWarm(warmHost.host));
+    const hot = await hotCalls(warmHost.host.edgePort, 'ww-0.localhost', HOT_REQUESTS);
+    await warmHost.host.stop();
+    rmSync(warmHost.dir, { recursive: true, force: true });
+    const floor = plainNodeFloor(2000);
+    const c = summarize(cold.ms), w = summarize(warm.ms), hh = summarize(hot), d = summarize(deployToFirst);
+    scenarios.wasm = { cold: { ...c, tiers: cold.tiers, serverStartMs: cold.serverStartMs }, warm: { ...w, tiers: warm.tiers, serverStartMs: warm.serverStartMs }, hot: hh, plainNodeInstantiateAndCallUs: floor, deploy1MiBToFirstResponseMs: d };
+    targets.wasmColdP50LeMs05 = { value: c.p50, pass: c.p50 <= 0.5 };
+    targets.wasmDeploy1MiBToFirstResponseLeMs50 = { value: d.p50, pass: d.p50 <= 50 };
+    lines.push(
+      `wasm cold        p50 ${c.p50.toFixed(3)} ms  p99 ${c.p99.toFixed(3)} ms (server start p50 ${cold.serverStartMs.p50} ms)  tiers ${JSON.stringify(cold.tiers)}`,
+      `wasm warm        p50 ${w.p50.toFixed(3)} ms  p99 ${w.p99.toFixed(3)} ms (server start p50 ${warm.serverStartMs.p50} ms)  tiers ${JSON.stringify(warm.tiers)}`,
+      `wasm hot         p50 ${hh.p50.toFixed(3)} ms  p99 ${hh.p99.toFixed(3)} ms`,
+      `wasm floor       new WebAssembly.Instance + one call in plain Node: p50 ${floor.p50} µs, p99 ${floor.p99} µs`,
+      `wasm 1 MiB       deploy → first response p50 ${d.p50.toFixed(1)} ms (n=${d.n}, max ${d.max.toFixed(1)})`,
+    );
   }
 
   if (only.has('memory')) {

@@ -1,0 +1,51 @@
+/**
+ * Wasm scenarios for the cold-start bench: core-module starts over HTTP (cold =
+ * compiled module, no instance; warm/hot as for JS), the floor of a plain-Node
+ * `new WebAssembly.Instance` + one call, and deploying a 1 MiB module to its first response.
+ */
+import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { fileURLToPath } from 'node:url';
+import { encodeFrame } from '../../host-abi/edge-core-v1/index.ts';
+import { summarize, type Summary } from './stats.ts';
+
+const require = createRequire(import.meta.url);
+export const ECHO_WASM = fileURLToPath(new URL('../../examples/wasm-echo/build/echo.wasm', import.meta.url));
+export const ECHO_WAT = fileURLToPath(new URL('../../examples/wasm-echo/echo.wat', import.meta.url));
+
+interface WA {
+  Module: new (b: Uint8Array) => object;
+  Instance: new (m: object, i: object) => { exports: { memory: { buffer: ArrayBuffer }; alloc(n: number): number; handle(p: number, n: number): bigint } };
+}
+const WebAsm = (globalThis as unknown as { WebAssembly: WA }).WebAssembly;
+
+/** The floor: instantiate the compiled example and serve one request frame, in this process. */
+export function plainNodeFloor(n: number): Summary {
+  const mod = new WebAsm.Module(readFileSync(ECHO_WASM));
+  const frame = encodeFrame({ method: 'GET', url: 'http://x.localhost/', headers: [['host', 'x.localhost']] }, null);
+  const us: number[] = [];
+  for (let i = 0; i < n + 200; i++) {
+    const t0 = performance.now();
+    let x: InstanceType<WA['Instance']>['exports'] | undefined;
+    x = new WebAsm.Instance(mod, { env: { log: () => {} } }).exports;
+    const p = x.alloc(frame.length);
+    new Uint8Array(x.memory.buffer, p, frame.length).set(frame);
+    x.handle(p, frame.length);
+    if (i >= 200) us.push((performance.now() - t0) * 1000);
+  }
+  return summarize(us);
+}
+
+/** The example with a data segment that makes the module `bytes` long; `salt` changes its digest. */
+export async function bigModule(bytes: number, salt: number): Promise<Uint8Array> {
+  const wabt = await (require('wabt') as () => Promise<{ parseWat(n: string, s: string, f: object): { resolveNames(): void; validate(): void; toBinary(o: object): { buffer: Uint8Array } } }>)();
+  const src = readFileSync(ECHO_WAT, 'utf8')
+    .replace('(memory (export "memory") 1)', `(memory (export "memory") ${Math.ceil(bytes / 65536) + 2})`)
+    .replace('(global $heap (mut i32) (i32.const 4096))', `(global $heap (mut i32) (i32.const ${(Math.ceil(bytes / 65536) + 1) * 65536}))`)
+    .replace(/\(global\.set \$heap \(i32\.const 4096\)\)/, `(global.set $heap (i32.const ${(Math.ceil(bytes / 65536) + 1) * 65536}))`)
+    .replace('(@custom', `(data (i32.const 65536) "${'\\\\'.slice(0, 0)}${salt.toString(16).padStart(8, '0')}${'a'.repeat(bytes)}")\n  (@custom`);
+  const m = wabt.parseWat('big.wat', src, { bulk_memory: true, annotations: true });
+  m.resolveNames();
+  m.validate();
+  return m.toBinary({}).buffer;
+}
