@@ -117,6 +117,9 @@ export function loadConfig(sources: ConfigSources = {}): Config {
     throw new ConfigError(`invalid executors.max: ${cfg.executors.max} is below executors.min ${cfg.executors.min}`);
   }
   if (!/^[a-z0-9.-]{1,200}$/.test(cfg.domain)) throw new ConfigError(`invalid domain: ${JSON.stringify(cfg.domain)} is not a DNS name`);
+  for (const p of cfg.fetch.allow) {
+    if (!/^(\*|\*\.[a-z0-9.-]+|[a-z0-9.-]+|\[[0-9a-f:]+\])(?::\d+)?$/i.test(p)) throw new ConfigError(`invalid fetch.allow: ${JSON.stringify(p)} is not host, *.domain, host:port or *`);
+  }
   if (!isLoopback(cfg.admin.host) && cfg.admin.token === '') {
     throw new ConfigError(`invalid admin.host: ${cfg.admin.host} is not a loopback address and admin.token (ISOEDGE_ADMIN_TOKEN) is empty; set a token to expose the admin API`);
   }

@@ -61,6 +61,9 @@ export const OPTIONS: readonly OptionSpec[] = [
   opt('autoscaler.activatorQueueDepth', 'int', 10_000, 'Requests the activator holds per revision while it has no ready capacity.', { min: 1, max: 1_000_000 }),
   opt('autoscaler.activationTimeoutMs', 'int', 30_000, 'How long a request waits for a revision to scale from zero (ms).', { min: 10, max: 600_000 }),
   opt('autoscaler.queueTimeoutMs', 'int', 10_000, 'How long a request waits in a revision queue for a slot (ms).', { min: 10, max: 600_000 }),
+  opt('fetch.allow', 'list', [], 'Destinations guest fetch() may reach: host, *.domain, host:port or * (comma-separated); empty denies all.'),
+  opt('fetch.timeoutMs', 'int', 10_000, 'Time limit of one outbound fetch (ms).', { min: 10, max: 600_000 }),
+  opt('fetch.maxBytes', 'int', 10 * 1024 * 1024, 'Largest outbound fetch response a guest may read (bytes).', { min: 0, max: 1024 * 1024 * 1024 }),
   opt('pool.warmMin', 'int', 2, 'Pre-warmed generic isolates each executor keeps ready at least.', { min: 0, max: 1024 }),
   opt('pool.warmMax', 'int', 16, 'Upper bound of the adaptive warm pool per executor.', { min: 0, max: 4096 }),
   opt('pool.hotMax', 'int', 2000, 'Idle specialised instances kept per executor (LRU by count).', { min: 0, max: 100_000 }),
@@ -83,5 +86,6 @@ export interface Config {
   };
   compileThreads: number;
   limits: { cpuMs: number; wallMs: number; memoryMb: number; wasmMemoryPages: number; bodyBytes: number; moduleBytes: number };
+  fetch: { allow: string[]; timeoutMs: number; maxBytes: number };
   pool: { warmMin: number; warmMax: number; hotMax: number; hotBudgetMb: number; idleTtlMs: number; wasmCacheMb: number };
 }

@@ -15,6 +15,7 @@ export interface ExecutorInit {
   idleTtlMs: number;
   wasmMaxBytes: number;
   wasmCacheMb: number;
+  fetch: { allow: string[]; timeoutMs: number; maxBytes: number };
 }
 
 export type ToExecutor =

@@ -8,6 +8,7 @@ import { Instance, codeCacheFrom, collectReleasedHandles, releaseThreadCaches, t
 import type { GuestLogSink, InvokeResult, RevisionSpec, StartTier } from '../runtime/types.ts';
 import { HotSet, WarmPool } from '../pool/index.ts';
 import { LRUCache } from 'lru-cache';
+import { allowlist } from '../runtime/outbound.ts';
 import type { ExecutorInit, ExecutorStats, FromExecutor, ToExecutor } from './protocol.ts';
 import { Batcher } from './batcher.ts';
 
@@ -28,9 +29,11 @@ let nextCall = 1;
 const sinkFor = (inst: { rev?: RevisionSpec }): GuestLogSink => (level, reqId, msg) =>
   out.push({ t: 'log', level, fn: inst.rev?.fn ?? '', rev: inst.rev?.id ?? '', reqId, msg });
 
+const outbound = { check: allowlist(init.fetch.allow), timeoutMs: init.fetch.timeoutMs, maxBytes: init.fetch.maxBytes };
+
 function newInstance(memoryMb: number, warmup: boolean): Instance {
   const holder: { rev?: RevisionSpec } = {};
-  const inst = new Instance({ memoryMb, warmup, log: (l, r, m) => sinkFor(holder)(l, r, m) });
+  const inst = new Instance({ memoryMb, warmup, outbound, log: (l, r, m) => sinkFor(holder)(l, r, m) });
   Object.defineProperty(holder, 'rev', { get: () => inst.rev });
   return inst;
 }

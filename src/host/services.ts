@@ -68,6 +68,7 @@ export class Services {
       idleTtlMs: config.pool.idleTtlMs,
       wasmMaxBytes: config.limits.wasmMemoryPages * 65536,
       wasmCacheMb: config.pool.wasmCacheMb,
+      fetch: config.fetch,
     }, {
       onLog: (m) => {
         log[m.level]({ function: m.fn, revision: m.rev, reqId: m.reqId, console: m.msg }, 'guest console');

@@ -58,8 +58,19 @@ export function collectReleasedHandles(): void {
   gc();
 }
 
+/** Outbound fetch from guests: which destinations, how long, how much (docs/host-abi.md). */
+export interface OutboundPolicy {
+  /** Returns '' when the URL may be fetched, or why not. */
+  check(url: URL): string;
+  timeoutMs: number;
+  maxBytes: number;
+}
+
+const DENY_ALL: OutboundPolicy = { check: (u) => `outbound fetch to ${u.href} is not allowed by the host allowlist`, timeoutMs: 0, maxBytes: 0 };
+
 export interface IsolateOptions {
   memoryMb: number;
+  outbound?: OutboundPolicy;
   /** Exercise the runtime once so its lazy functions are compiled before the first request. */
   warmup?: boolean;
   /** Keep the prelude's code cache for the next isolate on this thread (executors: yes; short-lived threads: no). */
@@ -70,7 +81,9 @@ export interface IsolateOptions {
 export class GenericIsolate {
   readonly isolate: ivm.Isolate;
   readonly context: ivm.Context;
-  protected readonly rt: { bind: ivm.Reference; bindWasm: ivm.Reference; dispatch: ivm.Reference; fire: ivm.Reference; warmup: ivm.Reference };
+  protected readonly rt: { bind: ivm.Reference; bindWasm: ivm.Reference; dispatch: ivm.Reference; fire: ivm.Reference; warmup: ivm.Reference; fetchDone: ivm.Reference };
+  readonly #outbound: OutboundPolicy;
+  readonly #fetches = new Map<number, AbortController>();
   protected readonly pending = new Map<number, Pending>();
   protected readonly timers = new Map<number, { handle: NodeJS.Timeout; reqId: string }>();
   /** The request whose call into the isolate is running now: console output is attributed to it. */
@@ -81,6 +94,7 @@ export class GenericIsolate {
   constructor(opts: IsolateOptions) {
     const t0 = performance.now();
     this.log = opts.log;
+    this.#outbound = opts.outbound ?? DENY_ALL;
     this.isolate = new ivm.Isolate({ memoryLimit: opts.memoryMb });
     this.context = this.isolate.createContextSync();
     const host = [
@@ -90,9 +104,10 @@ export class GenericIsolate {
       new ivm.Callback((n: number) => randomFillSync(new Uint8Array(Math.min(65536, Math.max(0, n | 0)))).buffer),
       new ivm.Callback((id: number, ms: number) => this.onTimer(id, ms)),
       new ivm.Callback((id: number) => this.onUntimer(id)),
+      new ivm.Callback((id: number, method: string, url: string, headers: string, body: ArrayBuffer | string | null) => this.onFetch(id, method, url, headers, body)),
     ];
     this.context.evalClosureSync(
-      'globalThis.__isoedge_host = { log: $0, done: $1, fail: $2, random: $3, timer: $4, untimer: $5 };',
+      'globalThis.__isoedge_host = { log: $0, done: $1, fail: $2, random: $3, timer: $4, untimer: $5, fetch: $6 };',
       host,
     );
     const useCache = opts.cachePrelude !== false;
@@ -109,6 +124,7 @@ export class GenericIsolate {
       dispatch: api.getSync('dispatch', { reference: true }) as ivm.Reference,
       fire: api.getSync('fire', { reference: true }) as ivm.Reference,
       warmup: api.getSync('warmup', { reference: true }) as ivm.Reference,
+      fetchDone: api.getSync('fetchDone', { reference: true }) as ivm.Reference,
     };
     api.release();
     // Tenant code must not reach the entry points; the host holds References to them.
@@ -135,6 +151,8 @@ export class GenericIsolate {
     this.released = true;
     for (const t of this.timers.values()) clearTimeout(t.handle);
     this.timers.clear();
+    for (const a of this.#fetches.values()) a.abort();
+    this.#fetches.clear();
     for (const [id, p] of this.pending) this.settle(id, p, { ok: false, code, message, fatal: true });
     for (const r of Object.values(this.rt)) r.release();
     if (!this.isolate.isDisposed) {
@@ -188,6 +206,53 @@ export class GenericIsolate {
       this.fireTimer(id, reqId);
     }, Math.min(ms, 2 ** 31 - 1));
     this.timers.set(id, { handle, reqId });
+  }
+
+  /**
+   * Starts a guest's outbound fetch if the policy allows it; the answer re-enters the
+   * isolate through fetchDone(), charged to the request that made the call. Returns
+   * '' or why the fetch was refused (the guest's promise rejects with it).
+   */
+  private onFetch(id: number, method: string, url: string, headersJson: string, body: ArrayBuffer | string | null): string {
+    let u: URL;
+    try {
+      u = new URL(url);
+    } catch {
+      return `EDGE_ERR_FETCH_DENIED: ${JSON.stringify(url)} is not a URL`;
+    }
+    if (u.protocol !== 'http:' && u.protocol !== 'https:') return `EDGE_ERR_FETCH_DENIED: only http and https URLs can be fetched, not ${u.protocol}`;
+    const why = this.#outbound.check(u);
+    if (why) return `EDGE_ERR_FETCH_DENIED: ${why}`;
+    if (this.#fetches.size >= 16) return 'EDGE_ERR_FETCH_DENIED: more than 16 fetches in flight in this instance';
+    const reqId = this.active?.req.reqId ?? '';
+    const ac = new AbortController();
+    this.#fetches.set(id, ac);
+    const timer = setTimeout(() => ac.abort(new Error(`no answer within ${this.#outbound.timeoutMs} ms`)), this.#outbound.timeoutMs);
+    const finish = (status: number, headers: string, out: ArrayBuffer | null, error: string | null) => {
+      clearTimeout(timer);
+      if (!this.#fetches.delete(id) || this.disposed) return;
+      let owner: Pending | undefined;
+      for (const p of this.pending.values()) if (p.req.reqId === reqId) owner = p;
+      const payload = out === null ? null : new ivm.ExternalCopy(out).copyInto({ release: true });
+      this.enter(owner, (timeout) => this.rt.fetchDone.applySync(undefined, [id, status, headers, payload, error], { timeout }), owner ? owner.budgetNs - owner.cpuNs : BigInt(STARTUP_CPU_MS) * 1_000_000n);
+    };
+    const headers = (JSON.parse(headersJson) as [string, string][]).filter(([k]) => k !== 'host' && k !== 'content-length');
+    fetch(u, { method, headers, body: body === null || method === 'GET' || method === 'HEAD' ? undefined : body, signal: ac.signal, redirect: 'follow' })
+      .then(async (res) => {
+        const chunks: Uint8Array[] = [];
+        let size = 0;
+        for await (const c of res.body ?? []) {
+          size += (c as Uint8Array).byteLength;
+          if (size > this.#outbound.maxBytes) throw new Error(`the response is over the limit of ${this.#outbound.maxBytes} bytes`);
+          chunks.push(c as Uint8Array);
+        }
+        const all = new Uint8Array(size);
+        let o = 0;
+        for (const c of chunks) { all.set(c, o); o += c.byteLength; }
+        finish(res.status, JSON.stringify([...res.headers]), all.buffer, null);
+      })
+      .catch((e: Error) => finish(0, '[]', null, `fetch to ${u.origin} failed: ${(e.cause as Error | undefined)?.message ?? e.message}`));
+    return '';
   }
 
   private onUntimer(id: number): void {

@@ -216,12 +216,21 @@
     if (timers.delete(id)) host.untimer(id);
   });
 
-  // ---- outbound fetch: denied unless the host allowlist permits it (none by default) ----
-  define('fetch', async function fetch(input) {
-    const url = input instanceof Request ? input.url : String(input);
-    throw new TypeError(`EDGE_ERR_FETCH_DENIED: outbound fetch to ${url} is not allowed by the host allowlist`);
+  // ---- outbound fetch: through the host, which checks its allowlist, then re-enters through fetchDone() ----
+  const pendingFetch = new Map();
+  let nextFetch = 1;
+  define('fetch', function fetch(input, init) {
+    let req;
+    try { req = input instanceof Request && init === undefined ? input : new Request(input instanceof Request ? input : String(input), init || {}); }
+    catch (e) { return Promise.reject(e); }
+    const id = nextFetch++;
+    return new Promise((resolve, reject) => {
+      pendingFetch.set(id, { resolve, reject });
+      const b = req[BODY];
+      const why = host.fetch(id, req.method, req.url, JSON.stringify(Headers.pairs(req.headers)), b === null ? null : typeof b === 'string' ? b : b.slice().buffer);
+      if (why) { pendingFetch.delete(id); reject(new TypeError(why)); }
+    });
   });
-
   // ---- the entry points the host holds References to ----
   let handler = null;
   let env = null;
@@ -340,6 +349,15 @@
       Headers.pairs(res.headers);
       JSON.stringify(Headers.pairs(new Response('x').headers));
       return '';
+    },
+    fetchDone(id, status, headersJson, body, error) {
+      const p = pendingFetch.get(id);
+      if (!p) return;
+      pendingFetch.delete(id);
+      if (error) { p.reject(new TypeError(error)); return; }
+      try {
+        p.resolve(new Response(NULL_BODY_STATUS.has(status) ? null : body, { status, headers: JSON.parse(headersJson) }));
+      } catch (e) { p.reject(e); }
     },
     fire(id) {
       const fn = timers.get(id);
