@@ -1,7 +1,8 @@
 /**
  * `npm run bench [-- --quick] [-- --only=…]`: runs every bench script in turn, each in its own
  * process. `--only` takes scenario names: hop, warm, hot, throughput, cold, wasm, memory
- * (bench/coldstart.bench.ts), router (bench/router.bench.ts) and scaling (bench/scaling.bench.ts).
+ * (bench/coldstart.bench.ts), router (bench/router.bench.ts), scaling (bench/scaling.bench.ts) and
+ * suite (bench/suite.bench.ts: the baselines and 1,000/10,000 functions).
  */
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
@@ -13,6 +14,7 @@ const scripts: [string, boolean][] = [
   ['coldstart.bench.ts', !only || only.some((o) => COLDSTART.includes(o))],
   ['router.bench.ts', !only || only.includes('router')],
   ['scaling.bench.ts', !only || only.includes('scaling')],
+  ['suite.bench.ts', !only || only.includes('suite')],
 ];
 let failed = 0;
 for (const [s, run] of scripts) {

@@ -23,6 +23,8 @@ const revisions = new Map<string, LoadedRevision>();
 const out = new Batcher<FromExecutor>((batch, transfer) => port.postMessage(batch, transfer), 'microtask');
 const starts = { hot: 0, warm: 0, cold: 0 };
 let inflight = 0;
+/** When the last batch from the gateway arrived: the warm pool refills only in quiet moments. */
+let lastMessageAt = 0;
 let nextCall = 1;
 
 /** Guest console output, tagged by the instance's revision, batched to the gateway's logger. */
@@ -45,6 +47,8 @@ const warm = new WarmPool<Instance>({
   max: init.warmMax,
   clock: systemClock,
   defer: (fn) => setImmediate(fn),
+  busy: () => inflight > 0 || performance.now() - lastMessageAt < 2,
+  later: (fn) => setTimeout(fn, 2),
   onError: (e) => out.push({ t: 'log', level: 'error', fn: '', rev: '', reqId: '', msg: `warm pool refill failed: ${String(e)}` }),
 });
 const hot = new HotSet<Instance>({
@@ -170,6 +174,7 @@ function stats(): ExecutorStats {
 }
 
 port.on('message', (batch: ToExecutor[]) => {
+  lastMessageAt = performance.now();
   for (const m of batch) {
     switch (m.t) {
       case 'inv':

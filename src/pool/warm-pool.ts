@@ -15,6 +15,15 @@ export interface WarmPoolOptions<G> {
   clock: Clock;
   /** Defers work to a later turn of the event loop (setImmediate in production). */
   defer: (fn: () => void) => void;
+  /**
+   * True while requests are being served. Refilling then waits (`later`), so a
+   * stream of first requests never queues behind isolate creation: a request that
+   * finds the pool empty creates its own isolate, once, instead of waiting for
+   * several refills ahead of it.
+   */
+  busy?: () => boolean;
+  /** Retries a deferred refill after a short pause (setTimeout in production). */
+  later?: (fn: () => void) => void;
   onError?: (e: unknown) => void;
 }
 
@@ -61,6 +70,11 @@ export class WarmPool<G> {
     this.#o.defer(() => {
       this.#scheduled = false;
       if (this.#closed || this.#ready.length >= this.target()) return;
+      if (this.#o.busy?.() && this.#o.later) {
+        this.#scheduled = true;
+        this.#o.later(() => { this.#scheduled = false; this.refill(); });
+        return;
+      }
       try {
         this.#ready.push(this.#o.create());
         this.created++;
