@@ -20,10 +20,24 @@ export interface HostScalingDefaults {
   queueTimeoutMs: number;
 }
 
+/** Per-revision autoscaling settings (a revision config's `scaling` object; Knative annotation names). */
 export interface RevisionScalingOverrides {
-  minScale?: number; maxScale?: number; initialScale?: number; target?: number; targetUtilizationPercentage?: number;
-  targetBurstCapacity?: number; activationScale?: number; scaleDownDelayMs?: number; windowMs?: number;
-  panicWindowPercentage?: number; panicThresholdPercentage?: number; scaleToZeroRetentionMs?: number; queueDepth?: number;
+  minScale?: number;
+  /** 0 = unbounded. */
+  maxScale?: number;
+  initialScale?: number;
+  target?: number;
+  targetUtilizationPercentage?: number;
+  /** -1 = the activator stays in the path. */
+  targetBurstCapacity?: number;
+  activationScale?: number;
+  scaleDownDelayMs?: number;
+  windowMs?: number;
+  panicWindowPercentage?: number;
+  panicThresholdPercentage?: number;
+  scaleToZeroRetentionMs?: number;
+  /** Waiting requests per instance; default 10 × containerConcurrency (Knative queue-proxy). */
+  queueDepth?: number;
 }
 
 export interface ScalerSettings {

@@ -8,22 +8,8 @@ export interface RevisionConfig {
   scaling?: ScalingOverrides;
 }
 
-export interface ScalingOverrides {
-  minScale?: number;
-  maxScale?: number;
-  initialScale?: number;
-  target?: number;
-  targetUtilizationPercentage?: number;
-  targetBurstCapacity?: number;
-  activationScale?: number;
-  scaleDownDelayMs?: number;
-  windowMs?: number;
-  panicWindowPercentage?: number;
-  panicThresholdPercentage?: number;
-  scaleToZeroRetentionMs?: number;
-  /** Waiting requests per instance; default 10 × containerConcurrency (Knative queue-proxy). */
-  queueDepth?: number;
-}
+/** Named after Knative's autoscaling.knative.dev annotations; one definition, in scaling/. */
+export type ScalingOverrides = RevisionScalingOverrides;
 
 export interface RevisionRecord {
   name: string;
@@ -37,6 +23,7 @@ export interface RevisionRecord {
 }
 
 import type { TrafficTarget } from '../router/index.ts';
+import type { RevisionScalingOverrides } from '../scaling/index.ts';
 export type { TrafficTarget };
 
 export interface FunctionRecord {
