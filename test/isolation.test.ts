@@ -59,4 +59,30 @@ describe('faults stay with their request', () => {
     console.log(`neighbour p50 ${med(base).toFixed(2)} ms before, ${med(during).toFixed(2)} ms during the attack`);
     expect(med(during)).toBeLessThan(1000);
   });
+
+  it('escape attempts find only the isolate: eval, Function, dynamic import, prototype pollution, Atomics.wait', async () => {
+    const deploy = (name: string, src: string) => h.admin.inject({ method: 'POST', url: `/v1/functions/${name}/revisions`, headers: { 'content-type': 'application/javascript' }, payload: src });
+    expect((await deploy('polluter', `Object.prototype.polluted = 'yes'; Array.prototype.flat = () => 'hijacked';
+      export default { async fetch(req) {
+        const tries = {};
+        const t = (k, f) => { try { tries[k] = String(f()); } catch (e) { tries[k] = 'threw ' + (e && e.name); } };
+        t('eval', () => eval('typeof process'));
+        t('function', () => Function('return typeof require')());
+        t('ctor', () => (async () => {}).constructor('return typeof process')() instanceof Promise);
+        // Host-looking globals that exist at all must be empty (the deploy transform's own variable is reset to undefined).
+        t('globalThis', () => Object.getOwnPropertyNames(globalThis).filter((n) => /^(process|require|module|Buffer|global$|__isoedge)/.test(n)).map((n) => n + ':' + typeof globalThis[n]).join(','));
+        t('stack', () => { Error.prepareStackTrace = (_e, s) => s.map((f) => typeof f.getThis()).join(); return typeof new Error().stack; });
+        try { await import('node:fs'); tries.import = 'imported'; } catch (e) { tries.import = 'threw'; }
+        if (new URL(req.url).pathname === '/wait') Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0);
+        return Response.json(tries);
+      } };`)).statusCode).toBe(201);
+    const r = await call('polluter');
+    expect(r.json()).toEqual({ eval: 'undefined', function: 'undefined', ctor: 'true', globalThis: '__isoedge_module:undefined', stack: 'string', import: 'threw' });
+    const w = await call('polluter', '/wait');
+    expect(w.statusCode).toBe(503);
+    expect(w.json()).toMatchObject({ code: 'EDGE_ERR_CPU_LIMIT' });
+    // The neighbour's prototypes are its own.
+    expect((await deploy('clean', "export default { fetch() { return Response.json({ polluted: ({}).polluted ?? null, flat: [[1], [2]].flat() }); } };")).statusCode).toBe(201);
+    expect((await call('clean')).json()).toEqual({ polluted: null, flat: [1, 2] });
+  });
 });

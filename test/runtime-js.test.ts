@@ -1,7 +1,7 @@
 /** The JS runtime on real isolates: Web APIs, the bridge, limits and isolation. */
 import { afterAll, describe, expect, it } from 'vitest';
 import { Instance } from '../src/runtime/js/index.ts';
-import type { InvokeResult, RevisionSpec } from '../src/runtime/types.ts';
+import { BASE_LIMITS, type InvokeResult, type RevisionSpec } from '../src/runtime/types.ts';
 
 const logs: [string, string, string][] = [];
 const live: Instance[] = [];
@@ -14,7 +14,7 @@ function start(handler: string, opts: { env?: Record<string, string>; cpuMs?: nu
   const spec: RevisionSpec = {
     id: 't-00001', fn: 't', digest: '', runtime: 'js', cache: null, concurrency: 0, env: opts.env ?? {},
     script: `var __isoedge_module = (() => { const exports = {}; exports.default = ${handler}; return exports; })();`,
-    limits: { cpuMs: opts.cpuMs ?? 100, wallMs: opts.wallMs ?? 2000, memoryMb: opts.memoryMb ?? 32 },
+    limits: { ...BASE_LIMITS, cpuMs: opts.cpuMs ?? 100, wallMs: opts.wallMs ?? 2000, memoryMb: opts.memoryMb ?? 32 },
   };
   inst.specialise(spec, undefined);
   return inst;
@@ -129,11 +129,11 @@ describe('JS runtime: failures stay with their request', () => {
   it('refuses at specialisation a module without fetch, or one that throws at top level', () => {
     const noFetch = new Instance({ memoryMb: 16, log: () => {} });
     live.push(noFetch);
-    expect(() => noFetch.specialise({ id: 'x', fn: 'x', digest: '', runtime: 'js', cache: null, concurrency: 0, env: {}, script: 'var __isoedge_module = { default: {} };', limits: { cpuMs: 10, wallMs: 100, memoryMb: 16 } }, undefined))
+    expect(() => noFetch.specialise({ id: 'x', fn: 'x', digest: '', runtime: 'js', cache: null, concurrency: 0, env: {}, script: 'var __isoedge_module = { default: {} };', limits: { ...BASE_LIMITS, cpuMs: 10, wallMs: 100, memoryMb: 16 } }, undefined))
       .toThrow(/no default export with a fetch/);
     const throws = new Instance({ memoryMb: 16, log: () => {} });
     live.push(throws);
-    expect(() => throws.specialise({ id: 'x', fn: 'x', digest: '', runtime: 'js', cache: null, concurrency: 0, env: {}, script: 'throw new Error("top")', limits: { cpuMs: 10, wallMs: 100, memoryMb: 16 } }, undefined))
+    expect(() => throws.specialise({ id: 'x', fn: 'x', digest: '', runtime: 'js', cache: null, concurrency: 0, env: {}, script: 'throw new Error("top")', limits: { ...BASE_LIMITS, cpuMs: 10, wallMs: 100, memoryMb: 16 } }, undefined))
       .toThrow(/top-level code failed/);
   });
 });

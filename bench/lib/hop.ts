@@ -6,11 +6,11 @@
  */
 import { ExecutorGroup } from '../../src/executor/index.ts';
 import { Instance } from '../../src/runtime/js/index.ts';
-import type { RevisionSpec } from '../../src/runtime/types.ts';
+import { BASE_LIMITS, type RevisionSpec } from '../../src/runtime/types.ts';
 import { summarize, type Summary } from './stats.ts';
 
 const SCRIPT = `var __isoedge_module = { default: { async fetch(request) { return new Response('Hello from isoedge! You asked for ' + new URL(request.url).pathname + '\\n', { headers: { 'content-type': 'text/plain; charset=utf-8' } }); } } };`;
-const SPEC: RevisionSpec = { id: 'hop-00001', fn: 'hop', digest: '', runtime: 'js', cache: null, concurrency: 0, env: {}, limits: { cpuMs: 50, wallMs: 5000, memoryMb: 64 }, script: SCRIPT };
+const SPEC: RevisionSpec = { id: 'hop-00001', fn: 'hop', digest: '', runtime: 'js', cache: null, concurrency: 0, env: {}, limits: { ...BASE_LIMITS, cpuMs: 50, wallMs: 5000, memoryMb: 64 }, script: SCRIPT };
 const REQ = { reqId: 'r', method: 'GET', url: 'http://hop.localhost:8080/a/b', headers: [['host', 'hop.localhost:8080'], ['user-agent', 'bench'], ['accept', '*/*']] as [string, string][], body: null };
 
 export interface HopResult { isolateCallUs: Summary; roundTripC1Us: Summary; execC1Us: Summary; batch50PerRequestUs: Summary }

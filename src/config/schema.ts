@@ -45,6 +45,15 @@ export const OPTIONS: readonly OptionSpec[] = [
   opt('limits.wallMs', 'int', 30_000, 'Wall time from dispatch to response (ms).', { min: 10, max: 600_000 }),
   opt('limits.memoryMb', 'int', 64, 'Heap limit per isolate (MiB).', { min: 8, max: 4096 }),
   opt('limits.wasmMemoryPages', 'int', 256, 'Largest linear memory a Wasm instance may grow to, in 64 KiB pages.', { min: 1, max: 65536 }),
+  opt('limits.responseBytes', 'int', 32 * 1024 * 1024, 'Largest response body a function may return (bytes).', { min: 0, max: 1024 * 1024 * 1024 }),
+  opt('limits.headerCount', 'int', 100, 'Most headers in a request, and in a function\'s response.', { min: 1, max: 10_000 }),
+  opt('limits.headerBytes', 'int', 8 * 1024, 'Most header bytes (names and values) in a request, and in a function\'s response.', { min: 256, max: 1024 * 1024 }),
+  opt('limits.maxCpuMs', 'int', 30_000, 'Host maximum a revision may set for cpuMs.', { min: 1, max: 600_000 }),
+  opt('limits.maxWallMs', 'int', 300_000, 'Host maximum a revision may set for wallMs.', { min: 10, max: 3_600_000 }),
+  opt('limits.maxMemoryMb', 'int', 512, 'Host maximum a revision may set for memoryMb.', { min: 8, max: 65536 }),
+  opt('limits.maxWasmMemoryPages', 'int', 4096, 'Host maximum a revision may set for wasmMemoryPages.', { min: 1, max: 65536 }),
+  opt('limits.maxBodyBytes', 'int', 64 * 1024 * 1024, 'Host maximum a revision may set for bodyBytes (the edge refuses larger bodies outright).', { min: 0, max: 4 * 1024 * 1024 * 1024 }),
+  opt('limits.maxResponseBytes', 'int', 128 * 1024 * 1024, 'Host maximum a revision may set for responseBytes.', { min: 0, max: 4 * 1024 * 1024 * 1024 }),
   opt('pool.wasmCacheMb', 'int', 256, 'Compiled Wasm modules kept per executor (LRU by module size, MiB).', { min: 1, max: 65536 }),
   opt('limits.bodyBytes', 'int', 16 * 1024 * 1024, 'Largest request body the edge accepts (bytes).', { min: 0, max: 1024 * 1024 * 1024 }),
   opt('limits.moduleBytes', 'int', 10 * 1024 * 1024, 'Largest module the admin API accepts (bytes).', { min: 1024, max: 256 * 1024 * 1024 }),
@@ -85,7 +94,11 @@ export interface Config {
     targetBurstCapacity: number; scaleToZeroGraceMs: number; activatorQueueDepth: number; activationTimeoutMs: number; queueTimeoutMs: number;
   };
   compileThreads: number;
-  limits: { cpuMs: number; wallMs: number; memoryMb: number; wasmMemoryPages: number; bodyBytes: number; moduleBytes: number };
+  limits: {
+    cpuMs: number; wallMs: number; memoryMb: number; wasmMemoryPages: number; bodyBytes: number; moduleBytes: number;
+    responseBytes: number; headerCount: number; headerBytes: number;
+    maxCpuMs: number; maxWallMs: number; maxMemoryMb: number; maxWasmMemoryPages: number; maxBodyBytes: number; maxResponseBytes: number;
+  };
   fetch: { allow: string[]; timeoutMs: number; maxBytes: number };
   pool: { warmMin: number; warmMax: number; hotMax: number; hotBudgetMb: number; idleTtlMs: number; wasmCacheMb: number };
 }

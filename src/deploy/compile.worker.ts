@@ -7,7 +7,7 @@
  */
 import * as esbuild from 'esbuild';
 import { Instance, buildCodeCache, codeCacheFrom, collectReleasedHandles, type CodeCache } from '../runtime/js/index.ts';
-import type { RevisionSpec } from '../runtime/types.ts';
+import { BASE_LIMITS, type RevisionSpec } from '../runtime/types.ts';
 import type { ErrorCode } from '../core/errors.ts';
 import { checkAbi, readModule, WasmFormatError } from '../../host-abi/edge-core-v1/index.ts';
 
@@ -98,7 +98,7 @@ async function compile(task: CompileJsTask): Promise<CompileJsResult> {
   let cacheCopy: CodeCache | undefined;
   try {
     cache = buildCodeCache(inst, script, `${task.name}.js`);
-    const spec: RevisionSpec = { id: `${task.name}-validate`, fn: task.name, digest: '', runtime: 'js', script, cache: null, env: task.env, concurrency: 0, limits: { cpuMs: 1000, wallMs: 1000, memoryMb: task.memoryMb } };
+    const spec: RevisionSpec = { id: `${task.name}-validate`, fn: task.name, digest: '', runtime: 'js', script, cache: null, env: task.env, concurrency: 0, limits: { ...BASE_LIMITS, cpuMs: 1000, wallMs: 1000, memoryMb: task.memoryMb } };
     cacheCopy = cache ? codeCacheFrom(cache) : undefined;
     inst.specialise(spec, cacheCopy);
   } catch (e) {

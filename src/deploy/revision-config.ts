@@ -6,7 +6,14 @@ import type { RevisionConfig } from '../store/index.ts';
 const ROLLOUT_PARAMS = new Set(['tag', 'noTraffic']);
 const ENV_NAME_RE = /^[A-Za-z_][A-Za-z0-9_]{0,127}$/;
 const MAX_ENV_BYTES = 64 * 1024;
-const LIMIT_BOUNDS = { cpuMs: [1, 60_000], wallMs: [10, 600_000], memoryMb: [8, 4096] } as const;
+/** Per-revision limits and their absolute bounds; the host's own maximums (limits.max*) apply on top. */
+const LIMIT_BOUNDS = {
+  cpuMs: [1, 600_000], wallMs: [10, 3_600_000], memoryMb: [8, 65536], wasmMemoryPages: [1, 65536],
+  bodyBytes: [0, 4 * 1024 ** 3], responseBytes: [0, 4 * 1024 ** 3],
+} as const;
+
+export type LimitName = keyof typeof LIMIT_BOUNDS;
+export const LIMIT_NAMES = Object.keys(LIMIT_BOUNDS) as LimitName[];
 /** Per-revision autoscaling overrides (Knative annotation names) and their bounds. */
 const SCALING_BOUNDS = {
   minScale: [0, 10_000], maxScale: [0, 10_000], initialScale: [0, 10_000], target: [1, 100_000], targetUtilizationPercentage: [1, 100],
@@ -40,15 +47,15 @@ export function parseRevisionConfig(raw: unknown): RevisionConfig {
     size += k.length + Buffer.byteLength(v);
     outEnv[k] = v;
   }
-  if (size > MAX_ENV_BYTES) throw bad(`env is ${size} bytes, over the limit of ${MAX_ENV_BYTES}`);
+  if (size > MAX_ENV_BYTES) throw new EdgeError('EDGE_ERR_ENV_TOO_LARGE', `env is ${size} bytes, over the limit of ${MAX_ENV_BYTES}`);
   if (limits === null || typeof limits !== 'object' || Array.isArray(limits)) throw bad('config.limits must be an object');
-  const outLimits: RevisionConfig['limits'] = {};
+  const outLimits: Record<string, number> = {};
   for (const [k, v] of Object.entries(limits)) {
     const b = LIMIT_BOUNDS[k as keyof typeof LIMIT_BOUNDS];
     if (!b) throw bad(`unknown limit ${JSON.stringify(k)} (known: ${Object.keys(LIMIT_BOUNDS).join(', ')})`);
     outLimits[k as keyof typeof LIMIT_BOUNDS] = int(v, `limits.${k}`, b[0], b[1]);
   }
-  const out: RevisionConfig = { env: outEnv, concurrency: int(concurrency, 'concurrency', 0, 10_000), limits: outLimits };
+  const out: RevisionConfig = { env: outEnv, concurrency: int(concurrency, 'concurrency', 0, 10_000), limits: outLimits as RevisionConfig['limits'] };
   if (scaling !== undefined) {
     if (scaling === null || typeof scaling !== 'object' || Array.isArray(scaling)) throw bad('config.scaling must be an object');
     const sc: Record<string, number> = {};
@@ -61,6 +68,17 @@ export function parseRevisionConfig(raw: unknown): RevisionConfig {
     if (Object.keys(sc).length) out.scaling = sc;
   }
   return out;
+}
+
+/** Refuses per-revision limits above the host's maximums (`limits.maxCpuMs`, …). */
+export function checkHostMaximums(limits: RevisionConfig['limits'], max: Record<LimitName, number>): void {
+  for (const k of LIMIT_NAMES) {
+    const v = (limits as Record<string, number | undefined>)[k];
+    if (v !== undefined && v > max[k]) {
+      const opt = `limits.max${k[0]!.toUpperCase()}${k.slice(1)}`;
+      throw bad(`limits.${k} ${v} is above the host maximum ${max[k]} (${opt})`);
+    }
+  }
 }
 
 /**
@@ -97,7 +115,7 @@ export function configFromQuery(query: Record<string, unknown>, base: unknown = 
     else if (k in LIMIT_BOUNDS) limits[k] = value;
     else if (k in SCALING_BOUNDS) scaling[k] = value;
     else if (ROLLOUT_PARAMS.has(k)) continue;
-    else throw bad(`unknown query parameter ${JSON.stringify(k)} (known: env.NAME, concurrency, cpuMs, wallMs, memoryMb, ${Object.keys(SCALING_BOUNDS).join(', ')}, tag, noTraffic)`);
+    else throw bad(`unknown query parameter ${JSON.stringify(k)} (known: env.NAME, concurrency, ${Object.keys(LIMIT_BOUNDS).join(', ')}, ${Object.keys(SCALING_BOUNDS).join(', ')}, tag, noTraffic)`);
   }
   return parseRevisionConfig({ ...merged, env, limits, ...(Object.keys(scaling).length ? { scaling } : {}) });
 }

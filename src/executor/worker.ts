@@ -121,7 +121,7 @@ function create(rev: LoadedRevision): { inst: Instance; tier: StartTier } {
   const tier: StartTier = inst ? 'warm' : 'cold';
   inst ??= newInstance(rev.spec.limits.memoryMb, false);
   try {
-    if (rev.spec.runtime === 'wasm') inst.specialiseWasm(rev.spec, wasmModule(rev.spec), init.wasmMaxBytes);
+    if (rev.spec.runtime === 'wasm') inst.specialiseWasm(rev.spec, wasmModule(rev.spec), (rev.spec.limits.wasmMemoryPages ?? init.wasmMaxBytes / 65536) * 65536);
     else inst.specialise(rev.spec, rev.cache);
   } catch (e) {
     inst.dispose();
@@ -161,11 +161,25 @@ async function invoke(m: Extract<ToExecutor, { t: 'inv' }>): Promise<void> {
   if (!r.ok && r.fatal) hot.remove(inst);
   else hot.release(inst);
   const timing = { tier, startMs: t1 - t0, execMs: t2 - t1 };
+  if (r.ok) r = checkResponse(r, rev.spec);
   if (r.ok) {
     out.push({ t: 'res', id: m.id, status: r.status, headers: r.headers, body: r.body, ...timing }, r.body instanceof Uint8Array ? (r.body.buffer as ArrayBuffer) : undefined);
   } else {
     out.push({ t: 'err', id: m.id, code: r.code, message: r.message, ...timing });
   }
+}
+
+/** The response limits of the revision: body bytes, header count and header bytes. */
+function checkResponse(r: Extract<InvokeResult, { ok: true }>, spec: RevisionSpec): InvokeResult {
+  const bodyBytes = r.body === null ? 0 : typeof r.body === 'string' ? Buffer.byteLength(r.body) : r.body.byteLength;
+  let headerBytes = 0;
+  for (const [k, v] of r.headers) headerBytes += k.length + v.length;
+  const l = spec.limits;
+  if (bodyBytes > l.responseBytes) return { ok: false, code: 'EDGE_ERR_RESPONSE_TOO_LARGE', message: `the response body is ${bodyBytes} bytes, over the limit of ${l.responseBytes}`, fatal: false };
+  if (r.headers.length > l.headerCount || headerBytes > l.headerBytes) {
+    return { ok: false, code: 'EDGE_ERR_RESPONSE_TOO_LARGE', message: `the response has ${r.headers.length} headers and ${headerBytes} header bytes; the limits are ${l.headerCount} and ${l.headerBytes}`, fatal: false };
+  }
+  return r;
 }
 
 function stats(): ExecutorStats {

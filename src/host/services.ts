@@ -10,7 +10,7 @@ import { EdgeError } from '../core/errors.ts';
 import { systemClock, type Clock } from '../core/clock.ts';
 import { mathRng, type Rng } from '../core/rng.ts';
 import { ArtifactStore, StateStore, type RevisionConfig, type RevisionRecord } from '../store/index.ts';
-import { Deployer, COMPILE_WORKER_URL, mergeConfigPatch, type CompileJsResult, type CompileJsTask, type CompileWasmResult, type CompileWasmTask, type RolloutOptions } from '../deploy/index.ts';
+import { Deployer, COMPILE_WORKER_URL, mergeConfigPatch, checkHostMaximums, type CompileJsResult, type CompileJsTask, type CompileWasmResult, type CompileWasmTask, type RolloutOptions } from '../deploy/index.ts';
 import { ExecutorGroup } from '../executor/index.ts';
 import { Registry } from '../functions/index.ts';
 import { routedRevisions, validateTraffic, type TrafficTarget } from '../router/index.ts';
@@ -94,7 +94,11 @@ export class Services {
       threads: (d) => log.info({ threads: d.desired, observedConcurrency: d.observed, panicMode: d.panic }, 'executor threads scaled'),
     });
     this.#registerGauges();
-    this.registry = new Registry(this.state, this.artifacts, { cpuMs: config.limits.cpuMs, wallMs: config.limits.wallMs, memoryMb: config.limits.memoryMb });
+    const l = config.limits;
+    this.registry = new Registry(this.state, this.artifacts, {
+      cpuMs: l.cpuMs, wallMs: l.wallMs, memoryMb: l.memoryMb, wasmMemoryPages: l.wasmMemoryPages,
+      bodyBytes: l.bodyBytes, responseBytes: l.responseBytes, headerCount: l.headerCount, headerBytes: l.headerBytes,
+    });
     this.deployer = new Deployer({
       state: this.state,
       artifacts: this.artifacts,
@@ -116,13 +120,21 @@ export class Services {
     return `http://${fn}.${this.config.domain}${port}/`;
   }
 
+  /** The host's maximums for per-revision limits (limits.max*). */
+  #maximums() {
+    const l = this.config.limits;
+    return { cpuMs: l.maxCpuMs, wallMs: l.maxWallMs, memoryMb: l.maxMemoryMb, wasmMemoryPages: l.maxWasmMemoryPages, bodyBytes: l.maxBodyBytes, responseBytes: l.maxResponseBytes };
+  }
+
   async deployJs(name: string, source: Uint8Array, config: RevisionConfig, rollout: RolloutOptions = {}): Promise<RevisionRecord & { compiled: boolean }> {
+    checkHostMaximums(config.limits, this.#maximums());
     const rec = await this.deployer.deployJs(name, source, config, rollout);
     this.#deployed(rec);
     return rec;
   }
 
   async deployWasm(name: string, bytes: Uint8Array, config: RevisionConfig, rollout: RolloutOptions = {}): Promise<RevisionRecord & { compiled: boolean }> {
+    checkHostMaximums(config.limits, this.#maximums());
     const rec = await this.deployer.deployWasm(name, bytes, config, rollout);
     this.#deployed(rec);
     return rec;
@@ -134,6 +146,7 @@ export class Services {
     const latest = this.state.listRevisions(name).at(-1);
     if (!latest) throw new EdgeError('EDGE_ERR_REVISION_NOT_FOUND', `function ${name} has no revision to change`);
     const config = mergeConfigPatch(latest.config, patch);
+    checkHostMaximums(config.limits, this.#maximums());
     const rec = this.deployer.record(name, latest.digest, config, rollout, latest.runtime);
     this.#deployed({ ...rec, compiled: false });
     return rec;

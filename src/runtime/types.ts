@@ -7,7 +7,17 @@ export interface RevisionLimits {
   cpuMs: number;
   wallMs: number;
   memoryMb: number;
+  wasmMemoryPages: number;
+  bodyBytes: number;
+  responseBytes: number;
+  headerCount: number;
+  headerBytes: number;
 }
+
+/** The host defaults (config limits.*), for code that builds a spec without a config (tests, deploy checks). */
+export const BASE_LIMITS: Readonly<RevisionLimits> = Object.freeze({
+  cpuMs: 50, wallMs: 30_000, memoryMb: 64, wasmMemoryPages: 256, bodyBytes: 16 * 1024 * 1024, responseBytes: 32 * 1024 * 1024, headerCount: 100, headerBytes: 8 * 1024,
+});
 
 /** Everything an executor needs to start instances of one revision. Immutable. */
 export interface RevisionSpec {

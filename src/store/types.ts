@@ -3,7 +3,7 @@ export interface RevisionConfig {
   env: Record<string, string>;
   /** Requests one instance serves at once; 0 = unlimited. */
   concurrency: number;
-  limits: { cpuMs?: number; wallMs?: number; memoryMb?: number };
+  limits: { cpuMs?: number; wallMs?: number; memoryMb?: number; wasmMemoryPages?: number; bodyBytes?: number; responseBytes?: number };
   /** Per-revision autoscaling, named after Knative's autoscaling.knative.dev annotations; absent = host default. */
   scaling?: ScalingOverrides;
 }

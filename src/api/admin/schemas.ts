@@ -147,9 +147,12 @@ const RevisionParams = {
 
 type Setting = [min: number, max: number, text: string];
 const LIMITS: Record<string, Setting> = {
-  cpuMs: [1, 60_000, 'CPU time a request may use in its isolate (ms); default the host setting `limits.cpuMs` (50).'],
-  wallMs: [10, 600_000, 'Wall time from dispatch to response (ms); default `limits.wallMs` (30000).'],
-  memoryMb: [8, 4096, 'Heap limit per isolate (MiB); default `limits.memoryMb` (64).'],
+  cpuMs: [1, 600_000, 'CPU time a request may use in its isolate (ms); default the host setting `limits.cpuMs` (50), at most `limits.maxCpuMs`.'],
+  wallMs: [10, 3_600_000, 'Wall time from dispatch to response (ms); default `limits.wallMs` (30000), at most `limits.maxWallMs`.'],
+  memoryMb: [8, 65536, 'Heap limit per isolate (MiB); default `limits.memoryMb` (64), at most `limits.maxMemoryMb`.'],
+  wasmMemoryPages: [1, 65536, 'Largest Wasm linear memory (64 KiB pages); default `limits.wasmMemoryPages` (256), at most `limits.maxWasmMemoryPages`.'],
+  bodyBytes: [0, 4 * 1024 ** 3, 'Largest request body (bytes); default `limits.bodyBytes`, at most `limits.maxBodyBytes`.'],
+  responseBytes: [0, 4 * 1024 ** 3, 'Largest response body (bytes); default `limits.responseBytes`, at most `limits.maxResponseBytes`.'],
 };
 const CONCURRENCY: Setting = [0, 10_000, "Requests one instance serves at once (Knative's containerConcurrency); 0, the default, is unlimited."];
 /** Per-revision autoscaling, named after Knative's autoscaling.knative.dev annotations; absent = host default. */

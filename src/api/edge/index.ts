@@ -58,7 +58,8 @@ export async function buildEdge(s: Services): Promise<FastifyInstance> {
   const app = Fastify({
     loggerInstance: s.log.child({ listener: 'edge' }) as FastifyBaseLogger,
     genReqId: requestIdFactory(),
-    bodyLimit: s.config.limits.bodyBytes,
+    // The host maximum: a revision may allow up to this (limits.bodyBytes per revision is checked below).
+    bodyLimit: s.config.limits.maxBodyBytes,
     logController: new LogController({ disableRequestLogging: true }),
     // Paths are the function's business: keep them byte for byte.
     routerOptions: { ignoreTrailingSlash: false, ignoreDuplicateSlashes: false, maxParamLength: 8192 },
@@ -89,6 +90,15 @@ export async function buildEdge(s: Services): Promise<FastifyInstance> {
     }
     const spec = s.registry.spec(rev);
     if (!spec) throw new EdgeError('EDGE_ERR_REVISION_NOT_FOUND', `revision ${rev} is gone`);
+    const raw = req.raw.rawHeaders;
+    let headerBytes = 0;
+    for (const h of raw) headerBytes += h.length;
+    if (raw.length / 2 > spec.limits.headerCount || headerBytes > spec.limits.headerBytes) {
+      throw new EdgeError('EDGE_ERR_HEADERS_TOO_LARGE', `the request has ${raw.length / 2} headers and ${headerBytes} header bytes; the limits are ${spec.limits.headerCount} and ${spec.limits.headerBytes}`);
+    }
+    if (req.body instanceof Buffer && req.body.byteLength > spec.limits.bodyBytes) {
+      throw new EdgeError('EDGE_ERR_BODY_TOO_LARGE', `the request body is ${req.body.byteLength} bytes, over the limit of ${spec.limits.bodyBytes}`);
+    }
     const body = req.body instanceof Buffer && req.body.byteLength > 0 ? new Uint8Array(req.body) : null;
     const routeMs = s.clock.now() - t0;
     // Activator and breaker: a slot now, a place in the queue, or a refusal with a code.
