@@ -9,7 +9,7 @@
  *
  *   node --no-node-snapshot bench/suite.bench.ts [--quick]
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync, writeFileSync, mkdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -52,13 +52,21 @@ async function baseline(mode: 'vm' | 'worker' | 'process', n: number): Promise<S
 
 /** workerd: process start to the first 200, n times; then warm throughput at concurrency 50. */
 async function workerd(n: number): Promise<{ start: Summary; rpsC50: number } | string> {
-  const require = createRequire(import.meta.url);
+  // Not a dependency (its per-platform optional packages break `npm ci` elsewhere): installed here on first use.
+  const prefix = join(tmpdir(), 'isoedge-bench-workerd');
+  const pkg = join(prefix, 'node_modules', 'workerd', 'package.json');
+  if (!existsSync(pkg)) {
+    log('installing workerd@1.20261117.1 for the baseline (once)');
+    const r = spawnSync('npm', ['install', '--no-save', '--no-audit', '--no-fund', '--prefix', prefix, 'workerd@1.20261117.1'], { stdio: 'ignore', timeout: 180_000 });
+    if (r.status !== 0) return `npm could not install workerd (exit ${r.status ?? r.signal})`;
+  }
+  const require = createRequire(pkg);
   let bin: string;
   try {
     bin = join(require.resolve('workerd/package.json'), '..', 'bin', 'workerd');
     if (!existsSync(bin)) return 'the workerd package has no binary for this platform';
   } catch {
-    return 'the optional dependency workerd is not installed';
+    return 'workerd is not installed';
   }
   const dir = mkdtempSync(join(tmpdir(), 'isoedge-workerd-'));
   writeFileSync(join(dir, 'worker.js'), HELLO_JS);
