@@ -26,6 +26,22 @@ export async function buildExamples(): Promise<string[]> {
       writeFileSync(out, mod.toBinary({ write_debug_names: true }).buffer);
       mod.destroy();
       built.push(out);
+      // A component example: embed its WIT world into the core module, then wrap it (jco embed + jco new).
+      const cfgPath = join(root, 'build.json');
+      if (existsSync(cfgPath)) {
+        const cfg = JSON.parse(readFileSync(cfgPath, 'utf8')) as { component?: { wit: string; world: string } };
+        if (cfg.component) {
+          // The package exports only its API (dist/api.js); the CLI sits beside it.
+          const bin = join(require.resolve('@bytecodealliance/jco'), '..', 'jco.js');
+          const embedded = out.replace(/\.wasm$/, '.embedded.wasm');
+          const component = out.replace(/\.wasm$/, '.component.wasm');
+          for (const args of [['embed', out, '--wit', join(root, cfg.component.wit), '-n', cfg.component.world, '-o', embedded], ['new', embedded, '-o', component]]) {
+            const r = spawnSync(process.execPath, [bin, ...args], { encoding: 'utf8' });
+            if (r.status !== 0) throw new Error(`jco ${args[0]} failed for ${dir.name}: ${r.stderr || r.stdout}`);
+          }
+          built.push(component);
+        }
+      }
     }
     if (existsSync(join(root, 'assembly', 'index.ts'))) {
       // Stub runtime (the module resets its heap per request) and no `env.abort` import: edge-core-v1 provides env.log only.

@@ -38,6 +38,13 @@ describe('examples', () => {
     expect(nf.body).toBe('{"error":"not found","path":"/nope"}');
   });
 
+  it('component-echo answers as its README says', async () => {
+    const g = await get('component-echo', '/');
+    expect(g.body).toBe('Hello from a WebAssembly component (edge:host/handler@0.1.0)! POST a body and I echo it back.\n');
+    expect(g.headers['x-component']).toBe('edge:host/handler@0.1.0');
+    expect((await get('component-echo', '/', { method: 'POST', payload: 'abc' })).body).toBe('abc');
+  });
+
   it('wasm-echo answers as its README says', async () => {
     const g = await get('wasm-echo', '/');
     expect(g.body).toBe('Hello from WebAssembly (WAT, edge-core-v1)! POST a body and I echo it back.\n');

@@ -1,6 +1,9 @@
 /** Core WebAssembly on edge-core-v1: the ABI check, the frames, and modules served from isolates. */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { spawnSync } from 'node:child_process';
 import { createRequire } from 'node:module';
 import { buildExamples } from '../scripts/build-examples.ts';
 import { checkAbi, readModule, encodeFrame, decodeFrame } from '../host-abi/edge-core-v1/index.ts';
@@ -98,7 +101,7 @@ describe('Wasm through the API and the edge', () => {
 
   it.each([
     ['not Wasm at all', new TextEncoder().encode('hello'), 'EDGE_ERR_WASM_INVALID', /no \\0asm magic/],
-    ['a component', new Uint8Array([0, 0x61, 0x73, 0x6d, 0x0d, 0, 1, 0]), 'EDGE_ERR_WASM_ABI', /component/],
+    ['an empty component', new Uint8Array([0, 0x61, 0x73, 0x6d, 0x0d, 0, 1, 0]), 'EDGE_ERR_WASM_ABI', /does not export handle/],
     ['truncated', new Uint8Array([0, 0x61, 0x73, 0x6d, 1, 0, 0, 0, 1, 0x60]), 'EDGE_ERR_WASM_INVALID', /end of the module|section/],
   ])('refuses %s with 400 and a code, storing nothing', async (_n, bytes, code, msg) => {
     const r = await deployWasm('wbad', bytes);
@@ -142,5 +145,37 @@ describe('Wasm through the API and the edge', () => {
     const r = await call('wbadframe');
     expect(r.statusCode).toBe(502);
     expect(r.json()).toMatchObject({ code: 'EDGE_ERR_BAD_RESPONSE' });
+  });
+});
+
+describe('WebAssembly components (edge:host/handler@0.1.0 through jco)', () => {
+  it('deploys the component example and serves GET and a binary echo', async () => {
+    const r = await deployWasm('comp', readFileSync(new URL('../examples/component-echo/build/echo.component.wasm', import.meta.url)));
+    expect(r.statusCode, r.body).toBe(201);
+    expect(r.json()).toMatchObject({ revision: 'comp-00001', runtime: 'component' });
+    const g = await call('comp');
+    expect(g.statusCode).toBe(200);
+    expect(g.body).toBe('Hello from a WebAssembly component (edge:host/handler@0.1.0)! POST a body and I echo it back.\n');
+    expect(g.headers['x-component']).toBe('edge:host/handler@0.1.0');
+    const bytes = Buffer.from([0, 1, 2, 253, 254, 255]);
+    expect((await call('comp', { method: 'POST', payload: bytes })).rawPayload.equals(bytes)).toBe(true);
+    await new Promise((res) => setTimeout(res, 20));
+    expect(h.logs.some((l) => l.function === 'comp' && l.console === 'component-echo handled a request')).toBe(true);
+  });
+
+  it('refuses a component of another world with EDGE_ERR_WASM_ABI, storing nothing', async () => {
+    // A real component whose world exports run() instead of handle().
+    const dir = mkdtempSync(join(tmpdir(), 'isoedge-comp-'));
+    writeFileSync(join(dir, 'other.wit'), 'package x:other@0.1.0;\nworld other { export run: func(); }\n');
+    writeFileSync(join(dir, 'core.wasm'), wat('(module (memory (export "memory") 1) (func (export "run")))'));
+    const jco = join(createRequire(import.meta.url).resolve('@bytecodealliance/jco'), '..', 'jco.js');
+    for (const args of [['embed', 'core.wasm', '--wit', 'other.wit', '-n', 'other', '-o', 'e.wasm'], ['new', 'e.wasm', '-o', 'c.wasm']]) {
+      expect(spawnSync(process.execPath, [jco, ...args], { cwd: dir, encoding: 'utf8' }).status).toBe(0);
+    }
+    const r = await deployWasm('compbad', readFileSync(join(dir, 'c.wasm')));
+    rmSync(dir, { recursive: true, force: true });
+    expect(r.statusCode).toBe(400);
+    expect(r.json()).toMatchObject({ code: 'EDGE_ERR_WASM_ABI', message: expect.stringMatching(/does not export handle/) });
+    expect((await h.admin.inject({ url: '/v1/functions/compbad' })).statusCode).toBe(404);
   });
 });

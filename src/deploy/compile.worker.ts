@@ -16,7 +16,7 @@ import { checkAbi, readModule, WasmFormatError } from '../../host-abi/edge-core-
  * once here (off the gateway) so a module that does not validate is refused at deploy.
  * No guest code runs: instantiation (and any start function) happens in an isolate.
  */
-function compileWasm(task: CompileWasmTask): CompileWasmResult {
+async function compileWasm(task: CompileWasmTask): Promise<CompileWasmResult> {
   const t0 = performance.now();
   let info;
   try {
@@ -24,9 +24,7 @@ function compileWasm(task: CompileWasmTask): CompileWasmResult {
   } catch (e) {
     return { ok: false, code: 'EDGE_ERR_WASM_INVALID', message: e instanceof WasmFormatError ? e.message : `not a WebAssembly module: ${(e as Error).message}` };
   }
-  if (info.layer === 'component') {
-    return { ok: false, code: 'EDGE_ERR_WASM_ABI', message: 'this is a WebAssembly component; this build runs core modules on the edge-core-v1 ABI only (components through jco are not supported yet)' };
-  }
+  if (info.layer === 'component') return compileComponent(task, t0);
   try {
     new (globalThis as unknown as { WebAssembly: { Module: new (b: Uint8Array) => unknown } }).WebAssembly.Module(task.bytes);
   } catch (e) {
@@ -34,7 +32,47 @@ function compileWasm(task: CompileWasmTask): CompileWasmResult {
   }
   const problems = checkAbi(info);
   if (problems.length) return { ok: false, code: 'EDGE_ERR_WASM_ABI', message: `the module does not fit edge-core-v1: ${problems.join('; ')}` };
-  return { ok: true, ms: performance.now() - t0 };
+  return { ok: true, ms: performance.now() - t0, layer: 'core' };
+}
+
+/**
+ * A component for the edge:host/handler@0.1.0 world: transpiled by jco (sync
+ * instantiation) into JS plus core modules, the JS bundled into a script that yields
+ * `instantiate`, with a V8 code cache. Executors compile the core modules and run
+ * the script in an isolate, like a JS revision.
+ */
+async function compileComponent(task: CompileWasmTask, t0: number): Promise<CompileWasmResult> {
+  const { transpile } = await import('@bytecodealliance/jco');
+  let out: Awaited<ReturnType<typeof transpile>>;
+  try {
+    out = await transpile(task.bytes, { name: 'component', instantiation: 'sync', noTypescript: true, base64Cutoff: 0, quiet: true });
+  } catch (e) {
+    return { ok: false, code: 'EDGE_ERR_WASM_INVALID', message: `the component could not be transpiled: ${(e as Error).message}` };
+  }
+  const exported = new Map(out.exports);
+  if (exported.get('handle') !== 'function') {
+    return { ok: false, code: 'EDGE_ERR_WASM_ABI', message: `the component does not export handle: func(req: request) -> response of edge:host/handler@0.1.0 (exports: ${[...exported.keys()].join(', ') || 'none'})` };
+  }
+  const foreign = out.imports.filter((i) => !COMPONENT_IMPORTS.has(i));
+  if (foreign.length) return { ok: false, code: 'EDGE_ERR_WASM_ABI', message: `the component imports ${foreign.join(', ')}, which the host does not provide (edge:host/handler@0.1.0 offers log)` };
+  const js = out.files['component.js'];
+  if (!js) return { ok: false, code: 'EDGE_ERR_WASM_INVALID', message: 'jco produced no JavaScript for the component' };
+  let script: string;
+  try {
+    const b = await esbuild.build({ stdin: { contents: new TextDecoder().decode(js), loader: 'js' }, bundle: true, write: false, format: 'iife', globalName: '__isoedge_component', platform: 'neutral', target: 'es2023', logLevel: 'silent' });
+    script = b.outputFiles[0]!.text;
+  } catch (e) {
+    return { ok: false, code: 'EDGE_ERR_WASM_INVALID', message: `the transpiled component does not bundle: ${(e as Error).message}` };
+  }
+  const cores = Object.entries(out.files).filter(([n]) => n.endsWith('.wasm')) as [string, Uint8Array][];
+  const inst = new Instance({ memoryMb: 64, log: () => {}, cachePrelude: false });
+  let cache: Uint8Array | null = null;
+  try {
+    cache = buildCodeCache(inst, script, `${task.name}.component.js`);
+  } finally {
+    inst.dispose();
+  }
+  return { ok: true, ms: performance.now() - t0, layer: 'component', script, cache, cores };
 }
 
 export interface CompileWasmTask {
@@ -43,7 +81,13 @@ export interface CompileWasmTask {
   bytes: Uint8Array;
 }
 
-export type CompileWasmResult = { ok: true; ms: number } | { ok: false; code: ErrorCode; message: string };
+export type CompileWasmResult =
+  | { ok: true; ms: number; layer: 'core' }
+  | { ok: true; ms: number; layer: 'component'; script: string; cache: Uint8Array | null; cores: [string, Uint8Array][] }
+  | { ok: false; code: ErrorCode; message: string };
+
+/** What a component for edge:host/handler@0.1.0 may import, as jco names the imports. */
+const COMPONENT_IMPORTS = new Set(['log', 'edge:host/types', 'edge:host/types@0.1.0']);
 
 export interface CompileJsTask {
   kind?: 'js';

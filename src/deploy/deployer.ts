@@ -73,17 +73,21 @@ export class Deployer {
     }
     const digest = createHash('sha256').update(bytes).digest('hex');
     let compiled = false;
+    let runtime: 'wasm' | 'component' = this.#d.artifacts.hasComponent(digest) ? 'component' : 'wasm';
     if (!this.#d.artifacts.has(digest)) {
       const r = await this.#d.compileWasm({ kind: 'wasm', name, bytes });
       if (!r.ok) throw new EdgeError(r.code, r.message);
-      this.#d.artifacts.putWasm(digest, bytes);
+      if (r.layer === 'component') {
+        this.#d.artifacts.putComponent(digest, bytes, r);
+        runtime = 'component';
+      } else this.#d.artifacts.putWasm(digest, bytes);
       compiled = true;
     }
-    return { ...this.record(name, digest, config, rollout, 'wasm'), compiled };
+    return { ...this.record(name, digest, config, rollout, runtime), compiled };
   }
 
   /** A new revision of code already stored under `digest` (a configuration change). */
-  record(name: string, digest: string, config: RevisionConfig, rollout: RolloutOptions = {}, runtime: 'js' | 'wasm' = 'js'): RevisionRecord {
+  record(name: string, digest: string, config: RevisionConfig, rollout: RolloutOptions = {}, runtime: 'js' | 'wasm' | 'component' = 'js'): RevisionRecord {
     return this.#d.state.createRevision(name, digest, runtime, config, this.#d.wallNow(), (rev, current, previous) => trafficAfterDeploy(current, previous, rev, rollout));
   }
 }

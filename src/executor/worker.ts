@@ -65,11 +65,15 @@ const Wasm = (globalThis as unknown as { WebAssembly: { Module: new (bytes: Uint
 const wasmModules = new LRUCache<string, WebAssembly.Module>({ maxSize: init.wasmCacheMb * 1024 * 1024, sizeCalculation: (_m, k) => wasmSizes.get(k) ?? 1, dispose: (_m, k) => wasmSizes.delete(k) });
 const wasmSizes = new Map<string, number>();
 function wasmModule(spec: RevisionSpec): WebAssembly.Module {
-  let m = wasmModules.get(spec.digest);
+  return compiled(spec.digest, spec.wasm!);
+}
+
+function compiled(key: string, bytes: Uint8Array): WebAssembly.Module {
+  let m = wasmModules.get(key);
   if (!m) {
-    m = new Wasm.Module(spec.wasm!);
-    wasmSizes.set(spec.digest, Math.max(1, spec.wasm!.byteLength));
-    wasmModules.set(spec.digest, m);
+    m = new Wasm.Module(bytes);
+    wasmSizes.set(key, Math.max(1, bytes.byteLength));
+    wasmModules.set(key, m);
   }
   return m!;
 }
@@ -121,7 +125,10 @@ function create(rev: LoadedRevision): { inst: Instance; tier: StartTier } {
   const tier: StartTier = inst ? 'warm' : 'cold';
   inst ??= newInstance(rev.spec.limits.memoryMb, false);
   try {
-    if (rev.spec.runtime === 'wasm') inst.specialiseWasm(rev.spec, wasmModule(rev.spec), (rev.spec.limits.wasmMemoryPages ?? init.wasmMaxBytes / 65536) * 65536);
+    if (rev.spec.runtime === 'component') {
+      const cores = rev.spec.cores ?? [];
+      inst.specialiseComponent(rev.spec, rev.cache, cores.map(([n]) => n), cores.map(([n, b]) => compiled(`${rev.spec.digest}/${n}`, b)));
+    } else if (rev.spec.runtime === 'wasm') inst.specialiseWasm(rev.spec, wasmModule(rev.spec), (rev.spec.limits.wasmMemoryPages ?? init.wasmMaxBytes / 65536) * 65536);
     else inst.specialise(rev.spec, rev.cache);
   } catch (e) {
     inst.dispose();

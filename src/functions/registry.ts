@@ -64,7 +64,9 @@ export class Registry {
     if (hit) return hit;
     const r = this.#state.getRevision(rev);
     if (!r) return undefined;
-    const a = r.runtime === 'wasm' ? { script: '', cache: null, wasm: this.#artifacts.getWasm(r.digest) } : this.#artifacts.getJs(r.digest);
+    const a = r.runtime === 'wasm' ? { script: '', cache: null, wasm: this.#artifacts.getWasm(r.digest) }
+      : r.runtime === 'component' ? this.#artifacts.getComponent(r.digest)
+      : this.#artifacts.getJs(r.digest);
     const spec: RevisionSpec = {
       id: r.name,
       fn: r.function,
@@ -73,6 +75,7 @@ export class Registry {
       script: a.script,
       cache: a.cache,
       ...('wasm' in a ? { wasm: a.wasm } : {}),
+      ...('cores' in a ? { cores: a.cores } : {}),
       env: r.config.env,
       concurrency: r.config.concurrency,
       limits: { ...this.#limits, ...r.config.limits },

@@ -24,11 +24,13 @@ export interface RevisionSpec {
   id: string;
   fn: string;
   digest: string;
-  runtime: 'js' | 'wasm';
+  runtime: 'js' | 'wasm' | 'component';
   /** The deploy-time transformed script (an IIFE that sets `__isoedge_module`); '' for Wasm. */
   script: string;
   /** An edge-core-v1 core module's bytes (runtime 'wasm'). */
   wasm?: Uint8Array;
+  /** A component's core modules as jco named them (runtime 'component'; `script` is the bundled instantiate()). */
+  cores?: [string, Uint8Array][];
   /** V8 code cache for `script`, produced at deploy; null when unavailable. */
   cache: Uint8Array | null;
   env: Record<string, string>;

@@ -33,6 +33,38 @@ export class ArtifactStore {
     return existsSync(join(d, 'script.js')) || existsSync(join(d, 'module.wasm'));
   }
 
+  /** A transpiled component: the bundled script, its code cache and jco's core modules; script.js last marks it complete. */
+  putComponent(digest: string, source: Uint8Array, a: { script: string; cache: Uint8Array | null; cores: [string, Uint8Array][] }): void {
+    const dir = this.#dir(digest);
+    mkdirSync(join(dir, 'cores'), { recursive: true });
+    writeAtomic(join(dir, 'component.wasm'), source);
+    for (const [name, bytes] of a.cores) {
+      if (!/^[\w.-]+\.wasm$/.test(name)) throw new Error(`unexpected core module name ${name}`);
+      writeAtomic(join(dir, 'cores', name), bytes);
+    }
+    writeAtomic(join(dir, 'cores.json'), Buffer.from(JSON.stringify(a.cores.map(([n]) => n))));
+    if (a.cache) writeAtomic(join(dir, 'cache.bin'), a.cache);
+    writeAtomic(join(dir, 'script.js'), Buffer.from(a.script, 'utf8'));
+    fsyncDir(join(dir, 'cores'));
+    fsyncDir(dir);
+    fsyncDir(this.root);
+  }
+
+  getComponent(digest: string): { script: string; cache: Uint8Array | null; cores: [string, Uint8Array][] } {
+    const dir = this.#dir(digest);
+    const names = JSON.parse(readFileSync(join(dir, 'cores.json'), 'utf8')) as string[];
+    const cachePath = join(dir, 'cache.bin');
+    return {
+      script: readFileSync(join(dir, 'script.js'), 'utf8'),
+      cache: existsSync(cachePath) ? readFileSync(cachePath) : null,
+      cores: names.map((n) => [n, readFileSync(join(dir, 'cores', n))] as [string, Uint8Array]),
+    };
+  }
+
+  hasComponent(digest: string): boolean {
+    return existsSync(join(this.#dir(digest), 'cores.json'));
+  }
+
   /** A core Wasm module, stored as uploaded (executors compile it once per digest). */
   putWasm(digest: string, bytes: Uint8Array): void {
     const dir = this.#dir(digest);

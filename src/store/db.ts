@@ -117,5 +117,5 @@ function toFunction(r: FunctionRow): FunctionRecord {
 }
 
 function toRevision(r: RevisionRow): RevisionRecord {
-  return { name: r.name, function: r.function, seq: r.seq, digest: r.digest, runtime: r.runtime as 'js' | 'wasm', config: JSON.parse(r.config) as RevisionConfig, createdAt: r.created_at };
+  return { name: r.name, function: r.function, seq: r.seq, digest: r.digest, runtime: r.runtime as 'js' | 'wasm' | 'component', config: JSON.parse(r.config) as RevisionConfig, createdAt: r.created_at };
 }

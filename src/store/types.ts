@@ -16,7 +16,7 @@ export interface RevisionRecord {
   function: string;
   seq: number;
   digest: string;
-  runtime: 'js' | 'wasm';
+  runtime: 'js' | 'wasm' | 'component';
   config: RevisionConfig;
   /** Unix ms. */
   createdAt: number;

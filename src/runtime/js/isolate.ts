@@ -81,7 +81,7 @@ export interface IsolateOptions {
 export class GenericIsolate {
   readonly isolate: ivm.Isolate;
   readonly context: ivm.Context;
-  protected readonly rt: { bind: ivm.Reference; bindWasm: ivm.Reference; dispatch: ivm.Reference; fire: ivm.Reference; warmup: ivm.Reference; fetchDone: ivm.Reference };
+  protected readonly rt: { bind: ivm.Reference; bindWasm: ivm.Reference; bindComponent: ivm.Reference; dispatch: ivm.Reference; fire: ivm.Reference; warmup: ivm.Reference; fetchDone: ivm.Reference };
   readonly #outbound: OutboundPolicy;
   readonly #fetches = new Map<number, AbortController>();
   protected readonly pending = new Map<number, Pending>();
@@ -121,6 +121,7 @@ export class GenericIsolate {
     this.rt = {
       bind: api.getSync('bind', { reference: true }) as ivm.Reference,
       bindWasm: api.getSync('bindWasm', { reference: true }) as ivm.Reference,
+      bindComponent: api.getSync('bindComponent', { reference: true }) as ivm.Reference,
       dispatch: api.getSync('dispatch', { reference: true }) as ivm.Reference,
       fire: api.getSync('fire', { reference: true }) as ivm.Reference,
       warmup: api.getSync('warmup', { reference: true }) as ivm.Reference,
@@ -325,6 +326,25 @@ export class Instance extends GenericIsolate {
    * Throws an Error whose `code` says why the revision cannot start here.
    */
   specialise(rev: RevisionSpec, cache: ivm.ExternalCopy<ArrayBuffer> | undefined): void {
+    this.#runScript(rev, cache);
+    const why = this.rt.bind.applySync(undefined, [JSON.stringify(rev.env)], { timeout: STARTUP_CPU_MS }) as string;
+    if (why) throw startError('EDGE_ERR_MODULE_NO_FETCH', why);
+  }
+
+  /** A jco-transpiled component: its script from the code cache, then its core modules (compiled on this thread). */
+  specialiseComponent(rev: RevisionSpec, cache: ivm.ExternalCopy<ArrayBuffer> | undefined, names: string[], mods: WebAssembly.Module[]): void {
+    this.#runScript(rev, cache);
+    const copies = mods.map((m) => new ivm.ExternalCopy(m).copyInto({ release: true }));
+    let why: string;
+    try {
+      why = this.rt.bindComponent.applySync(undefined, [JSON.stringify(names), JSON.stringify(rev.env), ...copies], { timeout: STARTUP_CPU_MS }) as string;
+    } catch (e) {
+      throw startError('EDGE_ERR_MODULE_INIT', `the component's start-up failed: ${(e as Error).message}`);
+    }
+    if (why) throw startError('EDGE_ERR_MODULE_INIT', why);
+  }
+
+  #runScript(rev: RevisionSpec, cache: ivm.ExternalCopy<ArrayBuffer> | undefined): void {
     this.rev = rev;
     let script: ivm.Script;
     try {
@@ -335,8 +355,6 @@ export class Instance extends GenericIsolate {
     const run = this.enter(undefined, (timeout) => script.runSync(this.context, { timeout }), BigInt(STARTUP_CPU_MS) * 1_000_000n);
     script.release();
     if (run && !run.ok) throw startError('EDGE_ERR_MODULE_INIT', `the module's top-level code failed: ${run.message}`);
-    const why = this.rt.bind.applySync(undefined, [JSON.stringify(rev.env)], { timeout: STARTUP_CPU_MS }) as string;
-    if (why) throw startError('EDGE_ERR_MODULE_NO_FETCH', why);
   }
 
   /** Binds an edge-core-v1 module compiled on this thread; the copy into the isolate is released at once. */

@@ -321,6 +321,36 @@
       handler = wasmHandler(x, maxBytes);
       return '';
     },
+    /**
+     * A jco-transpiled component (edge:host/handler@0.1.0): the tenant script defined
+     * `__isoedge_component.instantiate`; the host passes the compiled core modules by name.
+     */
+    bindComponent(namesJson, envJson, ...mods) {
+      const c = globalThis.__isoedge_component;
+      globalThis.__isoedge_component = undefined; // a top-level `var`: not deletable
+      if (!c || typeof c.instantiate !== 'function') return 'the component script defines no instantiate()';
+      const byName = {};
+      JSON.parse(namesJson).forEach((n, i) => { byName[n] = mods[i]; });
+      let x;
+      try {
+        x = c.instantiate((n) => byName[n], { log: { default: (m) => host.log('info', String(m)) }, 'edge:host/types': {} });
+      } catch (e) {
+        return `the component could not be instantiated: ${e && e.message}`;
+      }
+      if (!x || typeof x.handle !== 'function') return 'the component has no handle export';
+      env = deepFreeze(JSON.parse(envJson));
+      handler = {
+        fetch(req) {
+          const b = req[BODY];
+          const body = b === null ? new Uint8Array(0) : typeof b === 'string' ? enc.encode(b) : b;
+          const r = x.handle({ method: req.method, url: req.url, headers: req.headersForWasm(), body });
+          const status = r && r.status;
+          if (!Number.isInteger(status) || status < 200 || status > 599) throw wasmFault('bad_response', `handle() returned status ${JSON.stringify(status)}, not from 200 to 599`);
+          return new Response(NULL_BODY_STATUS.has(status) ? null : r.body, { status, headers: r.headers });
+        },
+      };
+      return '';
+    },
     dispatch(id, method, url, headersJson, body) {
       let res;
       try {
