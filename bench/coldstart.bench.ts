@@ -16,7 +16,7 @@ import { serve, type ServeProcess } from '../test/helpers/process.ts';
 import { acrossRuns, median, summarize } from './lib/stats.ts';
 import { load, makeAgent, tierOf, timedGet } from './lib/client.ts';
 import { measureHop } from './lib/hop.ts';
-import { plainNodeFloor, bigModule, ECHO_WASM } from './lib/wasm.ts';
+import { plainNodeFloor, bigModule, ECHO_WASM, COMPONENT_WASM } from './lib/wasm.ts';
 import { readFileSync } from 'node:fs';
 import { machine } from './lib/machine.ts';
 
@@ -266,6 +266,12 @@ async function main(): Promise<void> {
     await timedGet(makeAgent(1), coldHost.host.edgePort, 'wc-prime-0.localhost'); // compiles the module once
     const coldNames = await deployMany(coldHost.host, 'wc', STARTS, wasm);
     const cold = await firstCalls(coldHost.host, coldNames, 'wasm cold', async () => {});
+    // Components: transpiled once at deploy (same digest), core modules compiled once per executor.
+    const comp = readFileSync(COMPONENT_WASM);
+    await deployMany(coldHost.host, 'cc-prime', 1, comp);
+    await timedGet(makeAgent(1), coldHost.host.edgePort, 'cc-prime-0.localhost');
+    const compColdNames = await deployMany(coldHost.host, 'cc', Math.min(STARTS, 100), comp);
+    const compCold = await firstCalls(coldHost.host, compColdNames, 'component cold', async () => {});
     // Deploy a 1 MiB module and time it to its first response (new digest each time, so it is compiled).
     const deployToFirst: number[] = [];
     for (let i = 0; i < (quick ? 3 : 5); i++) {
@@ -284,11 +290,19 @@ async function main(): Promise<void> {
     const warmNames = await deployMany(warmHost.host, 'ww', STARTS, wasm);
     const warm = await firstCalls(warmHost.host, warmNames, 'wasm warm', () => waitWarm(warmHost.host));
     const hot = await hotCalls(warmHost.host.edgePort, 'ww-0.localhost', HOT_REQUESTS);
+    await deployMany(warmHost.host, 'cw-prime', 1, comp);
+    await timedGet(makeAgent(1), warmHost.host.edgePort, 'cw-prime-0.localhost');
+    const compWarmNames = await deployMany(warmHost.host, 'cw', Math.min(STARTS, 100), comp);
+    const compWarm = await firstCalls(warmHost.host, compWarmNames, 'component warm', () => waitWarm(warmHost.host));
+    const compHot = await hotCalls(warmHost.host.edgePort, 'cw-0.localhost', HOT_REQUESTS);
     await warmHost.host.stop();
     rmSync(warmHost.dir, { recursive: true, force: true });
     const floor = plainNodeFloor(2000);
     const c = summarize(cold.ms), w = summarize(warm.ms), hh = summarize(hot), d = summarize(deployToFirst);
-    scenarios.wasm = { cold: { ...c, tiers: cold.tiers, serverStartMs: cold.serverStartMs }, warm: { ...w, tiers: warm.tiers, serverStartMs: warm.serverStartMs }, hot: hh, plainNodeInstantiateAndCallUs: floor, deploy1MiBToFirstResponseMs: d };
+    const cc = summarize(compCold.ms), cw = summarize(compWarm.ms), ch = summarize(compHot);
+    scenarios.wasm = { cold: { ...c, tiers: cold.tiers, serverStartMs: cold.serverStartMs }, warm: { ...w, tiers: warm.tiers, serverStartMs: warm.serverStartMs }, hot: hh, plainNodeInstantiateAndCallUs: floor, deploy1MiBToFirstResponseMs: d,
+      component: { cold: { ...cc, tiers: compCold.tiers, serverStartMs: compCold.serverStartMs }, warm: { ...cw, tiers: compWarm.tiers, serverStartMs: compWarm.serverStartMs }, hot: ch } };
+    targets.componentColdP50LeMs3 = { value: cw.p50, pass: cw.p50 <= 3 };
     targets.wasmColdP50LeMs05 = { value: c.p50, pass: c.p50 <= 0.5 };
     targets.wasmDeploy1MiBToFirstResponseLeMs50 = { value: d.p50, pass: d.p50 <= 50 };
     lines.push(
@@ -297,6 +311,9 @@ async function main(): Promise<void> {
       `wasm hot         p50 ${hh.p50.toFixed(3)} ms  p99 ${hh.p99.toFixed(3)} ms`,
       `wasm floor       new WebAssembly.Instance + one call in plain Node: p50 ${floor.p50} µs, p99 ${floor.p99} µs`,
       `wasm 1 MiB       deploy → first response p50 ${d.p50.toFixed(1)} ms (n=${d.n}, max ${d.max.toFixed(1)})`,
+      `component cold   p50 ${cc.p50.toFixed(3)} ms  p99 ${cc.p99.toFixed(3)} ms (server start p50 ${compCold.serverStartMs.p50} ms)`,
+      `component warm   p50 ${cw.p50.toFixed(3)} ms  p99 ${cw.p99.toFixed(3)} ms (server start p50 ${compWarm.serverStartMs.p50} ms)`,
+      `component hot    p50 ${ch.p50.toFixed(3)} ms  p99 ${ch.p99.toFixed(3)} ms`,
     );
   }
 

@@ -11,6 +11,7 @@ import { summarize, type Summary } from './stats.ts';
 
 const require = createRequire(import.meta.url);
 export const ECHO_WASM = fileURLToPath(new URL('../../examples/wasm-echo/build/echo.wasm', import.meta.url));
+export const COMPONENT_WASM = fileURLToPath(new URL('../../examples/component-echo/build/echo.component.wasm', import.meta.url));
 export const ECHO_WAT = fileURLToPath(new URL('../../examples/wasm-echo/echo.wat', import.meta.url));
 
 interface WA {
