@@ -33,10 +33,11 @@ export async function buildExamples(): Promise<string[]> {
         if (cfg.component) {
           // The package exports only its API (dist/api.js); the CLI sits beside it.
           const bin = join(require.resolve('@bytecodealliance/jco'), '..', 'jco.js');
-          const embedded = out.replace(/\.wasm$/, '.embedded.wasm');
-          const component = out.replace(/\.wasm$/, '.component.wasm');
-          for (const args of [['embed', out, '--wit', join(root, cfg.component.wit), '-n', cfg.component.world, '-o', embedded], ['new', embedded, '-o', component]]) {
-            const r = spawnSync(process.execPath, [bin, ...args], { encoding: 'utf8' });
+          const base = f.replace(/\.wat$/, '');
+          const component = join(root, 'build', `${base}.component.wasm`);
+          // Paths relative to the example folder: jco's WASI file access is scoped to the working directory.
+          for (const args of [['embed', `build/${base}.wasm`, '--wit', cfg.component.wit, '-n', cfg.component.world, '-o', `build/${base}.embedded.wasm`], ['new', `build/${base}.embedded.wasm`, '-o', `build/${base}.component.wasm`]]) {
+            const r = spawnSync(process.execPath, [bin, ...args], { encoding: 'utf8', cwd: root });
             if (r.status !== 0) throw new Error(`jco ${args[0]} failed for ${dir.name}: ${r.stderr || r.stdout}`);
           }
           built.push(component);
