@@ -5,7 +5,7 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { systemClock } from '../core/clock.ts';
 import { Instance, codeCacheFrom, collectReleasedHandles, releaseThreadCaches, type CodeCache } from '../runtime/js/index.ts';
-import type { GuestLogSink, InvokeResult, RevisionSpec, StartTier } from '../runtime/types.ts';
+import type { InvokeResult, RevisionSpec, StartTier } from '../runtime/types.ts';
 import { HotSet, WarmPool } from '../pool/index.ts';
 import { LRUCache } from 'lru-cache';
 import { allowlist } from '../runtime/outbound.ts';
@@ -27,16 +27,14 @@ let inflight = 0;
 let lastMessageAt = 0;
 let nextCall = 1;
 
-/** Guest console output, tagged by the instance's revision, batched to the gateway's logger. */
-const sinkFor = (inst: { rev?: RevisionSpec }): GuestLogSink => (level, reqId, msg) =>
-  out.push({ t: 'log', level, fn: inst.rev?.fn ?? '', rev: inst.rev?.id ?? '', reqId, msg });
-
 const outbound = { check: allowlist(init.fetch.allow), timeoutMs: init.fetch.timeoutMs, maxBytes: init.fetch.maxBytes };
 
+/** A new isolate; its console output is tagged with the revision it serves by then, batched to the gateway's logger. */
 function newInstance(memoryMb: number, warmup: boolean): Instance {
-  const holder: { rev?: RevisionSpec } = {};
-  const inst = new Instance({ memoryMb, warmup, outbound, log: (l, r, m) => sinkFor(holder)(l, r, m) });
-  Object.defineProperty(holder, 'rev', { get: () => inst.rev });
+  const inst: Instance = new Instance({
+    memoryMb, warmup, outbound,
+    log: (level, reqId, msg) => out.push({ t: 'log', level, fn: inst.rev?.fn ?? '', rev: inst.rev?.id ?? '', reqId, msg }),
+  });
   return inst;
 }
 

@@ -2,7 +2,7 @@
  * A revision's autoscaling settings: the host's Knative-style defaults, its
  * containerConcurrency and its own overrides (annotation names), resolved once.
  */
-import { specFromConfig, type AutoscalerSpec } from '../autoscaler/index.ts';
+import { specFromConfig, type AutoscalerSpec, type ScalingOverrides } from '../autoscaler/index.ts';
 
 export interface HostScalingDefaults {
   tickMs: number;
@@ -20,21 +20,17 @@ export interface HostScalingDefaults {
   queueTimeoutMs: number;
 }
 
-/** Per-revision autoscaling settings (a revision config's `scaling` object; Knative annotation names). */
-export interface RevisionScalingOverrides {
+/**
+ * Per-revision autoscaling settings (a revision config's `scaling` object; Knative annotation
+ * names): the decider's own (target, utilisation, burst capacity, windows, …) plus the bounds
+ * and queue settings the shell applies.
+ */
+export interface RevisionScalingOverrides extends ScalingOverrides {
   minScale?: number;
   /** 0 = unbounded. */
   maxScale?: number;
   initialScale?: number;
-  target?: number;
-  targetUtilizationPercentage?: number;
-  /** -1 = the activator stays in the path. */
-  targetBurstCapacity?: number;
-  activationScale?: number;
-  scaleDownDelayMs?: number;
-  windowMs?: number;
   panicWindowPercentage?: number;
-  panicThresholdPercentage?: number;
   scaleToZeroRetentionMs?: number;
   /** Waiting requests per instance; default 10 × containerConcurrency (Knative queue-proxy). */
   queueDepth?: number;
