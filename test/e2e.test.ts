@@ -37,9 +37,14 @@ describe('isoedge serve', () => {
     expect(again.body.toString()).toBe('GET /again e2e');
     const list = await request(host.adminPort, '127.0.0.1', '/v1/functions/myfn');
     expect(JSON.parse(list.body.toString()).revisions).toHaveLength(1);
-    // Examples are not redeployed when unchanged.
+    // Examples are not redeployed when unchanged; Wasm and component revisions serve from their stored artifacts.
     const ex = await request(host.adminPort, '127.0.0.1', '/v1/functions/hello');
     expect(JSON.parse(ex.body.toString()).revisions).toHaveLength(1);
+    for (const fn of ['wasm-echo', 'as-router', 'component-echo']) {
+      const r = await request(host.edgePort, `${fn}.localhost`, '/', { method: 'POST', body: 'after restart' });
+      expect(r.status, fn).toBe(200);
+      expect(r.body.toString(), fn).toBe(fn === 'as-router' ? 'Hello from AssemblyScript on isoedge! Try /hello/your-name\n' : 'after restart');
+    }
     expect(await host.stop('SIGTERM')).toBe(0);
     host = undefined;
   });
