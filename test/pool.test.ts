@@ -74,6 +74,34 @@ describe('HotSet', () => {
   });
 });
 
+describe('HotSet with no room (pool.hotMax 0)', () => {
+  it('lets the instance serve its request and disposes it on release', () => {
+    const hot = new HotSet({ max: 0, maxBytes: 1e9, idleTtlMs: 1000, clock: manualClock(1000) });
+    const a = fake('a');
+    hot.add(a);
+    expect(a.disposedCount).toBe(0);
+    a.inflight = 1;
+    expect(hot.acquire('a', 0)).toBeUndefined();
+    a.inflight = 0;
+    hot.release(a);
+    expect(a.disposedCount).toBe(1);
+  });
+
+  it('drops an instance disposed behind its back, and does not keep one larger than the budget', () => {
+    const hot = new HotSet({ max: 10, maxBytes: 500, idleTtlMs: 1e6, clock: manualClock(1000) });
+    const big = fake('a', 1000);
+    hot.add(big);
+    expect(big.retired).toBe(true);
+    expect(big.disposedCount).toBe(1);
+    const b = fake('b');
+    const hot2 = new HotSet({ max: 10, maxBytes: 1e9, idleTtlMs: 1e6, clock: manualClock(1000) });
+    hot2.add(b);
+    b.dispose();
+    expect(hot2.acquire('b', 0)).toBeUndefined();
+    expect(hot2.stats().instances).toBe(0);
+  });
+});
+
 describe('WarmPool', () => {
   function setup(min: number, max: number) {
     const clock = manualClock();

@@ -114,6 +114,18 @@ describe('JS runtime: failures stay with their request', () => {
     expect(await call(inst)).toMatchObject({ ok: false, code: 'EDGE_ERR_CPU_LIMIT' });
   });
 
+  it('background work after the response is metered: a self-rescheduling busy loop gets the instance disposed', async () => {
+    const inst = start(`{ fetch() {
+      const spin = () => { const t = Date.now(); while (Date.now() - t < 5) {} setTimeout(spin, 0); };
+      setTimeout(spin, 0);
+      return new Response('answered');
+    } }`, { cpuMs: 20 });
+    expect(await call(inst)).toMatchObject({ ok: true, body: 'answered' });
+    for (let i = 0; i < 100 && !inst.disposed; i++) await new Promise((r) => setTimeout(r, 10));
+    expect(inst.disposed).toBe(true);
+    expect(logs.some(([, , t]) => /background work .* over 20 ms/.test(t))).toBe(true);
+  });
+
   it('a heap overrun fails the request with EDGE_ERR_MEMORY_LIMIT', async () => {
     const inst = start(`{ fetch() { const a = []; for (;;) a.push(new Array(100000).fill(1)); } }`, { cpuMs: 10_000, memoryMb: 16 });
     expect(await call(inst)).toMatchObject({ ok: false, code: 'EDGE_ERR_MEMORY_LIMIT', fatal: true });

@@ -31,6 +31,7 @@ export class ExecutorClient {
   readonly #waiting = new Map<number, Waiter>();
   readonly #out: Batcher<ToExecutor>;
   #dead: Error | undefined;
+  #exited = false;
 
   /** Live instances per revision on this executor, as it last reported. */
   readonly instances = new Map<string, number>();
@@ -44,6 +45,8 @@ export class ExecutorClient {
     let markReady: () => void;
     let failReady: (e: Error) => void;
     this.ready = new Promise((res, rej) => { markReady = res; failReady = rej; });
+    // Executors started later (restart, resize) are not awaited: their failure must not be an unhandled rejection.
+    this.ready.catch(() => {});
     this.worker.on('message', (batch: FromExecutor[]) => {
       for (const m of batch) {
         if (m.t === 'log') onLog(m);
@@ -69,7 +72,10 @@ export class ExecutorClient {
       onExit(this, err);
     };
     this.worker.on('error', (e) => die(new EdgeError('EDGE_ERR_EXECUTOR_LOST', `executor ${index} failed: ${e.message}`, { cause: e })));
-    this.worker.on('exit', (code) => die(new EdgeError('EDGE_ERR_EXECUTOR_LOST', `executor ${index} exited with code ${code}`)));
+    this.worker.on('exit', (code) => {
+      this.#exited = true;
+      die(new EdgeError('EDGE_ERR_EXECUTOR_LOST', `executor ${index} exited with code ${code}`));
+    });
   }
 
   get alive(): boolean {
@@ -119,11 +125,19 @@ export class ExecutorClient {
   async terminate(): Promise<void> {
     this.#out.flush();
     this.#dead ??= new EdgeError('EDGE_ERR_SHUTTING_DOWN', 'the executor is shutting down');
+    if (this.#exited) {
+      for (const w of this.#waiting.values()) w.reject(this.#dead);
+      this.#waiting.clear();
+      return;
+    }
     // Ask the worker to dispose its isolates and exit by itself; terminate it if it does not.
     const exited = new Promise<void>((res) => this.worker.once('exit', () => res()));
     this.worker.postMessage([{ t: 'close' }]);
     const timer = setTimeout(() => { process.stderr.write(`executor ${this.index} did not exit in 2 s; terminating\n`); void this.worker.terminate(); }, 2000);
     await exited;
     clearTimeout(timer);
+    // Whatever was still waiting for this thread will not get an answer now.
+    for (const w of this.#waiting.values()) w.reject(this.#dead);
+    this.#waiting.clear();
   }
 }

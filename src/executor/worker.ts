@@ -87,7 +87,8 @@ setInterval(() => {
 let reconciling = false;
 /** Creates missing pinned instances from the warm pool, one per event-loop turn so requests interleave. */
 function reconcile(revId: string): void {
-  if (reconciling) return;
+  // With no hot set nothing can be kept alive between requests.
+  if (reconciling || init.hotMax === 0) return;
   const want = pinned.get(revId) ?? 0;
   const rev = revisions.get(revId);
   if (!rev || hot.count(revId) >= want) return;

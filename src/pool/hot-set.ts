@@ -64,8 +64,13 @@ export class HotSet<I extends PooledInstance> {
   acquire(revId: string, concurrency: number): I | undefined {
     const set = this.#byRev.get(revId);
     if (!set) return undefined;
-    for (const inst of set) {
-      if (inst.retired || inst.disposed) continue;
+    for (const inst of [...set]) {
+      if (inst.disposed) {
+        // Disposed behind the hot set's back (a fault in background work): drop it now.
+        this.remove(inst);
+        continue;
+      }
+      if (inst.retired) continue;
       if (concurrency > 0 && inst.inflight >= concurrency) continue;
       this.#lru?.get(inst.id); // refresh recency and idle age
       return inst;
@@ -75,12 +80,18 @@ export class HotSet<I extends PooledInstance> {
 
   /** Adds a freshly specialised instance. With a zero-sized hot set it is retired at once. */
   add(inst: I): void {
+    if (!this.#lru) {
+      // No hot set: the instance serves the request it was made for and is disposed on release.
+      inst.retired = true;
+      return;
+    }
     let set = this.#byRev.get(inst.revId);
     if (!set) this.#byRev.set(inst.revId, (set = new Set()));
     set.add(inst);
     this.#onCount?.(inst.revId, set.size);
-    if (this.#lru) this.#lru.set(inst.id, inst);
-    else this.#forget(inst);
+    this.#lru.set(inst.id, inst);
+    // lru-cache refuses an entry larger than the whole budget: such an instance is not kept.
+    if (!this.#lru.has(inst.id)) this.#forget(inst);
   }
 
   /** Live (not retired) instances of a revision. */
@@ -94,6 +105,7 @@ export class HotSet<I extends PooledInstance> {
   touch(revId: string, n: number): void {
     let i = 0;
     for (const inst of this.#byRev.get(revId) ?? []) {
+      if (inst.retired || inst.disposed) continue;
       if (i++ >= n) break;
       this.#lru?.get(inst.id);
     }

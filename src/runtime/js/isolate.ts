@@ -88,6 +88,12 @@ export class GenericIsolate {
   protected readonly timers = new Map<number, { handle: NodeJS.Timeout; reqId: string }>();
   /** The request whose call into the isolate is running now: console output is attributed to it. */
   protected active: Pending | undefined;
+  /**
+   * CPU used by calls no pending request owns (timers and fetch callbacks after the response,
+   * waitUntil work). It may reach one request's CPU budget before the next request arrives;
+   * beyond that the instance is disposed, so background work cannot run unmetered.
+   */
+  protected backgroundNs = 0n;
   protected readonly log: GuestLogSink;
   readonly createdMs: number;
 
@@ -235,7 +241,7 @@ export class GenericIsolate {
       let owner: Pending | undefined;
       for (const p of this.pending.values()) if (p.req.reqId === reqId) owner = p;
       const payload = out === null ? null : new ivm.ExternalCopy(out).copyInto({ release: true });
-      this.enter(owner, (timeout) => this.rt.fetchDone.applySync(undefined, [id, status, headers, payload, error], { timeout }), owner ? owner.budgetNs - owner.cpuNs : BigInt(STARTUP_CPU_MS) * 1_000_000n);
+      this.enter(owner, (timeout) => this.rt.fetchDone.applySync(undefined, [id, status, headers, payload, error], { timeout }), owner ? owner.budgetNs - owner.cpuNs : this.backgroundBudgetNs());
     };
     const headers = (JSON.parse(headersJson) as [string, string][]).filter(([k]) => k !== 'host' && k !== 'content-length');
     fetch(u, { method, headers, body: body === null || method === 'GET' || method === 'HEAD' ? undefined : body, signal: ac.signal, redirect: 'follow' })
@@ -267,8 +273,17 @@ export class GenericIsolate {
     if (this.isolate.isDisposed) return;
     let owner: Pending | undefined;
     for (const p of this.pending.values()) if (p.req.reqId === reqId) owner = p;
-    this.enter(owner, (timeout) => this.rt.fire.applySync(undefined, [id], { timeout }), owner ? owner.budgetNs - owner.cpuNs : BigInt(STARTUP_CPU_MS) * 1_000_000n);
+    this.enter(owner, (timeout) => this.rt.fire.applySync(undefined, [id], { timeout }), owner ? owner.budgetNs - owner.cpuNs : this.backgroundBudgetNs());
   }
+
+  /** What is left of the background CPU allowance (one request's budget; see backgroundNs). */
+  protected backgroundBudgetNs(): bigint {
+    const budget = BigInt(this.rev ? this.rev.limits.cpuMs : STARTUP_CPU_MS) * 1_000_000n;
+    return budget > this.backgroundNs ? budget - this.backgroundNs : 1n;
+  }
+
+  /** The revision this isolate serves, once specialised (declared here for the background budget). */
+  rev!: RevisionSpec;
 
   /**
    * Every call into the isolate goes through here: it sets the timeout to what is
@@ -288,7 +303,18 @@ export class GenericIsolate {
     } finally {
       this.active = prev;
     }
-    if (owner && !this.isolate.isDisposed) owner.cpuNs += this.isolate.cpuTime - before;
+    if (!this.isolate.isDisposed) {
+      const used = this.isolate.cpuTime - before;
+      if (owner) owner.cpuNs += used;
+      else if (this.rev) {
+        this.backgroundNs += used;
+        const budget = BigInt(this.rev.limits.cpuMs) * 1_000_000n;
+        if ((fault && !fault.ok && fault.code === 'EDGE_ERR_CPU_LIMIT') || (!fault && this.backgroundNs > budget)) {
+          fault = { ok: false, code: 'EDGE_ERR_CPU_LIMIT', message: `background work (timers, fetch callbacks, waitUntil) used ${(Number(this.backgroundNs) / 1e6).toFixed(1)} ms of CPU after the responses, over ${this.rev.limits.cpuMs} ms`, fatal: true };
+          this.log('warn', '', `instance disposed: ${fault.message}`);
+        }
+      }
+    }
     if (owner && !fault && owner.cpuNs > owner.budgetNs && this.pending.has(owner.id)) {
       fault = { ok: false, code: 'EDGE_ERR_CPU_LIMIT', message: `the request used ${(Number(owner.cpuNs) / 1e6).toFixed(1)} ms of CPU, over its limit of ${Number(owner.budgetNs) / 1e6} ms`, fatal: true };
     }
@@ -310,7 +336,6 @@ let nextInstanceId = 1;
 
 /** A generic isolate specialised to one revision: serves requests until disposed. */
 export class Instance extends GenericIsolate {
-  rev!: RevisionSpec;
   inflight = 0;
 
   get revId(): string {
@@ -377,6 +402,7 @@ export class Instance extends GenericIsolate {
         return;
       }
       const budgetNs = BigInt(this.rev.limits.cpuMs) * 1_000_000n;
+      this.backgroundNs = 0n; // a new request: background work may again use up to one budget
       const p: Pending = { id: nextId, resolve, req, cpuNs: 0n, budgetNs, wall: undefined };
       this.pending.set(nextId, p);
       p.wall = setTimeout(() => {
