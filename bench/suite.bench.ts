@@ -20,6 +20,7 @@ import { load, makeAgent, tierOf, timedGet } from './lib/client.ts';
 import { summarize, median, type Summary } from './lib/stats.ts';
 import { machine } from './lib/machine.ts';
 import { seededRng } from '../src/core/rng.ts';
+import { histogramsSvg } from './lib/histogram-svg.ts';
 
 const quick = process.argv.includes('--quick');
 const log = (m: string) => process.stderr.write(`[bench] ${m}\n`);
@@ -38,6 +39,8 @@ async function startChild(cmd: string, args: string[]): Promise<{ child: ChildPr
 }
 
 /** First requests to each baseline: every request starts a fresh environment there. */
+const raw: { name: string; ms: number[] }[] = [];
+
 async function baseline(mode: 'vm' | 'worker' | 'process', n: number): Promise<Summary> {
   const { child, port } = await startChild(process.execPath, [fileURLToPath(new URL('./lib/baseline-server.ts', import.meta.url)), mode]);
   const agent = makeAgent(1);
@@ -47,8 +50,27 @@ async function baseline(mode: 'vm' | 'worker' | 'process', n: number): Promise<S
   for (let i = 0; i < n && performance.now() < deadline; i++) ms.push((await timedGet(agent, port, 'x', `/p${i}`)).ms);
   agent.destroy();
   child.kill('SIGTERM');
+  raw.push({ name: mode === 'vm' ? 'new node:vm context' : mode === 'worker' ? 'new worker_threads Worker' : 'new process (exec mode)', ms });
   return summarize(ms);
 }
+
+/** Hot latency at concurrency 1 and throughput at concurrency 50 of a server in its own process. */
+async function serverHot(script: string, label: string): Promise<{ c1: Summary; rpsC50: number }> {
+  const { child, port } = await startChild(process.execPath, [fileURLToPath(new URL(script, import.meta.url))]);
+  const agent = makeAgent(1);
+  for (let i = 0; i < 200; i++) await timedGet(agent, port, 'x');
+  const ms: number[] = [];
+  for (let i = 0; i < (quick ? 1000 : 3000); i++) ms.push((await timedGet(agent, port, 'x')).ms);
+  agent.destroy();
+  const rps = (await load(port, 'x', 50, quick ? 3000 : 5000)).rps;
+  child.kill('SIGTERM');
+  raw.push({ name: `${label}, hot`, ms });
+  return { c1: summarize(ms), rpsC50: rps };
+}
+
+/** A ~50 KB handler bundle: many small functions, as a bundled app would have. */
+const BUNDLE_50KB = Array.from({ length: 700 }, (_, i) => `function helper${i}(s) { return s.length > ${i} ? s.slice(0, ${i % 13}) + '${'x'.repeat(20)}' : s + ${i}; }`).join('\n')
+  + `\nexport default { async fetch(request) { return new Response('Hello from a 50 KB bundle! ' + helper7(new URL(request.url).pathname) + '\\n'); } };`;
 
 /** workerd: process start to the first 200, n times; then warm throughput at concurrency 50. */
 async function workerd(n: number): Promise<{ start: Summary; rpsC50: number } | string> {
@@ -86,6 +108,7 @@ const w :Workerd.Worker = ( modules = [ (name = "worker", esModule = embed "work
     }
     if (!ok) { child.kill('SIGKILL'); rmSync(dir, { recursive: true, force: true }); return 'workerd did not answer within 10 s'; }
     starts.push(performance.now() - t0);
+    if (i === n - 1) raw.push({ name: 'workerd start', ms: [...starts] });
     agent.destroy();
     if (i === n - 1) rps = (await load(port, 'x', 50, quick ? 3000 : 5000)).rps;
     child.kill('SIGTERM');
@@ -173,9 +196,18 @@ log('isoedge warm-pool starts and hot throughput (for the ratios below)');
     await sleep(15); // let the warm pool refill
     warm.push((await timedGet(agent, host.edgePort, `w${i}.localhost`)).ms);
   }
+  const hotMs: number[] = [];
+  for (let i = 0; i < (quick ? 1000 : 3000); i++) hotMs.push((await timedGet(agent, host.edgePort, 'w0.localhost')).ms);
+  const bundleWarm: number[] = [];
+  for (let i = 0; i < N; i++) {
+    await deploy(host, `b${i}`, BUNDLE_50KB.replace('Hello from a 50 KB bundle!', `Hello from bundle ${i}!`));
+    await sleep(15);
+    bundleWarm.push((await timedGet(agent, host.edgePort, `b${i}.localhost`)).ms);
+  }
   agent.destroy();
   const rps = await load(host.edgePort, 'w0.localhost', 50, quick ? 3000 : 5000);
-  results.isoedge = { warmStart: summarize(warm), hotRpsC50: rps.rps };
+  raw.push({ name: 'isoedge warm-pool start', ms: warm }, { name: 'isoedge warm start, 50 KB bundle', ms: bundleWarm }, { name: 'isoedge, hot', ms: hotMs });
+  results.isoedge = { warmStart: summarize(warm), warmStart50KB: summarize(bundleWarm), hotC1: summarize(hotMs), hotRpsC50: rps.rps };
   await host.stop();
   rmSync(dir, { recursive: true, force: true });
 }
@@ -183,6 +215,9 @@ for (const mode of ['vm', 'worker', 'process'] as const) {
   log(`baseline: a new ${mode === 'vm' ? 'node:vm context' : mode === 'worker' ? 'worker_threads Worker' : 'process (exec mode)'} per request`);
   results[`new_${mode}`] = await baseline(mode, mode === 'process' ? Math.min(N, 40) : N);
 }
+log('baselines: bare node:http and fastify, hot');
+results.bareNodeHttp = await serverHot('./lib/bare-server.ts', 'bare node:http');
+results.fastify = await serverHot('./lib/fastify-server.ts', 'fastify');
 log('baseline: workerd');
 const wd = await workerd(quick ? 5 : 15);
 if (typeof wd === 'string') skipped.workerd = wd;
@@ -218,14 +253,18 @@ const md = [
   `Machine: ${out.machine.cpus} × ${out.machine.cpuModel}, ${out.machine.memGiB} GiB, Node ${out.machine.node}, commit ${out.machine.commit}${quick ? ' (quick run)' : ''}.`, '',
   '| start, as a client sees it (ms) | p50 | p90 | p99 | max | n |', '|---|---|---|---|---|---|',
   row('isoedge warm-pool start', iso.warmStart), row('new node:vm context per request', results.new_vm as Summary), row('new worker_threads Worker per request', results.new_worker as Summary),
-  row('new process per request (exec mode)', proc), ...(typeof wd === 'string' ? [`| workerd | skipped: ${wd} | | | | |`] : [row('workerd: process start to first response', wd.start)]), '',
-  `Hot throughput at concurrency 50: isoedge ${iso.hotRpsC50} req/s${typeof wd === 'string' ? '' : `, workerd ${wd.rpsC50} req/s`}.`, '',
+  row('new process per request (exec mode)', proc), ...(typeof wd === 'string' ? [`| workerd | skipped: ${wd} | | | | |`] : [row('workerd: process start to first response', wd.start)]),
+  row('isoedge warm start, 50 KB bundle', (results.isoedge as { warmStart50KB: Summary }).warmStart50KB), '',
+  '| hot, concurrency 1 (ms) | p50 | p90 | p99 | max | n |', '|---|---|---|---|---|---|',
+  row('isoedge', (results.isoedge as { hotC1: Summary }).hotC1), row('bare node:http', (results.bareNodeHttp as { c1: Summary }).c1), row('fastify', (results.fastify as { c1: Summary }).c1), '',
+  `Hot throughput at concurrency 50: isoedge ${iso.hotRpsC50} req/s, bare node:http ${(results.bareNodeHttp as { rpsC50: number }).rpsC50}, fastify ${(results.fastify as { rpsC50: number }).rpsC50}${typeof wd === 'string' ? '' : `, workerd ${wd.rpsC50}`} req/s.`, '',
   `Ratios: warm start vs new process ${ratios.warmVsNewProcess}×; vs workerd start ${ratios.warmVsWorkerdStart ?? 'n/a'}×; hot throughput vs workerd ${ratios.hotThroughputVsWorkerd ?? 'n/a'}×.`, '',
   '| functions | deploy (s) | first call p50 / p99 (ms) | first-call tiers | Zipf mix p50 / p99 (ms) | hot-set hit rate | RSS before / after first calls / after mix (MiB) |', '|---|---|---|---|---|---|---|',
   ...scales.map((s) => `| ${s.functions} | ${s.deploySeconds} | ${s.firstCall.p50.toFixed(3)} / ${s.firstCall.p99.toFixed(3)} | ${JSON.stringify(s.firstCallTiers)} | ${s.zipfMix.p50.toFixed(3)} / ${s.zipfMix.p99.toFixed(3)} | ${s.hotSetHitRate} | ${s.rssMiB.before} / ${s.rssMiB.afterFirstCalls} / ${s.rssMiB.afterMix} |`), '',
   'Targets: ' + Object.entries(targets).map(([k, v]) => `${k} = ${v.value} ${v.pass ? 'PASS' : 'MISS'}`).join('; '), '',
 ].join('\n');
 writeFileSync(join(dirOut, `suite-${stamp}.md`), md);
+writeFileSync(join(dirOut, `suite-${stamp}.svg`), histogramsSvg(`isoedge suite ${out.startedAt} — latency as a client sees it (log scale)`, raw));
 console.log(md);
-console.log(`written          bench/results/suite-${stamp}.{json,md}`);
+console.log(`written          bench/results/suite-${stamp}.{json,md,svg}`);
 if (median([1]) !== 1) process.exitCode = 1;
