@@ -64,7 +64,8 @@ export class HotSet<I extends PooledInstance> {
   acquire(revId: string, concurrency: number): I | undefined {
     const set = this.#byRev.get(revId);
     if (!set) return undefined;
-    for (const inst of [...set]) {
+    // Deleting from a Set while iterating it is safe: no copy on this per-request path.
+    for (const inst of set) {
       if (inst.disposed) {
         // Disposed behind the hot set's back (a fault in background work): drop it now.
         this.remove(inst);
