@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { readFileSync } from 'node:fs';
 import { loadConfig, OPTIONS, ConfigError } from '../src/config/index.ts';
+import { configRows } from '../scripts/gen-docs.ts';
 
 describe('config', () => {
   it('has the documented defaults', () => {
@@ -56,6 +57,13 @@ describe('config', () => {
       expect(row, `README row for ${o.env}`).toBeDefined();
       expect(row).toContain('`' + o.flag + '`');
       expect(row).toContain('`' + JSON.stringify(o.default) + '`');
+    }
+  });
+
+  it('README and docs/configuration.md carry the generated table exactly (node scripts/gen-docs.ts)', () => {
+    for (const doc of ['../README.md', '../docs/configuration.md']) {
+      const text = readFileSync(new URL(doc, import.meta.url), 'utf8');
+      for (const row of configRows()) expect(text, doc).toContain(row);
     }
   });
 });
