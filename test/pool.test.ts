@@ -37,6 +37,21 @@ describe('HotSet', () => {
     expect(hot.stats()).toMatchObject({ instances: 2, evictions: 1 });
   });
 
+  it('hands instances that leave to the retire hook (the executor reuses their isolates), a busy one when it is released', () => {
+    const retired: number[] = [];
+    const hot = new HotSet<ReturnType<typeof fake>>({ max: 1, maxBytes: 1e9, idleTtlMs: 1e6, clock: manualClock(), retire: (i) => retired.push(i.id) });
+    const [a, b, c] = [fake('a'), fake('b'), fake('c')];
+    hot.add(a);
+    a.inflight = 1;
+    hot.add(b); // a is evicted while busy: retired only once its request ends
+    expect(retired).toEqual([]);
+    a.inflight = 0;
+    hot.release(a);
+    hot.add(c);
+    expect(retired).toEqual([a.id, b.id]);
+    expect(a.disposedCount + b.disposedCount).toBe(0);
+  });
+
   it('evicts by memory budget', () => {
     const hot = new HotSet({ max: 100, maxBytes: 2500, idleTtlMs: 1e6, clock: manualClock() });
     const xs = [fake('a'), fake('b'), fake('c')];

@@ -51,4 +51,8 @@ export interface ExecutorStats {
   inflight: number;
   starts: { hot: number; warm: number; cold: number };
   isolatesCreated: number;
+  /** New contexts made in the isolate of a retired instance instead of a new isolate. */
+  isolatesReused: number;
+  /** Isolates of retired instances waiting for reuse. */
+  spareIsolates: number;
 }

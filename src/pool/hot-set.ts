@@ -18,13 +18,15 @@ export interface PooledInstance {
   dispose(): void;
 }
 
-export interface HotSetOptions {
+export interface HotSetOptions<I extends PooledInstance = PooledInstance> {
   max: number;
   maxBytes: number;
   idleTtlMs: number;
   clock: Clock;
   /** Told the number of live instances of a revision whenever it changes. */
   onCount?: (revId: string, count: number) => void;
+  /** Ends an instance that left the set, once idle: dispose() by default; the executor reuses its isolate. */
+  retire?: (inst: I) => void;
 }
 
 export interface HotSetStats {
@@ -38,10 +40,12 @@ export class HotSet<I extends PooledInstance> {
   readonly #lru: LRUCache<number, I> | undefined;
   readonly #byRev = new Map<string, Set<I>>();
   readonly #onCount: ((revId: string, count: number) => void) | undefined;
+  readonly #retire: (inst: I) => void;
   #evictions = 0;
 
-  constructor(opts: HotSetOptions) {
+  constructor(opts: HotSetOptions<I>) {
     this.#onCount = opts.onCount;
+    this.#retire = opts.retire ?? ((inst) => inst.dispose());
     if (opts.max > 0) {
       this.#lru = new LRUCache<number, I>({
         max: opts.max,
@@ -114,7 +118,7 @@ export class HotSet<I extends PooledInstance> {
 
   /** A request on `inst` ended: dispose it now if it was retired while busy. */
   release(inst: I): void {
-    if (inst.retired && inst.inflight === 0) inst.dispose();
+    if (inst.retired && inst.inflight === 0) this.#retire(inst);
   }
 
   /** Drops an instance that can no longer serve (CPU or heap limit hit). */
@@ -149,6 +153,6 @@ export class HotSet<I extends PooledInstance> {
       this.#onCount?.(inst.revId, set.size);
     }
     inst.retired = true;
-    if (inst.inflight === 0) inst.dispose();
+    if (inst.inflight === 0) this.#retire(inst);
   }
 }

@@ -384,7 +384,9 @@ export const ExecutorStats = component('ExecutorStats', {
     evictions: { type: 'integer' },
     inflight: { type: 'integer' },
     starts: { type: 'object', properties: { hot: { type: 'integer' }, warm: { type: 'integer' }, cold: { type: 'integer' } }, additionalProperties: true, description: 'Instance starts by tier.' },
-    isolatesCreated: { type: 'integer' },
+    isolatesCreated: { type: 'integer', description: 'Isolates the warm pool made (new or reused).' },
+    isolatesReused: { type: 'integer', description: 'Contexts made in the isolate of a retired instance instead of a new isolate.' },
+    spareIsolates: { type: 'integer', description: 'Isolates of retired instances waiting for reuse.' },
   },
   additionalProperties: true,
 });

@@ -34,6 +34,14 @@ interface Pending {
 let preludeCache: ivm.ExternalCopy<ArrayBuffer> | undefined;
 
 /**
+ * Every new context gets V8's gc() while this flag is set; the prelude keeps it from
+ * tenant code and lets the host clear a reused isolate (recycle()). Set once, before
+ * the first isolate of this process: V8 flags are process-wide, and toggling them
+ * while other threads create contexts would race.
+ */
+setFlagsFromString('--expose-gc');
+
+/**
  * Releases this thread's prelude code cache. Call it before the thread exits:
  * isolated-vm aborts the process ("IsolateEnvironment::GetCurrent … failed") when
  * a thread is torn down with such a handle still alive.
@@ -75,13 +83,20 @@ export interface IsolateOptions {
   warmup?: boolean;
   /** Keep the prelude's code cache for the next isolate on this thread (executors: yes; short-lived threads: no). */
   cachePrelude?: boolean;
+  /** An isolate handed back by recycle(), created with the same memoryMb: only a new context is made in it. */
+  isolate?: ivm.Isolate;
+  /**
+   * With `isolate`: run a full GC first so the previous context's memory is freed (~1 ms;
+   * the warm pool does it in the background). Without it, recycle()'s heap cap bounds the garbage.
+   */
+  collect?: boolean;
   log: GuestLogSink;
 }
 
 export class GenericIsolate {
   readonly isolate: ivm.Isolate;
   readonly context: ivm.Context;
-  protected readonly rt: { bind: ivm.Reference; bindWasm: ivm.Reference; bindComponent: ivm.Reference; dispatch: ivm.Reference; fire: ivm.Reference; warmup: ivm.Reference; fetchDone: ivm.Reference };
+  protected readonly rt: { bind: ivm.Reference; bindWasm: ivm.Reference; bindComponent: ivm.Reference; dispatch: ivm.Reference; fire: ivm.Reference; warmup: ivm.Reference; fetchDone: ivm.Reference; detach: ivm.Reference; collect: ivm.Reference };
   readonly #outbound: OutboundPolicy;
   readonly #fetches = new Map<number, AbortController>();
   protected readonly pending = new Map<number, Pending>();
@@ -101,7 +116,7 @@ export class GenericIsolate {
     const t0 = performance.now();
     this.log = opts.log;
     this.#outbound = opts.outbound ?? DENY_ALL;
-    this.isolate = new ivm.Isolate({ memoryLimit: opts.memoryMb });
+    this.isolate = opts.isolate && !opts.isolate.isDisposed ? opts.isolate : new ivm.Isolate({ memoryLimit: opts.memoryMb });
     this.context = this.isolate.createContextSync();
     const host = [
       new ivm.Callback((level: string, text: string) => this.onLog(level, text)),
@@ -132,10 +147,14 @@ export class GenericIsolate {
       fire: api.getSync('fire', { reference: true }) as ivm.Reference,
       warmup: api.getSync('warmup', { reference: true }) as ivm.Reference,
       fetchDone: api.getSync('fetchDone', { reference: true }) as ivm.Reference,
+      detach: api.getSync('detach', { reference: true }) as ivm.Reference,
+      collect: api.getSync('collect', { reference: true }) as ivm.Reference,
     };
     api.release();
     // Tenant code must not reach the entry points; the host holds References to them.
     g.deleteSync('__isoedge_runtime');
+    // A reused isolate still holds its previous context until a full GC: collect it now, not at the tenant's expense.
+    if (opts.collect && opts.isolate === this.isolate) this.rt.collect.applySync(undefined, [], { timeout: 1000 });
     if (opts.warmup) this.rt.warmup.applySync(undefined, [], { timeout: 1000 });
     this.createdMs = performance.now() - t0;
   }
@@ -147,7 +166,7 @@ export class GenericIsolate {
   }
 
   heapBytes(): number {
-    if (this.isolate.isDisposed) return 0;
+    if (this.disposed) return 0;
     const h = this.isolate.getHeapStatisticsSync();
     return h.total_heap_size + h.externally_allocated_size;
   }
@@ -168,6 +187,41 @@ export class GenericIsolate {
     }
   }
 
+  /**
+   * Ends this instance but keeps its isolate for a new context (the warm pool's next
+   * isolate), because V8 does not give a disposed isolate's memory back to the OS
+   * (facts.md): with reuse, RSS follows the number of isolates alive at once, not the
+   * number ever created. Only a clean, idle instance is reused: nothing in flight, no
+   * fault, a heap under `maxHeapBytes`. Its context is detached first (handler, timers
+   * and finalizers dropped) and its host bridge goes dead, so nothing of the old tenant
+   * can reach the next one. Otherwise the isolate is disposed and undefined returned.
+   */
+  recycle(maxHeapBytes: number): ivm.Isolate | undefined {
+    if (this.released || this.isolate.isDisposed) return undefined;
+    let ok = this.pending.size === 0;
+    try {
+      if (ok) {
+        const h = this.isolate.getHeapStatisticsSync();
+        ok = h.used_heap_size + h.externally_allocated_size <= maxHeapBytes;
+      }
+      if (ok) this.rt.detach.applySync(undefined, [], { timeout: 50 });
+    } catch {
+      ok = false;
+    }
+    if (!ok) {
+      this.dispose();
+      return undefined;
+    }
+    this.released = true;
+    for (const t of this.timers.values()) clearTimeout(t.handle);
+    this.timers.clear();
+    for (const a of this.#fetches.values()) a.abort();
+    this.#fetches.clear();
+    for (const r of Object.values(this.rt)) r.release();
+    this.context.release();
+    return this.isolate;
+  }
+
   protected settle(id: number, p: Pending, r: InvokeResult): void {
     if (!this.pending.delete(id)) return;
     if (p.wall) clearTimeout(p.wall);
@@ -175,6 +229,7 @@ export class GenericIsolate {
   }
 
   private onLog(level: string, text: string): void {
+    if (this.released) return;
     const lv = level === 'warn' || level === 'error' || level === 'debug' ? level : 'info';
     this.log(lv, this.active?.req.reqId ?? '', String(text));
   }
@@ -203,6 +258,7 @@ export class GenericIsolate {
   }
 
   private onTimer(id: number, ms: number): void {
+    if (this.released) return;
     if (this.timers.size >= MAX_TIMERS) {
       this.log('warn', this.active?.req.reqId ?? '', `setTimeout ignored: more than ${MAX_TIMERS} timers pending in this instance`);
       return;
@@ -221,6 +277,7 @@ export class GenericIsolate {
    * '' or why the fetch was refused (the guest's promise rejects with it).
    */
   private onFetch(id: number, method: string, url: string, headersJson: string, body: ArrayBuffer | string | null): string {
+    if (this.released) return 'EDGE_ERR_FETCH_DENIED: the instance has ended';
     let u: URL;
     try {
       u = new URL(url);
@@ -270,7 +327,7 @@ export class GenericIsolate {
 
   /** Re-enters the isolate for a timer, charged to the request that set it while it is pending. */
   private fireTimer(id: number, reqId: string): void {
-    if (this.isolate.isDisposed) return;
+    if (this.released || this.isolate.isDisposed) return;
     let owner: Pending | undefined;
     for (const p of this.pending.values()) if (p.req.reqId === reqId) owner = p;
     this.enter(owner, (timeout) => this.rt.fire.applySync(undefined, [id], { timeout }), owner ? owner.budgetNs - owner.cpuNs : this.backgroundBudgetNs());
@@ -397,7 +454,7 @@ export class Instance extends GenericIsolate {
 
   invoke(req: InvokeRequest, nextId: number): Promise<InvokeResult> {
     return new Promise<InvokeResult>((resolve) => {
-      if (this.isolate.isDisposed) {
+      if (this.disposed) {
         resolve({ ok: false, code: 'EDGE_ERR_INSTANCE_START', message: 'the instance was disposed', fatal: true });
         return;
       }

@@ -9,6 +9,11 @@
 (function (host) {
   'use strict';
   delete globalThis.__isoedge_host;
+  // V8's gc() exists in every context because the host sets --expose-gc (isolate.ts: a reused isolate
+  // is cleared of its last tenant's garbage). Kept here for the host; tenant code never sees it.
+  // V8 makes the property non-configurable, so it stays, holding undefined.
+  const collectGarbage = typeof globalThis.gc === 'function' ? globalThis.gc : null;
+  if (collectGarbage) globalThis.gc = undefined;
   const define = (name, value) =>
     Object.defineProperty(globalThis, name, { value, writable: true, configurable: true, enumerable: false });
   const enc = new TextEncoder();
@@ -231,6 +236,18 @@
       if (why) { pendingFetch.delete(id); reject(new TypeError(why)); }
     });
   });
+  // ---- finalizers: V8 may run them at any later GC, even after the host moved on to another context ----
+  let detached = false;
+  const NativeFinalizationRegistry = globalThis.FinalizationRegistry;
+  if (typeof NativeFinalizationRegistry === 'function') {
+    define('FinalizationRegistry', class FinalizationRegistry extends NativeFinalizationRegistry {
+      constructor(cleanup) {
+        if (typeof cleanup !== 'function') throw new TypeError('FinalizationRegistry: cleanup must be callable');
+        super((held) => { if (!detached) cleanup(held); });
+      }
+    });
+  }
+
   // ---- the entry points the host holds References to ----
   let handler = null;
   let env = null;
@@ -394,6 +411,24 @@
       if (!fn) return;
       timers.delete(id);
       try { fn(); } catch (e) { console.error('uncaught exception in setTimeout callback:', e); }
+    },
+    /**
+     * The host is about to reuse this isolate for another context (isolate.ts, recycle()):
+     * drop the tenant's handler, env, timers and fetches so they can be collected, and mute
+     * finalization callbacks, the one way this context's code could still run afterwards.
+     */
+    /** A full GC of this isolate: after a context is reused, the previous tenant's context is garbage. */
+    collect() {
+      if (collectGarbage) collectGarbage();
+      return '';
+    },
+    detach() {
+      detached = true;
+      handler = null;
+      env = null;
+      timers.clear();
+      pendingFetch.clear();
+      return '';
     },
   };
   define('__isoedge_runtime', api);
