@@ -342,7 +342,8 @@ async function main(): Promise<void> {
   Object.assign(result, { scenarios, targets, durationS: Math.round((performance.now() - t0) / 1000) });
   const dir = fileURLToPath(new URL('./results/', import.meta.url));
   mkdirSync(dir, { recursive: true });
-  const file = join(dir, `${new Date().toISOString().replace(/[:.]/g, '-')}.json`);
+  // bench/run.ts passes --out= to embed this result in the run's combined JSON.
+  const file = process.argv.find((x) => x.startsWith('--out='))?.slice(6) ?? join(dir, `coldstart-${new Date().toISOString().replace(/[:.]/g, '-')}.json`);
   writeFileSync(file, JSON.stringify(result, null, 2) + '\n');
   lines.push(`targets          ${Object.entries(targets).map(([k, v]) => `${k}=${v.value} ${v.pass ? 'PASS' : 'MISS'}`).join(', ')}`, `written          ${file}`);
   console.log(lines.join('\n'));

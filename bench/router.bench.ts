@@ -132,7 +132,8 @@ const result = {
 };
 const dir = fileURLToPath(new URL('./results/', import.meta.url));
 mkdirSync(dir, { recursive: true });
-const file = join(dir, `router-${new Date().toISOString().replace(/[:.]/g, '-')}.json`);
+// bench/run.ts passes --out= to embed this result in the run's combined JSON.
+const file = process.argv.find((x) => x.startsWith('--out='))?.slice(6) ?? join(dir, `router-${new Date().toISOString().replace(/[:.]/g, '-')}.json`);
 writeFileSync(file, JSON.stringify(result, null, 2) + '\n');
 console.log([
   `routing decision  pick p50 ${decision.pickNs.p50} ns (p99 ${decision.pickNs.p99}); host → function → pick p50 ${decision.hostAndPickNs.p50} ns`,

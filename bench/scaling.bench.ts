@@ -90,7 +90,9 @@ const result = {
 const out = fileURLToPath(new URL('./results/', import.meta.url));
 mkdirSync(out, { recursive: true });
 const stamp = new Date().toISOString().replace(/[:.]/g, '-');
-writeFileSync(join(out, `scaling-${stamp}.json`), JSON.stringify(result, null, 2) + '\n');
-writeFileSync(join(out, `scaling-${stamp}.svg`), plotSteps(samples, `isoedge step load 0 → ${PEAK} → 0 (cc=10, 50 ms handler), commit ${result.machine.commit}`));
+// bench/run.ts passes --out= to embed this result in the run's combined JSON (the plot goes beside it).
+const file = process.argv.find((x) => x.startsWith('--out='))?.slice(6) ?? join(out, `scaling-${stamp}.json`);
+writeFileSync(file, JSON.stringify(result, null, 2) + '\n');
+writeFileSync(file.replace(/\.json$/, '.svg'), plotSteps(samples, `isoedge step load 0 → ${PEAK} → 0 (cc=10, 50 ms handler), commit ${result.machine.commit}`));
 console.log(`step load        served ${served}, lost ${lost}; panic entered ${firstPanicTick === null ? 'never' : `${Math.round(firstPanicTick)} ms`} after the step; peak desired ${Math.max(...samples.map((s) => s.desired))}, peak ready ${Math.max(...samples.map((s) => s.ready))}, threads ${Math.max(...samples.map((s) => s.threads))}`);
-console.log(`written          bench/results/scaling-${stamp}.{json,svg}`);
+console.log(`written          ${file} and ${file.replace(/\.json$/, '.svg')}`);

@@ -1,270 +1,256 @@
 /**
- * The comparison suite (issue 8, first part): isoedge's start tiers against what a
- * user would pick instead, over real HTTP on loopback, in one run — a new node:vm
- * context, a new worker_threads Worker and a new process per request (exec mode),
- * workerd (process start to first response, and warm throughput); then scale:
- * 1,000 (and with the full run 10,000) deployed functions called once each, then a
- * Zipf-distributed mix, with RSS, cold-start percentiles and the hot-set hit rate.
- * Writes bench/results/suite-<timestamp>.json and a markdown report beside it.
+ * The comparison suite (issue 8): isoedge's start tiers for JS (a trivial handler and a 50 KB
+ * bundle), core Wasm and components, each cold (a new isolate, no pool) / warm-pool / hot,
+ * against what a user would pick instead — a new node:vm context, a new worker_threads Worker, a
+ * new process per request (exec mode), workerd (process start to first response, and warm), bare
+ * node:http and fastify — over real HTTP on loopback, in one run; then scale (functions deployed
+ * in steps, first calls and a Zipf mix per step). Every scenario runs RUNS times, the runs of
+ * all scenarios interleaved so drift on this shared machine hits them alike; ratios pair run i
+ * with run i. Writes one bench/results/<timestamp>.json (see bench/lib/schema.ts), and the
+ * markdown report and SVG plots beside it (bench/report.ts).
  *
- *   node --no-node-snapshot bench/suite.bench.ts [--quick]
+ *   node --no-node-snapshot bench/suite.bench.ts [--quick] [--only=js,wasm,baselines,servers,workerd,scale] [--out=file.json]
  */
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync, writeFileSync, mkdirSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { createRequire } from 'node:module';
+import { readFileSync, writeFileSync, mkdirSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { serve, type ServeProcess } from '../test/helpers/process.ts';
-import { load, makeAgent, tierOf, timedGet } from './lib/client.ts';
-import { summarize, median, type Summary } from './lib/stats.ts';
+import { load } from './lib/client.ts';
+import { firstCalls, hotCalls, startHost, deployAll, waitWarm, type Code, type Host } from './lib/host.ts';
+import { startServer, type ChildServer } from './lib/child-server.ts';
+import { startWorkerd, workerdBinary, type Workerd } from './lib/workerd.ts';
+import { helloJs, bundleJs } from './lib/handlers.ts';
+import { COMPONENT_WASM, ECHO_WASM, floorSamplesMs, wasiHttpComponent } from './lib/wasm.ts';
+import { acrossRuns, spread } from './lib/stats.ts';
+import { logHistogram } from './lib/histogram.ts';
+import { Progress } from './lib/progress.ts';
 import { machine } from './lib/machine.ts';
-import { seededRng } from '../src/core/rng.ts';
-import { histogramsSvg } from './lib/histogram-svg.ts';
+import { scale } from './lib/scale.ts';
+import { ratios, targets } from './lib/targets.ts';
+import { SCHEMA, type BenchRun, type LatencyRow, type Scale, type ThroughputRow } from './lib/schema.ts';
+import { writeReport } from './report.ts';
 
-const quick = process.argv.includes('--quick');
-const log = (m: string) => process.stderr.write(`[bench] ${m}\n`);
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-const HELLO_JS = `export default { async fetch(request) { return new Response('Hello from isoedge! You asked for ' + new URL(request.url).pathname + '\\n'); } };`;
-const results: Record<string, unknown> = {};
-const skipped: Record<string, string> = {};
+const argv = process.argv.slice(2);
+const quick = argv.includes('--quick');
+export const GROUPS = ['js', 'wasm', 'baselines', 'servers', 'workerd', 'scale'];
+const only = new Set(argv.find((a) => a.startsWith('--only='))?.slice(7).split(',').filter((g) => GROUPS.includes(g)) ?? GROUPS);
+const C = {
+  runs: 3,
+  starts: quick ? 20 : 100, // isoedge first calls per run and scenario
+  perRequest: { vm: quick ? 20 : 100, worker: quick ? 10 : 50, process: quick ? 8 : 30 },
+  workerdStarts: quick ? 3 : 8,
+  hot: quick ? 300 : 2000,
+  hotWarmup: quick ? 100 : 200,
+  loadMs: quick ? 1000 : 5000,
+  runDeadlineMs: quick ? 8000 : 90_000, // per scenario and run: a hard stop whatever n says
+  // The hot set holds a fifth of the largest count, so the Zipf mix's tail misses it in both modes.
+  scale: quick
+    ? { steps: [100, 200, 500, 1000], zipfCalls: 500, hotMax: 200, hotBudgetMb: 1024, stepDeadlineMs: 60_000 }
+    : { steps: [100, 250, 500, 1000, 2500, 5000, 10_000], zipfCalls: 2000, hotMax: 2000, hotBudgetMb: 4096, stepDeadlineMs: 600_000 },
+};
 
-async function startChild(cmd: string, args: string[]): Promise<{ child: ChildProcess; port: number }> {
-  const child = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'inherit'] });
-  const port = await new Promise<number>((resolve, reject) => {
-    child.stdout!.once('data', (d: Buffer) => resolve((JSON.parse(d.toString()) as { port: number }).port));
-    child.once('exit', (c) => reject(new Error(`${cmd} exited ${c}`)));
+const WARMUP_STARTS = 2;
+
+interface Sample { ms: number[]; rps?: number; tiers?: Record<string, number>; serverStart?: number[] }
+interface Scenario { id: string; kind: LatencyRow['kind']; subject: string; handler: string; tier: string; /** Throughput row fed by a hot loop's rate. */ c1?: string; run(r: number, deadline: number, tick: (i: number) => void): Promise<Sample> }
+interface Load { id: string; subject: string; port: () => number; hostHeader: string }
+
+const scenarios: Scenario[] = [];
+const loads: Load[] = [];
+const skipped: { id: string; reason: string }[] = [];
+const stops: (() => Promise<void>)[] = [];
+const progress = new Progress(3 + C.runs + (only.has('scale') ? C.scale.steps.length : 0));
+
+/**
+ * First calls on `h` to functions deployed beforehand, one fresh set per run; the first
+ * WARMUP_STARTS of each set are called unmeasured (sockets, the host's own JIT after the
+ * previous scenario) and the first of run 0 is the one the hot row calls.
+ */
+async function firstCallScenario(h: Host, warm: boolean, id: string, subject: string, handler: string, code: (i: number) => Code, n = C.starts): Promise<void> {
+  const names = Array.from({ length: C.runs }, (_, r) => Array.from({ length: n + WARMUP_STARTS }, (_, i) => `${id.replace(/\./g, '-')}-${r}-${i}`));
+  progress.phase(`deploy ${id}`, C.runs * (n + WARMUP_STARTS));
+  await deployAll(h, names.flat(), code, { deadline: performance.now() + (quick ? 30_000 : 300_000), onDone: (d) => progress.tick(d) });
+  scenarios.push({
+    id, kind: 'start', subject, handler, tier: warm ? 'warm-pool' : 'cold: new isolate, no pool',
+    async run(r, deadline, tick) {
+      await firstCalls(h, names[r]!.slice(0, WARMUP_STARTS), deadline, warm ? () => waitWarm(h) : undefined);
+      const got = await firstCalls(h, names[r]!.slice(WARMUP_STARTS), deadline, warm ? () => waitWarm(h) : undefined, tick);
+      return { ms: got.ms, tiers: got.tiers, serverStart: got.serverStartMs.n ? [got.serverStartMs.p50] : [] };
+    },
   });
-  return { child, port };
 }
 
-/** First requests to each baseline: every request starts a fresh environment there. */
-const raw: { name: string; ms: number[] }[] = [];
-
-async function baseline(mode: 'vm' | 'worker' | 'process', n: number): Promise<Summary> {
-  const { child, port } = await startChild(process.execPath, [fileURLToPath(new URL('./lib/baseline-server.ts', import.meta.url)), mode]);
-  const agent = makeAgent(1);
-  for (let i = 0; i < 5; i++) await timedGet(agent, port, 'x'); // warm the server itself
-  const ms: number[] = [];
-  const deadline = performance.now() + 60_000;
-  for (let i = 0; i < n && performance.now() < deadline; i++) ms.push((await timedGet(agent, port, 'x', `/p${i}`)).ms);
-  agent.destroy();
-  child.kill('SIGTERM');
-  raw.push({ name: mode === 'vm' ? 'new node:vm context' : mode === 'worker' ? 'new worker_threads Worker' : 'new process (exec mode)', ms });
-  return summarize(ms);
+function hotScenario(port: () => number, hostHeader: string, id: string, subject: string, handler: string, c1?: string): void {
+  scenarios.push({ id, kind: 'hot', subject, handler, tier: 'hot, concurrency 1', ...(c1 ? { c1 } : {}), run: (_r, deadline) => hotCalls(port(), hostHeader, C.hot, deadline, C.hotWarmup) });
 }
 
-/** Hot latency at concurrency 1 and throughput at concurrency 50 of a server in its own process. */
-async function serverHot(script: string, label: string): Promise<{ c1: Summary; rpsC50: number }> {
-  const { child, port } = await startChild(process.execPath, [fileURLToPath(new URL(script, import.meta.url))]);
-  const agent = makeAgent(1);
-  for (let i = 0; i < 200; i++) await timedGet(agent, port, 'x');
-  const ms: number[] = [];
-  for (let i = 0; i < (quick ? 1000 : 3000); i++) ms.push((await timedGet(agent, port, 'x')).ms);
-  agent.destroy();
-  const rps = (await load(port, 'x', 50, quick ? 3000 : 5000)).rps;
-  child.kill('SIGTERM');
-  raw.push({ name: `${label}, hot`, ms });
-  return { c1: summarize(ms), rpsC50: rps };
-}
-
-/** A ~50 KB handler bundle: many small functions, as a bundled app would have. */
-const BUNDLE_50KB = Array.from({ length: 700 }, (_, i) => `function helper${i}(s) { return s.length > ${i} ? s.slice(0, ${i % 13}) + '${'x'.repeat(20)}' : s + ${i}; }`).join('\n')
-  + `\nexport default { async fetch(request) { return new Response('Hello from a 50 KB bundle! ' + helper7(new URL(request.url).pathname) + '\\n'); } };`;
-
-/** workerd: process start to the first 200, n times; then warm throughput at concurrency 50. */
-async function workerd(n: number): Promise<{ start: Summary; rpsC50: number } | string> {
-  // Not a dependency (its per-platform optional packages break `npm ci` elsewhere): installed here on first use.
-  const prefix = join(tmpdir(), 'isoedge-bench-workerd');
-  const pkg = join(prefix, 'node_modules', 'workerd', 'package.json');
-  if (!existsSync(pkg)) {
-    log('installing workerd@1.20261117.1 for the baseline (once)');
-    const r = spawnSync('npm', ['install', '--no-save', '--no-audit', '--no-fund', '--prefix', prefix, 'workerd@1.20261117.1'], { stdio: 'ignore', timeout: 180_000 });
-    if (r.status !== 0) return `npm could not install workerd (exit ${r.status ?? r.signal})`;
-  }
-  const require = createRequire(pkg);
-  let bin: string;
-  try {
-    bin = join(require.resolve('workerd/package.json'), '..', 'bin', 'workerd');
-    if (!existsSync(bin)) return 'the workerd package has no binary for this platform';
-  } catch {
-    return 'workerd is not installed';
-  }
-  const dir = mkdtempSync(join(tmpdir(), 'isoedge-workerd-'));
-  writeFileSync(join(dir, 'worker.js'), HELLO_JS);
-  const starts: number[] = [];
-  let rps = 0;
-  for (let i = 0; i < n; i++) {
-    const port = 20000 + Math.floor(seededRng(Date.now() + i)() * 20000);
-    writeFileSync(join(dir, 'config.capnp'), `using Workerd = import "/workerd/workerd.capnp";
-const config :Workerd.Config = ( services = [ (name = "main", worker = .w) ], sockets = [ (name = "http", address = "127.0.0.1:${port}", http = (), service = "main") ] );
-const w :Workerd.Worker = ( modules = [ (name = "worker", esModule = embed "worker.js") ], compatibilityDate = "2024-09-23" );`);
-    const t0 = performance.now();
-    const child = spawn(bin, ['serve', join(dir, 'config.capnp')], { stdio: 'ignore' });
-    const agent = makeAgent(1);
-    let ok = false;
-    while (!ok && performance.now() - t0 < 10_000) {
-      try { ok = (await timedGet(agent, port, 'x')).status === 200; } catch { await sleep(1); }
+/** One isoedge kind (JS hello, JS bundle, core Wasm, component): cold and warm-pool first calls, then hot. */
+async function isoedgeKind(cold: Host, warm: Host, key: string, subject: string, handler: string, code: (i: number) => Code): Promise<void> {
+  // Wasm: the module is compiled once per executor for a digest; prime it so every measured call is a start, not a compile.
+  if (typeof code(0) !== 'string') {
+    const prime = `${key.replace(/\./g, '-')}-prime`;
+    for (const h of [cold, warm]) {
+      await deployAll(h, [prime], code, { deadline: performance.now() + 30_000 });
+      await firstCalls(h, [prime], performance.now() + 30_000);
     }
-    if (!ok) { child.kill('SIGKILL'); rmSync(dir, { recursive: true, force: true }); return 'workerd did not answer within 10 s'; }
-    starts.push(performance.now() - t0);
-    if (i === n - 1) raw.push({ name: 'workerd start', ms: [...starts] });
-    agent.destroy();
-    if (i === n - 1) rps = (await load(port, 'x', 50, quick ? 3000 : 5000)).rps;
-    child.kill('SIGTERM');
-    await new Promise((r) => child.once('exit', r));
   }
-  rmSync(dir, { recursive: true, force: true });
-  return { start: summarize(starts), rpsC50: rps };
+  await firstCallScenario(cold, false, `${key}.cold`, subject, handler, code);
+  await firstCallScenario(warm, true, `${key}.warm`, subject, handler, code);
+  hotScenario(() => warm.edge, `${key.replace(/\./g, '-')}-warm-0-0.localhost`, `${key}.hot`, subject, handler, key === 'js.hello' ? 'isoedge.c1' : undefined);
 }
 
-async function isoedgeHost(args: string[] = []): Promise<{ host: ServeProcess; dir: string }> {
-  const dir = mkdtempSync(join(tmpdir(), 'isoedge-suite-'));
-  const host = await serve(['--edge-port', '0', '--admin-port', '0', '--data-dir', dir, '--no-examples', '--log-level', 'warn', ...args]);
-  return { host, dir };
+async function setupIsoedge(): Promise<void> {
+  progress.next('isoedge hosts: deploy the functions the runs will call');
+  const cold = await startHost(['--pool-warm-min', '0', '--pool-warm-max', '0']);
+  stops.push(cold.stop);
+  const warm = await startHost(['--pool-warm-min', '2']);
+  stops.push(warm.stop);
+  if (only.has('js')) {
+    await isoedgeKind(cold, warm, 'js.hello', 'isoedge JS', 'hello', (i) => helloJs(`isoedge ${i}`));
+    await isoedgeKind(cold, warm, 'js.bundle', 'isoedge JS', '50 KB bundle', (i) => bundleJs(`bundle ${i}`));
+    loads.push({ id: 'isoedge.c50', subject: 'isoedge JS', port: () => warm.edge, hostHeader: 'js-hello-warm-0-0.localhost' });
+  }
+  if (only.has('wasm')) {
+    const kinds: [string, string, string | undefined, string][] = [
+      ['wasm.echo', 'isoedge core Wasm', ECHO_WASM, 'examples/wasm-echo is not built (npm install builds it)'],
+      ['component.echo', 'isoedge component', COMPONENT_WASM, 'examples/component-echo is not built (npm install builds it)'],
+      // Hook: a wasi:http/proxy component example (examples/wasi-http*/build/*.wasm) joins as its own row once one is built.
+      ['wasi-http.echo', 'isoedge wasi:http component', wasiHttpComponent(), 'no wasi:http/proxy example built yet (examples/wasi-http*/build/*.wasm)'],
+    ];
+    for (const [key, subject, file, missing] of kinds) {
+      let bytes: Uint8Array;
+      try { bytes = readFileSync(file ?? ''); } catch { skipped.push({ id: key, reason: missing }); continue; }
+      try { await isoedgeKind(cold, warm, key, subject, 'echo', () => bytes); } catch (e) { skipped.push({ id: key, reason: `deploy or first call failed: ${(e as Error).message.slice(0, 200)}` }); }
+    }
+    scenarios.push({ id: 'wasm.floor', kind: 'floor', subject: 'plain Node', handler: 'echo (core)', tier: 'new WebAssembly.Instance + one call, in process', run: async (_r, deadline) => ({ ms: floorSamplesMs(C.hot, deadline) }) });
+  }
 }
 
-async function deploy(host: ServeProcess, name: string, src: string): Promise<void> {
-  const r = await fetch(`http://127.0.0.1:${host.adminPort}/v1/functions/${name}/revisions?initialScale=0`, { method: 'POST', body: src, headers: { 'content-type': 'application/javascript' } });
-  if (!r.ok) throw new Error(`${name}: ${r.status} ${await r.text()}`);
+async function setupBaselines(): Promise<void> {
+  progress.next('baselines: per-request environments, servers, workerd');
+  if (only.has('baselines')) {
+    const names = { vm: 'new node:vm context', worker: 'new worker_threads Worker', process: 'new process (exec mode)' } as const;
+    for (const mode of ['vm', 'worker', 'process'] as const) {
+      for (const handler of ['hello', 'bundle'] as const) {
+        const s = await startServer('./baseline-server.ts', [mode, handler]);
+        stops.push(s.stop);
+        const n = C.perRequest[mode];
+        scenarios.push({
+          id: `${mode}.${handler}.start`, kind: 'start', subject: names[mode], handler: handler === 'hello' ? 'hello' : '50 KB bundle', tier: 'a new environment per request',
+          // Three untimed requests warm the server itself (JIT, socket); each timed one starts a new environment.
+          run: async (_r, deadline) => ({ ms: (await hotCalls(s.port, 'x', n, deadline, 3)).ms }),
+        });
+      }
+    }
+  }
+  if (only.has('servers')) {
+    for (const [key, subject, script] of [['node-http', 'bare node:http', './bare-server.ts'], ['fastify', 'fastify', './fastify-server.ts']] as const) {
+      const s: ChildServer = await startServer(script);
+      stops.push(s.stop);
+      hotScenario(() => s.port, 'x', `${key}.hello.hot`, subject, 'hello', `${key}.c1`);
+      loads.push({ id: `${key}.c50`, subject, port: () => s.port, hostHeader: 'x' });
+    }
+  }
+  if (only.has('workerd')) {
+    const found = workerdBinary((m) => progress.log(m));
+    if (typeof found === 'string') { skipped.push({ id: 'workerd', reason: found }); return; }
+    try {
+      // One workerd kept up for the hot rows; every start row starts (and stops) its own.
+      const hot: Workerd = await startWorkerd(found.bin, helloJs());
+      stops.push(hot.stop);
+      for (const [handler, src] of [['hello', helloJs()], ['50 KB bundle', bundleJs()]] as const) {
+        scenarios.push({
+          id: `workerd.${handler === 'hello' ? 'hello' : 'bundle'}.start`, kind: 'start', subject: 'workerd', handler, tier: 'process start to first response',
+          async run(_r, deadline, tick) {
+            const ms: number[] = [];
+            for (let i = 0; i < C.workerdStarts && performance.now() < deadline; i++) {
+              const w = await startWorkerd(found.bin, src);
+              ms.push(w.startMs);
+              await w.stop();
+              tick(i + 1);
+            }
+            return { ms };
+          },
+        });
+      }
+      hotScenario(() => hot.port, 'x', 'workerd.hello.hot', 'workerd', 'hello', 'workerd.c1');
+      loads.push({ id: 'workerd.c50', subject: 'workerd', port: () => hot.port, hostHeader: 'x' });
+    } catch (e) {
+      skipped.push({ id: 'workerd', reason: (e as Error).message });
+    }
+  }
 }
 
-async function status(host: ServeProcess): Promise<{ rss: number; starts: { hot: number; warm: number; cold: number } }> {
-  const s = (await (await fetch(`http://127.0.0.1:${host.adminPort}/v1/status`)).json()) as { memory: { rss: number }; executors: { starts: { hot: number; warm: number; cold: number } }[] };
-  const starts = { hot: 0, warm: 0, cold: 0 };
-  for (const e of s.executors) for (const k of ['hot', 'warm', 'cold'] as const) starts[k] += e.starts[k];
-  return { rss: s.memory.rss, starts };
-}
-
-/** Deploy `count` functions, call each once, then `mix` Zipf-distributed calls. */
-async function scale(count: number, mix: number) {
-  // The hot set keeps at most 2,000 idle instances (~3 GiB): beyond that, RSS is bounded by the budget, not the count.
-  const { host, dir } = await isoedgeHost(['--pool-warm-min', '4', '--pool-hot-max', '2000']);
-  const rss0 = (await status(host)).rss;
-  const t0 = performance.now();
-  for (let i = 0; i < count; i++) {
-    // A distinct module per function: each is compiled and code-cached at deploy.
-    await deploy(host, `f${i}`, HELLO_JS.replace('Hello from isoedge!', `Hello from f${i}!`));
-    if (i % 500 === 499) log(`deployed ${i + 1}/${count}`);
+/** RUNS rounds; in each, every scenario once, then every throughput load (the loads last: they heat the machine). */
+async function runAll(): Promise<{ latency: LatencyRow[]; throughput: ThroughputRow[] }> {
+  const samples = new Map<string, Sample[]>();
+  const rps = new Map<string, { rps: number; errors: number }[]>();
+  for (let r = 0; r < C.runs; r++) {
+    progress.next(`run ${r + 1}/${C.runs}: ${scenarios.length} scenarios, ${loads.length} loads`);
+    for (const s of scenarios) {
+      progress.phase(`${s.id} (run ${r + 1})`, s.kind === 'start' ? C.starts : 1);
+      try {
+        const got = await s.run(r, performance.now() + C.runDeadlineMs, (i) => progress.tick(i));
+        samples.set(s.id, [...(samples.get(s.id) ?? []), got]);
+      } catch (e) {
+        if (!skipped.some((k) => k.id === s.id)) skipped.push({ id: s.id, reason: `failed in run ${r + 1}: ${(e as Error).message.slice(0, 200)}` });
+      }
+    }
+    for (const l of loads) {
+      progress.phase(`${l.id} (run ${r + 1}, ${C.loadMs} ms)`, 1);
+      const got = await load(l.port(), l.hostHeader, 50, C.loadMs);
+      rps.set(l.id, [...(rps.get(l.id) ?? []), { rps: got.rps, errors: got.errors }]);
+    }
   }
-  const deployS = (performance.now() - t0) / 1000;
-  const agent = makeAgent(1);
-  const first: number[] = [];
-  const tiers: Record<string, number> = {};
-  for (let i = 0; i < count; i++) {
-    const r = await timedGet(agent, host.edgePort, `f${i}.localhost`);
-    first.push(r.ms);
-    const t = tierOf(r.headers) ?? '?';
-    tiers[t] = (tiers[t] ?? 0) + 1;
+  const latency: LatencyRow[] = [];
+  const throughput: ThroughputRow[] = [];
+  for (const s of scenarios) {
+    const got = samples.get(s.id);
+    if (!got || skipped.some((k) => k.id === s.id)) continue;
+    const a = acrossRuns(got.map((g) => g.ms));
+    const tiers: Record<string, number> = {};
+    for (const g of got) for (const [k, v] of Object.entries(g.tiers ?? {})) tiers[k] = (tiers[k] ?? 0) + v;
+    const serverStart = got.flatMap((g) => g.serverStart ?? []).filter(Number.isFinite);
+    latency.push({ id: s.id, kind: s.kind, subject: s.subject, handler: s.handler, tier: s.tier, runs: a.runs, pooled: a.pooled, p50: a.p50, p90: a.p90, p99: a.p99, max: a.max, histogram: logHistogram(got.flatMap((g) => g.ms)),
+      ...(Object.keys(tiers).length ? { tiers } : {}), ...(serverStart.length ? { serverStartMs: spread(serverStart) } : {}) });
+    // Concurrency 1 throughput is the hot loop's own rate.
+    if (s.c1 && got.every((g) => g.rps !== undefined)) {
+      const xs = got.map((g) => g.rps!);
+      throughput.push({ id: s.c1, subject: s.subject, concurrency: 1, rps: xs, spread: spread(xs), errors: 0 });
+    }
   }
-  const rss1 = (await status(host)).rss;
-  // Zipf (s = 1): function k is called with probability ∝ 1/(k+1).
-  const weights = Array.from({ length: count }, (_, k) => 1 / (k + 1));
-  const total = weights.reduce((a, b) => a + b, 0);
-  const cdf: number[] = [];
-  let acc = 0;
-  for (const w of weights) cdf.push((acc += w / total));
-  const rng = seededRng(42);
-  const before = (await status(host)).starts;
-  const mixMs: number[] = [];
-  for (let i = 0; i < mix; i++) {
-    const x = rng();
-    let lo = 0, hi = cdf.length - 1;
-    while (lo < hi) { const mid = (lo + hi) >> 1; if (cdf[mid]! < x) lo = mid + 1; else hi = mid; }
-    mixMs.push((await timedGet(agent, host.edgePort, `f${lo}.localhost`)).ms);
+  for (const l of loads) {
+    const got = rps.get(l.id)!;
+    throughput.push({ id: l.id, subject: l.subject, concurrency: 50, rps: got.map((g) => g.rps), spread: spread(got.map((g) => g.rps)), errors: got.reduce((a, g) => a + g.errors, 0) });
   }
-  const after = await status(host);
-  agent.destroy();
-  await host.stop();
-  rmSync(dir, { recursive: true, force: true });
-  const d = { hot: after.starts.hot - before.hot, warm: after.starts.warm - before.warm, cold: after.starts.cold - before.cold };
-  return {
-    functions: count, deploySeconds: +deployS.toFixed(1), firstCall: summarize(first), firstCallTiers: tiers, zipfMix: summarize(mixMs),
-    hotSetHitRate: +(d.hot / Math.max(1, d.hot + d.warm + d.cold)).toFixed(4), rssMiB: { before: +(rss0 / 2 ** 20).toFixed(1), afterFirstCalls: +(rss1 / 2 ** 20).toFixed(1), afterMix: +(after.rss / 2 ** 20).toFixed(1) },
-  };
+  return { latency, throughput };
 }
 
 const t0 = performance.now();
-const N = quick ? 40 : 100;
-log('isoedge warm-pool starts and hot throughput (for the ratios below)');
-{
-  const { host, dir } = await isoedgeHost(['--pool-warm-min', '2']);
-  const agent = makeAgent(1);
-  const warm: number[] = [];
-  for (let i = 0; i < N; i++) {
-    await deploy(host, `w${i}`, HELLO_JS);
-    await sleep(15); // let the warm pool refill
-    warm.push((await timedGet(agent, host.edgePort, `w${i}.localhost`)).ms);
-  }
-  const hotMs: number[] = [];
-  for (let i = 0; i < (quick ? 1000 : 3000); i++) hotMs.push((await timedGet(agent, host.edgePort, 'w0.localhost')).ms);
-  const bundleWarm: number[] = [];
-  for (let i = 0; i < N; i++) {
-    await deploy(host, `b${i}`, BUNDLE_50KB.replace('Hello from a 50 KB bundle!', `Hello from bundle ${i}!`));
-    await sleep(15);
-    bundleWarm.push((await timedGet(agent, host.edgePort, `b${i}.localhost`)).ms);
-  }
-  agent.destroy();
-  const rps = await load(host.edgePort, 'w0.localhost', 50, quick ? 3000 : 5000);
-  raw.push({ name: 'isoedge warm-pool start', ms: warm }, { name: 'isoedge warm start, 50 KB bundle', ms: bundleWarm }, { name: 'isoedge, hot', ms: hotMs });
-  results.isoedge = { warmStart: summarize(warm), warmStart50KB: summarize(bundleWarm), hotC1: summarize(hotMs), hotRpsC50: rps.rps };
-  await host.stop();
-  rmSync(dir, { recursive: true, force: true });
+const startedAt = new Date().toISOString();
+let rows: { latency: LatencyRow[]; throughput: ThroughputRow[] } = { latency: [], throughput: [] };
+try {
+  if (only.has('js') || only.has('wasm')) await setupIsoedge();
+  await setupBaselines();
+  rows = await runAll();
+} finally {
+  progress.next('stopping servers');
+  for (const stop of stops.reverse()) await stop().catch(() => {});
 }
-for (const mode of ['vm', 'worker', 'process'] as const) {
-  log(`baseline: a new ${mode === 'vm' ? 'node:vm context' : mode === 'worker' ? 'worker_threads Worker' : 'process (exec mode)'} per request`);
-  results[`new_${mode}`] = await baseline(mode, mode === 'process' ? Math.min(N, 40) : N);
+let sc: Scale | null = null;
+if (only.has('scale')) {
+  const got = await scale(C.scale, progress);
+  sc = got.scale;
+  if (got.stopped) skipped.push({ id: `scale.${(C.scale.steps[sc.steps.length] ?? 0)}`, reason: `stopped: ${got.stopped}` });
 }
-log('baselines: bare node:http and fastify, hot');
-results.bareNodeHttp = await serverHot('./lib/bare-server.ts', 'bare node:http');
-results.fastify = await serverHot('./lib/fastify-server.ts', 'fastify');
-log('baseline: workerd');
-const wd = await workerd(quick ? 5 : 15);
-if (typeof wd === 'string') skipped.workerd = wd;
-else results.workerd = wd;
-
-log(`scale: ${quick ? '1,000' : '1,000 and 10,000'} functions`);
-const scales = [await scale(1000, quick ? 2000 : 5000)];
-if (!quick) scales.push(await scale(10_000, 10_000));
-results.scale = scales;
-
-const iso = results.isoedge as { warmStart: Summary; hotRpsC50: number };
-const proc = results.new_process as Summary;
-const ratios = {
-  warmVsNewProcess: +(proc.p50 / iso.warmStart.p50).toFixed(1),
-  warmVsWorkerdStart: typeof wd === 'string' ? null : +(wd.start.p50 / iso.warmStart.p50).toFixed(1),
-  hotThroughputVsWorkerd: typeof wd === 'string' ? null : +(iso.hotRpsC50 / wd.rpsC50).toFixed(2),
+const base = { ...rows, scale: sc, skipped };
+const rs = ratios(base);
+const run: BenchRun = {
+  schema: SCHEMA, mode: quick ? 'quick' : 'full', startedAt, durationS: Math.round((performance.now() - t0) / 1000), machine: machine(),
+  config: { ...C, only: [...only] }, latency: rows.latency, throughput: rows.throughput, scale: sc, ratios: rs, targets: targets(base, rs), skipped,
 };
-const big = scales.at(-1)!;
-const targets = {
-  warmAtLeast20xFasterThanNewProcess: { value: ratios.warmVsNewProcess, pass: ratios.warmVsNewProcess >= 20 },
-  warmAtLeast5xFasterThanWorkerdStart: { value: ratios.warmVsWorkerdStart, pass: ratios.warmVsWorkerdStart !== null && ratios.warmVsWorkerdStart >= 5 },
-  hotThroughputAtLeast2xWorkerd: { value: ratios.hotThroughputVsWorkerd, pass: ratios.hotThroughputVsWorkerd !== null && ratios.hotThroughputVsWorkerd >= 2 },
-  [`coldP99LeMs5At${big.functions}Functions`]: { value: big.firstCall.p99, pass: big.firstCall.p99 <= 5 },
-};
-const out = { bench: 'suite', quick, machine: machine(), startedAt: new Date().toISOString(), results, skipped, ratios, targets, durationS: Math.round((performance.now() - t0) / 1000) };
-const dirOut = fileURLToPath(new URL('./results/', import.meta.url));
-mkdirSync(dirOut, { recursive: true });
-const stamp = new Date().toISOString().replace(/[:.]/g, '-');
-writeFileSync(join(dirOut, `suite-${stamp}.json`), JSON.stringify(out, null, 2) + '\n');
-const row = (name: string, s: Summary) => `| ${name} | ${s.p50.toFixed(3)} | ${s.p90.toFixed(3)} | ${s.p99.toFixed(3)} | ${s.max.toFixed(3)} | ${s.n} |`;
-const md = [
-  `# isoedge comparison suite — ${out.startedAt}`, '',
-  `Machine: ${out.machine.cpus} × ${out.machine.cpuModel}, ${out.machine.memGiB} GiB, Node ${out.machine.node}, commit ${out.machine.commit}${quick ? ' (quick run)' : ''}.`, '',
-  '| start, as a client sees it (ms) | p50 | p90 | p99 | max | n |', '|---|---|---|---|---|---|',
-  row('isoedge warm-pool start', iso.warmStart), row('new node:vm context per request', results.new_vm as Summary), row('new worker_threads Worker per request', results.new_worker as Summary),
-  row('new process per request (exec mode)', proc), ...(typeof wd === 'string' ? [`| workerd | skipped: ${wd} | | | | |`] : [row('workerd: process start to first response', wd.start)]),
-  row('isoedge warm start, 50 KB bundle', (results.isoedge as { warmStart50KB: Summary }).warmStart50KB), '',
-  '| hot, concurrency 1 (ms) | p50 | p90 | p99 | max | n |', '|---|---|---|---|---|---|',
-  row('isoedge', (results.isoedge as { hotC1: Summary }).hotC1), row('bare node:http', (results.bareNodeHttp as { c1: Summary }).c1), row('fastify', (results.fastify as { c1: Summary }).c1), '',
-  `Hot throughput at concurrency 50: isoedge ${iso.hotRpsC50} req/s, bare node:http ${(results.bareNodeHttp as { rpsC50: number }).rpsC50}, fastify ${(results.fastify as { rpsC50: number }).rpsC50}${typeof wd === 'string' ? '' : `, workerd ${wd.rpsC50}`} req/s.`, '',
-  `Ratios: warm start vs new process ${ratios.warmVsNewProcess}×; vs workerd start ${ratios.warmVsWorkerdStart ?? 'n/a'}×; hot throughput vs workerd ${ratios.hotThroughputVsWorkerd ?? 'n/a'}×.`, '',
-  '| functions | deploy (s) | first call p50 / p99 (ms) | first-call tiers | Zipf mix p50 / p99 (ms) | hot-set hit rate | RSS before / after first calls / after mix (MiB) |', '|---|---|---|---|---|---|---|',
-  ...scales.map((s) => `| ${s.functions} | ${s.deploySeconds} | ${s.firstCall.p50.toFixed(3)} / ${s.firstCall.p99.toFixed(3)} | ${JSON.stringify(s.firstCallTiers)} | ${s.zipfMix.p50.toFixed(3)} / ${s.zipfMix.p99.toFixed(3)} | ${s.hotSetHitRate} | ${s.rssMiB.before} / ${s.rssMiB.afterFirstCalls} / ${s.rssMiB.afterMix} |`), '',
-  'Targets: ' + Object.entries(targets).map(([k, v]) => `${k} = ${v.value} ${v.pass ? 'PASS' : 'MISS'}`).join('; '), '',
-].join('\n');
-writeFileSync(join(dirOut, `suite-${stamp}.md`), md);
-writeFileSync(join(dirOut, `suite-${stamp}.svg`), histogramsSvg(`isoedge suite ${out.startedAt} — latency as a client sees it (log scale)`, raw));
-console.log(md);
-console.log(`written          bench/results/suite-${stamp}.{json,md,svg}`);
-if (median([1]) !== 1) process.exitCode = 1;
+const out = argv.find((a) => a.startsWith('--out='))?.slice(6) ?? join(fileURLToPath(new URL('./results/', import.meta.url)), `${startedAt.replace(/[:.]/g, '-')}.json`);
+mkdirSync(dirname(out), { recursive: true });
+writeFileSync(out, JSON.stringify(run, null, 1) + '\n');
+const files = writeReport(out);
+progress.end();
+console.log(`written          ${[out, ...files].join('\n                 ')}`);

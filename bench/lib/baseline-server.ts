@@ -2,16 +2,18 @@
  * Baseline servers that start a fresh execution environment per request, the way
  * users without isolates would: `vm` (a new node:vm context), `worker` (a new
  * worker_threads Worker), `process` (a new node process: exec mode, as Fission's
- * newdeploy and OpenFaaS do). Each runs the hello handler and answers with its
- * result. Usage: node bench/lib/baseline-server.ts <vm|worker|process>; prints {"port"}.
+ * newdeploy and OpenFaaS do). Each runs the handler (hello, or the 50 KB bundle with
+ * `bundle`) and answers with its result.
+ * Usage: node bench/lib/baseline-server.ts <vm|worker|process> [bundle]; prints {"port"}.
  */
 import http from 'node:http';
 import vm from 'node:vm';
 import { Worker } from 'node:worker_threads';
 import { execFile } from 'node:child_process';
+import { BUNDLE_FN, HELLO_FN } from './handlers.ts';
 
-const HANDLER = `(path) => 'Hello from isoedge! You asked for ' + path + '\\n'`;
 const mode = process.argv[2];
+const HANDLER = process.argv[3] === 'bundle' ? BUNDLE_FN : HELLO_FN;
 
 function run(path: string): Promise<string> {
   if (mode === 'vm') {

@@ -1,0 +1,67 @@
+/**
+ * Ratios against the baselines of the same run, and issue 8's targets, computed from the rows
+ * alone (pure: the report can recompute them from the JSON). A ratio pairs run i of one scenario
+ * with run i of the other, since they ran side by side.
+ */
+import type { LatencyRow, Ratio, Scale, Target, ThroughputRow } from './schema.ts';
+import { ratioSpread } from './stats.ts';
+
+interface Rows { latency: LatencyRow[]; throughput: ThroughputRow[]; scale: Scale | null; skipped: { id: string; reason: string }[] }
+
+function why(rows: Rows, ids: string[]): string {
+  // A skipped entry names a scenario id or the prefix of a group of them ('workerd' covers 'workerd.c50').
+  const s = rows.skipped.find((k) => ids.some((id) => id === k.id || id.startsWith(`${k.id}.`)));
+  return s ? `${s.id} skipped: ${s.reason}` : `not measured in this run (${ids.join(', ')})`;
+}
+
+/** p50 of `num` over p50 of `den`: how many times faster `den` starts. */
+function latencyRatio(rows: Rows, id: string, label: string, num: string, den: string): Ratio {
+  const a = rows.latency.find((r) => r.id === num), b = rows.latency.find((r) => r.id === den);
+  if (!a || !b) return { id, label, value: null, reason: why(rows, [num, den]) };
+  return { id, label, value: ratioSpread(a.runs.map((r) => r.p50), b.runs.map((r) => r.p50)) };
+}
+
+function rpsRatio(rows: Rows, id: string, label: string, num: string, den: string): Ratio {
+  const a = rows.throughput.find((r) => r.id === num), b = rows.throughput.find((r) => r.id === den);
+  if (!a || !b) return { id, label, value: null, reason: why(rows, [num, den]) };
+  return { id, label, value: ratioSpread(a.rps, b.rps) };
+}
+
+export function ratios(rows: Rows): Ratio[] {
+  return [
+    latencyRatio(rows, 'warmVsNewProcess', 'new process start ÷ isoedge warm-pool start (p50)', 'process.hello.start', 'js.hello.warm'),
+    latencyRatio(rows, 'warmVsWorkerdStart', 'workerd process start ÷ isoedge warm-pool start (p50)', 'workerd.hello.start', 'js.hello.warm'),
+    latencyRatio(rows, 'warmVsNewWorker', 'new worker_threads Worker ÷ isoedge warm-pool start (p50)', 'worker.hello.start', 'js.hello.warm'),
+    latencyRatio(rows, 'coldVsWarm', 'isoedge new isolate (no pool) ÷ warm-pool start (p50)', 'js.hello.cold', 'js.hello.warm'),
+    latencyRatio(rows, 'bundleVsHelloWarm', 'isoedge warm-pool start, 50 KB bundle ÷ hello (p50)', 'js.bundle.warm', 'js.hello.warm'),
+    latencyRatio(rows, 'hotVsBareNodeHttp', 'isoedge hot ÷ bare node:http hot, concurrency 1 (p50)', 'js.hello.hot', 'node-http.hello.hot'),
+    rpsRatio(rows, 'rpsC50VsWorkerd', 'isoedge ÷ workerd, throughput at concurrency 50', 'isoedge.c50', 'workerd.c50'),
+    rpsRatio(rows, 'rpsC50VsBareNodeHttp', 'isoedge ÷ bare node:http, throughput at concurrency 50', 'isoedge.c50', 'node-http.c50'),
+    rpsRatio(rows, 'rpsC50VsFastify', 'isoedge ÷ fastify, throughput at concurrency 50', 'isoedge.c50', 'fastify.c50'),
+  ];
+}
+
+function check(id: string, label: string, value: number | null, op: '>=' | '<=', threshold: number, note?: string): Target {
+  const status = value === null || !Number.isFinite(value) ? 'SKIPPED' : (op === '>=' ? value >= threshold : value <= threshold) ? 'PASS' : 'MISS';
+  return { id, label, value: value !== null && Number.isFinite(value) ? value : null, op, threshold, status, ...(note ? { note } : {}) };
+}
+
+/** Issue 8's targets; a target whose baseline was skipped is SKIPPED with the reason, not dropped. */
+export function targets(rows: Rows, rs: Ratio[]): Target[] {
+  const r = (id: string) => rs.find((x) => x.id === id)!;
+  const fromRatio = (id: string, label: string, op: '>=' | '<=', t: number) => check(id, label, r(id).value?.median ?? null, op, t, r(id).reason);
+  const out = [
+    fromRatio('warmVsNewProcess', 'warm-pool start ≥ 20× faster than a new process', '>=', 20),
+    fromRatio('warmVsWorkerdStart', 'warm-pool start ≥ 5× faster than a workerd start', '>=', 5),
+    fromRatio('rpsC50VsWorkerd', 'hot throughput at concurrency 50 ≥ 2× workerd', '>=', 2),
+    fromRatio('rpsC50VsBareNodeHttp', 'hot throughput at concurrency 50 ≥ 90 % of bare node:http', '>=', 0.9),
+  ];
+  const last = rows.scale?.steps.at(-1);
+  const at = last ? `measured at ${last.functions.toLocaleString('en-US')} functions${last.functions < 10_000 ? ' (quick run; the target is at 10,000)' : ''}` : 'scale not measured in this run';
+  out.push(
+    check('scaleColdP99', 'cold-start (first call) p99 ≤ 5 ms with 10,000 functions deployed', last?.firstCall.p99 ?? null, '<=', 5, at),
+    check('scaleRssBudget', 'RSS within the configured budget with 10,000 functions (MiB)', last?.rssMiB.afterMix ?? null, '<=', rows.scale?.budgetMiB ?? 0,
+      rows.scale ? `${at}; budget = RSS before deploys + hot-set budget ${rows.scale.hotBudgetMb} MiB × ${rows.scale.executors} executor(s)` : at),
+  );
+  return out;
+}
