@@ -4,7 +4,7 @@
  * the tests; writes examples/<name>/build/<file>.wasm.
  */
 import { mkdirSync, readdirSync, readFileSync, writeFileSync, existsSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createRequire } from 'node:module';
 import { spawnSync } from 'node:child_process';
@@ -31,15 +31,13 @@ export async function buildExamples(): Promise<string[]> {
       if (existsSync(cfgPath)) {
         const cfg = JSON.parse(readFileSync(cfgPath, 'utf8')) as { component?: { wit: string; world: string } };
         if (cfg.component) {
-          // The package exports only its API (dist/api.js); the CLI sits beside it.
-          const bin = join(require.resolve('@bytecodealliance/jco'), '..', 'jco.js');
+          // jco's API, not its CLI: jco 1.34's `embed -n` does not reach wasm-tools, and the wasi:http package has two worlds.
+          const { componentEmbed, componentNew } = await import('@bytecodealliance/jco');
           const base = f.replace(/\.wat$/, '');
           const component = join(root, 'build', `${base}.component.wasm`);
-          // Paths relative to the example folder: jco's WASI file access is scoped to the working directory.
-          for (const args of [['embed', `build/${base}.wasm`, '--wit', cfg.component.wit, '-n', cfg.component.world, '-o', `build/${base}.embedded.wasm`], ['new', `build/${base}.embedded.wasm`, '-o', `build/${base}.component.wasm`]]) {
-            const r = spawnSync(process.execPath, [bin, ...args], { encoding: 'utf8', cwd: root });
-            if (r.status !== 0) throw new Error(`jco ${args[0]} failed for ${dir.name}: ${r.stderr || r.stdout}`);
-          }
+          const embedded = await componentEmbed({ binary: readFileSync(out), witPath: resolve(root, cfg.component.wit), world: cfg.component.world });
+          writeFileSync(join(root, 'build', `${base}.embedded.wasm`), embedded);
+          writeFileSync(component, await componentNew(embedded, []));
           built.push(component);
         }
       }

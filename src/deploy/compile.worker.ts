@@ -5,11 +5,15 @@
  * it from. Modules are transformed because isolated-vm consumes code caches
  * for scripts only (facts.md).
  */
+import { readFileSync } from 'node:fs';
 import * as esbuild from 'esbuild';
 import { Instance, buildCodeCache, codeCacheFrom, collectReleasedHandles, type CodeCache } from '../runtime/js/index.ts';
 import { BASE_LIMITS, type RevisionSpec } from '../runtime/types.ts';
 import type { ErrorCode } from '../core/errors.ts';
 import { checkAbi, readModule, WasmFormatError } from '../../host-abi/edge-core-v1/index.ts';
+
+/** The guest's WASI implementation, bundled into each wasi:http component's script. */
+const WASI_HTTP_SOURCE = readFileSync(new URL('../runtime/js/guest/wasi-http.js', import.meta.url), 'utf8');
 
 /**
  * A core module for edge-core-v1: read its sections, check the ABI, and compile it
@@ -36,10 +40,12 @@ async function compileWasm(task: CompileWasmTask): Promise<CompileWasmResult> {
 }
 
 /**
- * A component for the edge:host/handler@0.1.0 world: transpiled by jco (sync
- * instantiation) into JS plus core modules, the JS bundled into a script that yields
- * `instantiate`, with a V8 code cache. Executors compile the core modules and run
- * the script in an isolate, like a JS revision.
+ * A component: transpiled by jco (sync instantiation) into JS plus core modules, the JS
+ * bundled into a script that yields `instantiate`, with a V8 code cache. Executors
+ * compile the core modules and run the script in an isolate, like a JS revision. Two
+ * worlds are served: edge:host/handler@0.1.0 (export `handle`) and, as a second tier,
+ * wasi:http/proxy (export wasi:http/incoming-handler@0.2.x), whose WASI implementation
+ * (guest/wasi-http.js) is bundled into the same script.
  */
 async function compileComponent(task: CompileWasmTask, t0: number): Promise<CompileWasmResult> {
   const { transpile } = await import('@bytecodealliance/jco');
@@ -50,17 +56,30 @@ async function compileComponent(task: CompileWasmTask, t0: number): Promise<Comp
     return { ok: false, code: 'EDGE_ERR_WASM_INVALID', message: `the component could not be transpiled: ${(e as Error).message}` };
   }
   const exported = new Map(out.exports);
-  if (exported.get('handle') !== 'function') {
-    return { ok: false, code: 'EDGE_ERR_WASM_ABI', message: `the component does not export handle: func(req: request) -> response of edge:host/handler@0.1.0 (exports: ${[...exported.keys()].join(', ') || 'none'})` };
+  const incoming = [...exported.keys()].find((k) => k.startsWith('wasi:http/incoming-handler@'));
+  let abi: ComponentAbi;
+  if (incoming) {
+    if (!/^wasi:http\/incoming-handler@0\.2\.\d+$/.test(incoming)) {
+      return { ok: false, code: 'EDGE_ERR_WASM_ABI', message: `the component exports ${incoming}; this host serves wasi:http 0.2.x (wasi:http/incoming-handler@0.2.x)` };
+    }
+    const foreign = out.imports.filter((i) => !WASI_HTTP_IMPORTS.includes(i));
+    if (foreign.length) {
+      return { ok: false, code: 'EDGE_ERR_WASM_ABI', message: `the component imports ${foreign.join(', ')}, which the host does not provide (a wasi:http/proxy component may import ${WASI_HTTP_IMPORTS.join(', ')})` };
+    }
+    abi = 'wasi-http';
+  } else {
+    if (exported.get('handle') !== 'function') {
+      return { ok: false, code: 'EDGE_ERR_WASM_ABI', message: `the component does not export handle: func(req: request) -> response of edge:host/handler@0.1.0, nor wasi:http/incoming-handler@0.2.x of wasi:http/proxy (exports: ${[...exported.keys()].join(', ') || 'none'})` };
+    }
+    const foreign = out.imports.filter((i) => !COMPONENT_IMPORTS.has(i));
+    if (foreign.length) return { ok: false, code: 'EDGE_ERR_WASM_ABI', message: `the component imports ${foreign.join(', ')}, which the host does not provide (edge:host/handler@0.1.0 offers log)` };
+    abi = 'edge-host';
   }
-  const foreign = out.imports.filter((i) => !COMPONENT_IMPORTS.has(i));
-  if (foreign.length) return { ok: false, code: 'EDGE_ERR_WASM_ABI', message: `the component imports ${foreign.join(', ')}, which the host does not provide (edge:host/handler@0.1.0 offers log)` };
   const js = out.files['component.js'];
   if (!js) return { ok: false, code: 'EDGE_ERR_WASM_INVALID', message: 'jco produced no JavaScript for the component' };
   let script: string;
   try {
-    const b = await esbuild.build({ stdin: { contents: new TextDecoder().decode(js), loader: 'js' }, bundle: true, write: false, format: 'iife', globalName: '__isoedge_component', platform: 'neutral', target: 'es2023', logLevel: 'silent' });
-    script = b.outputFiles[0]!.text;
+    script = await bundleComponent(new TextDecoder().decode(js), abi);
   } catch (e) {
     return { ok: false, code: 'EDGE_ERR_WASM_INVALID', message: `the transpiled component does not bundle: ${(e as Error).message}` };
   }
@@ -72,7 +91,30 @@ async function compileComponent(task: CompileWasmTask, t0: number): Promise<Comp
   } finally {
     inst.dispose();
   }
-  return { ok: true, ms: performance.now() - t0, layer: 'component', script, cache, cores };
+  return { ok: true, ms: performance.now() - t0, layer: 'component', abi, script, cache, cores };
+}
+
+/**
+ * jco's module as a script that sets `__isoedge_component`. For wasi:http it also exports
+ * `wasiHttp` (createWasiHttp), which the guest runtime's bindComponent takes as the sign
+ * of the second tier: the stored script says which world it serves, so nothing else has to.
+ */
+async function bundleComponent(js: string, abi: ComponentAbi): Promise<string> {
+  const entry = abi === 'wasi-http'
+    ? "export { instantiate } from 'jco:component'; export { createWasiHttp as wasiHttp } from 'isoedge:wasi-http';"
+    : "export { instantiate } from 'jco:component';";
+  const b = await esbuild.build({
+    stdin: { contents: entry, loader: 'js' },
+    bundle: true, write: false, format: 'iife', globalName: '__isoedge_component', platform: 'neutral', target: 'es2023', logLevel: 'silent',
+    plugins: [{
+      name: 'isoedge-component',
+      setup(build) {
+        build.onResolve({ filter: /^(jco:component|isoedge:wasi-http)$/ }, (a) => ({ path: a.path, namespace: 'isoedge' }));
+        build.onLoad({ filter: /.*/, namespace: 'isoedge' }, (a) => ({ contents: a.path === 'jco:component' ? js : WASI_HTTP_SOURCE, loader: 'js' }));
+      },
+    }],
+  });
+  return b.outputFiles[0]!.text;
 }
 
 export interface CompileWasmTask {
@@ -83,8 +125,26 @@ export interface CompileWasmTask {
 
 export type CompileWasmResult =
   | { ok: true; ms: number; layer: 'core' }
-  | { ok: true; ms: number; layer: 'component'; script: string; cache: Uint8Array | null; cores: [string, Uint8Array][] }
+  | { ok: true; ms: number; layer: 'component'; abi: ComponentAbi; script: string; cache: Uint8Array | null; cores: [string, Uint8Array][] }
   | { ok: false; code: ErrorCode; message: string };
+
+/** Which world a component serves: edge:host/handler@0.1.0, or wasi:http/proxy (0.2.x). */
+export type ComponentAbi = 'edge-host' | 'wasi-http';
+
+/**
+ * The interfaces a wasi:http/proxy component may import, as jco names them (without version):
+ * the keys of guest/wasi-http.js's `imports` (a test checks they agree). wasi:filesystem is
+ * there because wasi-libc and StarlingMonkey import it: it offers no preopened directory.
+ */
+export const WASI_HTTP_IMPORTS = [
+  'wasi:http/types', 'wasi:http/outgoing-handler',
+  'wasi:io/error', 'wasi:io/poll', 'wasi:io/streams',
+  'wasi:clocks/monotonic-clock', 'wasi:clocks/wall-clock',
+  'wasi:random/random', 'wasi:random/insecure', 'wasi:random/insecure-seed',
+  'wasi:cli/stdout', 'wasi:cli/stderr', 'wasi:cli/stdin', 'wasi:cli/environment', 'wasi:cli/exit',
+  'wasi:cli/terminal-input', 'wasi:cli/terminal-output', 'wasi:cli/terminal-stdin', 'wasi:cli/terminal-stdout', 'wasi:cli/terminal-stderr',
+  'wasi:filesystem/preopens', 'wasi:filesystem/types',
+];
 
 /** What a component for edge:host/handler@0.1.0 may import, as jco names the imports. */
 const COMPONENT_IMPORTS = new Set(['log', 'edge:host/types', 'edge:host/types@0.1.0']);

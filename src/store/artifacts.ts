@@ -33,8 +33,11 @@ export class ArtifactStore {
     return existsSync(join(d, 'script.js')) || existsSync(join(d, 'module.wasm'));
   }
 
-  /** A transpiled component: the bundled script, its code cache and jco's core modules; script.js last marks it complete. */
-  putComponent(digest: string, source: Uint8Array, a: { script: string; cache: Uint8Array | null; cores: [string, Uint8Array][] }): void {
+  /**
+   * A transpiled component: the bundled script, its code cache and jco's core modules; script.js last marks it complete.
+   * A wasi:http/proxy component also gets an `abi` file saying so (absent: edge:host/handler, as stored before there were two).
+   */
+  putComponent(digest: string, source: Uint8Array, a: { abi?: string; script: string; cache: Uint8Array | null; cores: [string, Uint8Array][] }): void {
     const dir = this.#dir(digest);
     mkdirSync(join(dir, 'cores'), { recursive: true });
     writeAtomic(join(dir, 'component.wasm'), source);
@@ -44,6 +47,7 @@ export class ArtifactStore {
     }
     writeAtomic(join(dir, 'cores.json'), Buffer.from(JSON.stringify(a.cores.map(([n]) => n))));
     if (a.cache) writeAtomic(join(dir, 'cache.bin'), a.cache);
+    if (a.abi && a.abi !== 'edge-host') writeAtomic(join(dir, 'abi'), Buffer.from(a.abi));
     writeAtomic(join(dir, 'script.js'), Buffer.from(a.script, 'utf8'));
     fsyncDir(join(dir, 'cores'));
     fsyncDir(dir);
@@ -59,6 +63,12 @@ export class ArtifactStore {
       cache: existsSync(cachePath) ? readFileSync(cachePath) : null,
       cores: names.map((n) => [n, readFileSync(join(dir, 'cores', n))] as [string, Uint8Array]),
     };
+  }
+
+  /** Which world a stored component serves: 'wasi-http' or 'edge-host'. */
+  componentAbi(digest: string): 'edge-host' | 'wasi-http' {
+    const p = join(this.#dir(digest), 'abi');
+    return existsSync(p) && readFileSync(p, 'utf8') === 'wasi-http' ? 'wasi-http' : 'edge-host';
   }
 
   hasComponent(digest: string): boolean {

@@ -20,12 +20,18 @@ function rolloutFromQuery(q: Record<string, string>): RolloutOptions {
 }
 interface RevParams { name: string; revision: string }
 
+/** A component revision's world ('edge-host' or 'wasi-http'), read from its artifact. */
+function abiOf(s: Services, r: RevisionRecord): { abi?: 'edge-host' | 'wasi-http' } {
+  return r.runtime === 'component' ? { abi: s.artifacts.componentAbi(r.digest) } : {};
+}
+
 function revisionView(s: Services, r: RevisionRecord, routed: Set<string> | undefined) {
   return {
     name: r.name,
     function: r.function,
     digest: r.digest,
     runtime: r.runtime,
+    ...abiOf(s, r),
     config: r.config,
     createdAt: new Date(r.createdAt).toISOString(),
     status: scalingStatus(s, r.name, routed?.has(r.name) ?? false),
@@ -108,7 +114,7 @@ export async function functionRoutes(app: FastifyInstance, opts: { services: Ser
   app.addContentTypeParser('application/wasm', { parseAs: 'buffer', bodyLimit: s.config.limits.moduleBytes }, (_req, body, done) => done(null, body));
 
   const created = (rec: RevisionRecord) => ({
-    name: rec.function, revision: rec.name, digest: rec.digest, runtime: rec.runtime, url: s.url(rec.function),
+    name: rec.function, revision: rec.name, digest: rec.digest, runtime: rec.runtime, ...abiOf(s, rec), url: s.url(rec.function),
     createdAt: new Date(rec.createdAt).toISOString(), traffic: s.state.getFunction(rec.function)?.traffic ?? [],
   });
 

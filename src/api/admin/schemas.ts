@@ -283,6 +283,8 @@ export const RevisionStatus = component('RevisionStatus', {
   additionalProperties: true,
 });
 
+const ABI = { type: 'string', enum: ['edge-host', 'wasi-http'], description: 'Components only: the world served, `edge-host` (edge:host/handler@0.1.0) or `wasi-http` (wasi:http/proxy, WASI 0.2).' };
+
 export const Revision = component('Revision', {
   type: 'object',
   description: 'An immutable revision: module bytes (by sha256) and configuration.',
@@ -291,7 +293,8 @@ export const Revision = component('Revision', {
     name: { type: 'string', description: '`{function}-00001`, …' },
     function: { type: 'string' },
     digest: { type: 'string', description: 'sha256 of the module, hex.' },
-    runtime: { type: 'string', description: '`js`.' },
+    runtime: { type: 'string', description: '`js`, `wasm` (core WebAssembly) or `component`.' },
+    abi: ABI,
     config: RevisionConfig,
     createdAt: dateTime('Creation time.'),
     status: RevisionStatus,
@@ -331,7 +334,8 @@ export const NewRevision = component('NewRevision', {
     name: { type: 'string', description: 'The function.' },
     revision: { type: 'string', description: 'The new revision.' },
     digest: { type: 'string', description: 'sha256 of the module, hex.' },
-    runtime: { type: 'string' },
+    runtime: { type: 'string', description: '`js`, `wasm` (core WebAssembly) or `component`.' },
+    abi: ABI,
     url: functionCommon.url,
     createdAt: dateTime('Creation time of the revision.'),
     traffic: { type: 'array', items: TrafficTarget, description: 'The traffic table after the change.' },
@@ -443,7 +447,7 @@ export const deployRevision: RouteSchema = {
     description: `The module: ${MODULE_BYTES}, as a JavaScript module (Workers module syntax, one self-contained file) or a multipart form.`,
     content: {
       ...Object.fromEntries(JS_TYPES.map((t) => [t, { schema: { type: 'string', format: 'binary', description: 'The module source, UTF-8.' } }])),
-      'application/wasm': { schema: { type: 'string', format: 'binary', description: 'A core WebAssembly module on the edge-core-v1 ABI (docs/host-abi.md §2). Components are refused with `EDGE_ERR_WASM_ABI`.' } },
+      'application/wasm': { schema: { type: 'string', format: 'binary', description: 'A core WebAssembly module on the edge-core-v1 ABI (docs/host-abi.md §2), or a component for edge:host/handler@0.1.0 (§3) or wasi:http/proxy (§4).' } },
       'multipart/form-data': {
         schema: {
           type: 'object',

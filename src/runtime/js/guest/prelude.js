@@ -313,6 +313,34 @@
     };
   }
 
+  /**
+   * wasi:http/proxy: each request goes through incoming-handler.handle. Any error out of the
+   * component (a trap, or a misuse its glue or the WASI implementation refuses) leaves it in an
+   * unknown state, so it is reported as a trap and the instance is dropped.
+   */
+  function bindWasiHttp(x, wasi) {
+    const key = x && Object.keys(x).find((k) => k.startsWith('wasi:http/incoming-handler@'));
+    const ih = key && x[key];
+    if (!ih || typeof ih.handle !== 'function') return 'the component has no wasi:http/incoming-handler export';
+    handler = {
+      fetch(req) {
+        const b = req[BODY];
+        const body = b === null ? new Uint8Array(0) : typeof b === 'string' ? enc.encode(b) : b;
+        let r;
+        try {
+          r = wasi.serve(ih, req.method, req.url, req.headersForWasm(), body);
+        } catch (e) {
+          if (e instanceof WebAssembly.RuntimeError) throw e;
+          throw wasmFault('trap', `the component failed: ${e instanceof Error ? e.message : fmt(e)}`);
+        }
+        if (r.fault) throw wasmFault(r.fault, r.message);
+        if (!Number.isInteger(r.status) || r.status < 200 || r.status > 599) throw wasmFault('bad_response', `the component set status ${r.status}, not from 200 to 599`);
+        return new Response(NULL_BODY_STATUS.has(r.status) ? null : r.body, { status: r.status, headers: r.headers });
+      },
+    };
+    return '';
+  }
+
   const api = {
     /** After the tenant script ran: bind its default export and the revision's env. Returns '' or a reason. */
     bind(envJson) {
@@ -339,8 +367,10 @@
       return '';
     },
     /**
-     * A jco-transpiled component (edge:host/handler@0.1.0): the tenant script defined
-     * `__isoedge_component.instantiate`; the host passes the compiled core modules by name.
+     * A jco-transpiled component: the tenant script defined `__isoedge_component.instantiate`;
+     * the host passes the compiled core modules by name. A script that also defines `wasiHttp`
+     * is a wasi:http/proxy component (the deployer bundled guest/wasi-http.js into it); any
+     * other serves edge:host/handler@0.1.0.
      */
     bindComponent(namesJson, envJson, ...mods) {
       const c = globalThis.__isoedge_component;
@@ -348,14 +378,17 @@
       if (!c || typeof c.instantiate !== 'function') return 'the component script defines no instantiate()';
       const byName = {};
       JSON.parse(namesJson).forEach((n, i) => { byName[n] = mods[i]; });
+      const vars = JSON.parse(envJson);
+      const wasi = typeof c.wasiHttp === 'function' ? c.wasiHttp({ log: (level, text) => host.log(level, text), env: { ...vars } }) : null;
       let x;
       try {
-        x = c.instantiate((n) => byName[n], { log: { default: (m) => host.log('info', String(m)) }, 'edge:host/types': {} });
+        x = c.instantiate((n) => byName[n], wasi ? wasi.imports : { log: { default: (m) => host.log('info', String(m)) }, 'edge:host/types': {} });
       } catch (e) {
         return `the component could not be instantiated: ${e && e.message}`;
       }
+      env = deepFreeze(vars);
+      if (wasi) return bindWasiHttp(x, wasi);
       if (!x || typeof x.handle !== 'function') return 'the component has no handle export';
-      env = deepFreeze(JSON.parse(envJson));
       handler = {
         fetch(req) {
           const b = req[BODY];
