@@ -8,13 +8,12 @@
  *   npm run bench -- --quick      # 1 run × 200 starts, shorter load phases
  */
 import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync, mkdirSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { serve, type ServeProcess } from '../test/helpers/process.ts';
+import { admin, deployAll, firstCalls as libFirstCalls, hotCalls as libHotCalls, startHost, status, waitWarm, type Host } from './lib/host.ts';
 import { acrossRuns, median, summarize } from './lib/stats.ts';
-import { load, makeAgent, tierOf, timedGet } from './lib/client.ts';
+import { load, makeAgent, timedGet } from './lib/client.ts';
 import { measureHop } from './lib/hop.ts';
 import { plainNodeFloor, bigModule, ECHO_WASM, COMPONENT_WASM } from './lib/wasm.ts';
 import { readFileSync } from 'node:fs';
@@ -43,76 +42,20 @@ function progress(label: string, i: number, n: number): void {
   if (i === n) process.stderr.write('\n');
 }
 
-async function startHost(args: string[]): Promise<{ host: ServeProcess; dir: string }> {
-  const dir = mkdtempSync(join(tmpdir(), 'isoedge-bench-'));
-  const host = await serve(['--edge-port', '0', '--admin-port', '0', '--data-dir', dir, '--no-examples', '--log-level', 'warn', ...args]);
-  return { host, dir };
-}
-
-async function admin(host: ServeProcess, method: string, path: string, body?: string): Promise<unknown> {
-  const res = await fetch(`http://127.0.0.1:${host.adminPort}${path}`, { method, body, headers: body ? { 'content-type': 'application/javascript' } : {} });
-  const text = await res.text();
-  if (!res.ok) throw new Error(`${method} ${path}: ${res.status} ${text}`);
-  return text ? JSON.parse(text) : null;
-}
-
-async function deployMany(host: ServeProcess, prefix: string, n: number, wasm?: Uint8Array): Promise<string[]> {
-  const names: string[] = [];
-  for (let i = 0; i < n; i++) {
-    const name = `${prefix}-${i}`;
-    // initialScale=0: no instance at deploy, so the first request measures the start tier under test.
-    if (wasm) await deployBytes(host, `/v1/functions/${name}/revisions?initialScale=0`, wasm);
-    else await admin(host, 'POST', `/v1/functions/${name}/revisions?initialScale=0`, HELLO);
-    names.push(name);
-    if (i % 50 === 0 || i === n - 1) progress(`deploy ${prefix}`, i + 1, n);
-  }
+/** Deploys `n` functions named `${prefix}-${i}` (8 in flight): JS hello, or `wasm` bytes. */
+async function deployMany(h: Host, prefix: string, n: number, wasm?: Uint8Array): Promise<string[]> {
+  const names = Array.from({ length: n }, (_, i) => `${prefix}-${i}`);
+  await deployAll(h, names, () => wasm ?? HELLO, { deadline: performance.now() + 600_000, onDone: (d) => progress(`deploy ${prefix}`, d, n) });
   return names;
 }
 
-async function deployBytes(host: ServeProcess, path: string, bytes: Uint8Array): Promise<void> {
-  const res = await fetch(`http://127.0.0.1:${host.adminPort}${path}`, { method: 'POST', body: bytes, headers: { 'content-type': 'application/wasm' } });
-  if (!res.ok) throw new Error(`${path}: ${res.status} ${await res.text()}`);
-}
-
-interface ExecutorStatsLite { warm: number; warmTarget: number }
-/** Waits until every executor's warm pool is back at its target, so a refill is not still running when the request lands. */
-async function waitWarm(host: ServeProcess, timeoutMs = 2000): Promise<void> {
-  const end = performance.now() + timeoutMs;
-  while (performance.now() < end) {
-    const s = (await admin(host, 'GET', '/v1/status')) as { executors: ExecutorStatsLite[] };
-    if (s.executors.every((e) => e.warm >= Math.max(1, e.warmTarget))) return;
-    await sleep(2);
-  }
-}
-
-/** First request to each function: its start tier is what the host's pool gives it. */
-async function firstCalls(host: ServeProcess, names: string[], label: string, beforeEach: () => Promise<void>) {
-  const agent = makeAgent(1);
-  const ms: number[] = [];
-  const tiers: Record<string, number> = {};
-  const server: number[] = [];
-  for (let i = 0; i < names.length; i++) {
-    await beforeEach();
-    const r = await timedGet(agent, host.edgePort, `${names[i]}.localhost`, '/');
-    if (r.status !== 200) throw new Error(`${names[i]}: ${r.status} ${r.body}`);
-    const tier = tierOf(r.headers) ?? 'unknown';
-    tiers[tier] = (tiers[tier] ?? 0) + 1;
-    ms.push(r.ms);
-    const st = /start;desc="\w+";dur=([\d.]+)/.exec(String(r.headers['server-timing']))?.[1];
-    if (st) server.push(Number(st));
-    progress(label, i + 1, names.length);
-  }
-  agent.destroy();
-  return { ms, tiers, serverStartMs: summarize(server) };
+/** First calls with this bench's progress label; bounded at 10 minutes. */
+function firstCalls(h: Host, names: string[], label: string, beforeEach: () => Promise<void>) {
+  return libFirstCalls(h, names, performance.now() + 600_000, beforeEach, (i) => progress(label, i, names.length));
 }
 
 async function hotCalls(port: number, host: string, n: number): Promise<number[]> {
-  const agent = makeAgent(1);
-  for (let i = 0; i < 200; i++) await timedGet(agent, port, host); // warm-up: JIT, sockets, hot instance
-  const ms: number[] = [];
-  for (let i = 0; i < n; i++) ms.push((await timedGet(agent, port, host)).ms);
-  agent.destroy();
-  return ms;
+  return (await libHotCalls(port, host, n, performance.now() + 600_000)).ms;
 }
 
 async function startBare(): Promise<{ port: number; stop: () => void }> {
@@ -124,9 +67,8 @@ async function startBare(): Promise<{ port: number; stop: () => void }> {
   return { port, stop: () => child.kill('SIGTERM') };
 }
 
-async function rssOf(host: ServeProcess): Promise<number> {
-  const s = (await admin(host, 'GET', '/v1/status')) as { memory: { rss: number } };
-  return s.memory.rss;
+async function rssOf(h: Host): Promise<number> {
+  return (await status(h)).rss;
 }
 
 type Across = ReturnType<typeof acrossRuns>;
@@ -162,16 +104,16 @@ async function main(): Promise<void> {
       const agent = makeAgent(1);
       const bareAgent = makeAgent(1);
       for (let r = 0; r < RUNS; r++) {
-        const names = await deployMany(warmHost.host, `w${r}`, STARTS);
-        if (r === 0) await timedGet(agent, warmHost.host.edgePort, 'w0-0.localhost');
+        const names = await deployMany(warmHost, `w${r}`, STARTS);
+        if (r === 0) await timedGet(agent, warmHost.edge, 'w0-0.localhost');
         const hotMs: number[] = [];
         const bareMs: number[] = [];
-        const got = await firstCalls(warmHost.host, names.slice(r === 0 ? 1 : 0), `warm run ${r + 1}/${RUNS}`, async () => {
-          await waitWarm(warmHost.host);
-          hotMs.push((await timedGet(agent, warmHost.host.edgePort, 'w0-0.localhost')).ms);
-          await waitWarm(warmHost.host);
+        const got = await firstCalls(warmHost, names.slice(r === 0 ? 1 : 0), `warm run ${r + 1}/${RUNS}`, async () => {
+          await waitWarm(warmHost);
+          hotMs.push((await timedGet(agent, warmHost.edge, 'w0-0.localhost')).ms);
+          await waitWarm(warmHost);
           bareMs.push((await timedGet(bareAgent, bare.port, 'bare.localhost')).ms);
-          await waitWarm(warmHost.host);
+          await waitWarm(warmHost);
         });
         runs.push(got.ms);
         idleHot.push(hotMs);
@@ -194,7 +136,7 @@ async function main(): Promise<void> {
       targets.warmP99LeMs3 = { value: warm.p99.median, pass: warm.p99.median <= 3 };
       lines.push(row('warm (pool)', warm) + `  tiers ${JSON.stringify(tiers)}`, row('hot, after idle', hotIdle), row('bare, after idle', bareIdle));
     } else {
-      await deployMany(warmHost.host, 'w0', 1);
+      await deployMany(warmHost, 'w0', 1);
     }
     if (only.has('hot')) {
       // Hot tier and its baseline at concurrency 1, alternating so drift hits both alike.
@@ -202,7 +144,7 @@ async function main(): Promise<void> {
       const hotRuns: number[][] = [];
       const bareRuns: number[][] = [];
       for (let r = 0; r < RUNS; r++) {
-        hotRuns.push(await hotCalls(warmHost.host.edgePort, 'w0-0.localhost', HOT_REQUESTS));
+        hotRuns.push(await hotCalls(warmHost.edge, 'w0-0.localhost', HOT_REQUESTS));
         bareRuns.push(await hotCalls(bare.port, 'bare.localhost', HOT_REQUESTS));
         progress('hot/bare runs', r + 1, RUNS);
       }
@@ -220,7 +162,7 @@ async function main(): Promise<void> {
       const bareRps: number[] = [];
       let errors = 0;
       for (let r = 0; r < RUNS; r++) {
-        const a = await load(warmHost.host.edgePort, 'w0-0.localhost', 50, LOAD_MS);
+        const a = await load(warmHost.edge, 'w0-0.localhost', 50, LOAD_MS);
         const b = await load(bare.port, 'bare.localhost', 50, LOAD_MS);
         iso.push(a.rps);
         bareRps.push(b.rps);
@@ -232,8 +174,7 @@ async function main(): Promise<void> {
       targets.hotThroughputC50Ge90PctOfBare = { value: ratio, pass: ratio >= 0.9 };
       lines.push(`throughput c=50  isoedge ${median(iso)} req/s, bare node:http ${median(bareRps)} req/s, ratio ${ratio}, errors ${errors}`);
     }
-    await warmHost.host.stop();
-    rmSync(warmHost.dir, { recursive: true, force: true });
+    await warmHost.stop();
   }
 
   if (only.has('cold')) {
@@ -244,14 +185,13 @@ async function main(): Promise<void> {
     const tiers: Record<string, number> = {};
     let server;
     for (let r = 0; r < RUNS; r++) {
-      const names = await deployMany(coldHost.host, `c${r}`, STARTS);
-      const got = await firstCalls(coldHost.host, names, `cold run ${r + 1}/${RUNS}`, async () => {});
+      const names = await deployMany(coldHost, `c${r}`, STARTS);
+      const got = await firstCalls(coldHost, names, `cold run ${r + 1}/${RUNS}`, async () => {});
       runs.push(got.ms);
       for (const [k, v] of Object.entries(got.tiers)) tiers[k] = (tiers[k] ?? 0) + v;
       server = got.serverStartMs;
     }
-    await coldHost.host.stop();
-    rmSync(coldHost.dir, { recursive: true, force: true });
+    await coldHost.stop();
     const cold = acrossRuns(runs);
     scenarios.cold = { ...cold, tiers, serverStartMs: server };
     lines.push(row('cold', cold) + `  tiers ${JSON.stringify(tiers)}`);
@@ -262,41 +202,39 @@ async function main(): Promise<void> {
     log('core Wasm starts (cold, warm, hot) and the plain-Node floor');
     const wasm = readFileSync(ECHO_WASM);
     const coldHost = await startHost(['--pool-warm-min', '0', '--pool-warm-max', '0']);
-    await deployMany(coldHost.host, 'wc-prime', 1, wasm);
-    await timedGet(makeAgent(1), coldHost.host.edgePort, 'wc-prime-0.localhost'); // compiles the module once
-    const coldNames = await deployMany(coldHost.host, 'wc', STARTS, wasm);
-    const cold = await firstCalls(coldHost.host, coldNames, 'wasm cold', async () => {});
+    await deployMany(coldHost, 'wc-prime', 1, wasm);
+    await timedGet(makeAgent(1), coldHost.edge, 'wc-prime-0.localhost'); // compiles the module once
+    const coldNames = await deployMany(coldHost, 'wc', STARTS, wasm);
+    const cold = await firstCalls(coldHost, coldNames, 'wasm cold', async () => {});
     // Components: transpiled once at deploy (same digest), core modules compiled once per executor.
     const comp = readFileSync(COMPONENT_WASM);
-    await deployMany(coldHost.host, 'cc-prime', 1, comp);
-    await timedGet(makeAgent(1), coldHost.host.edgePort, 'cc-prime-0.localhost');
-    const compColdNames = await deployMany(coldHost.host, 'cc', Math.min(STARTS, 100), comp);
-    const compCold = await firstCalls(coldHost.host, compColdNames, 'component cold', async () => {});
+    await deployMany(coldHost, 'cc-prime', 1, comp);
+    await timedGet(makeAgent(1), coldHost.edge, 'cc-prime-0.localhost');
+    const compColdNames = await deployMany(coldHost, 'cc', Math.min(STARTS, 100), comp);
+    const compCold = await firstCalls(coldHost, compColdNames, 'component cold', async () => {});
     // Deploy a 1 MiB module and time it to its first response (new digest each time, so it is compiled).
     const deployToFirst: number[] = [];
     for (let i = 0; i < (quick ? 3 : 5); i++) {
       const big = await bigModule(1024 * 1024, i + 1);
       const t0 = performance.now();
-      await deployBytes(coldHost.host, `/v1/functions/big-${i}/revisions`, big);
-      const r = await timedGet(makeAgent(1), coldHost.host.edgePort, `big-${i}.localhost`);
+      await admin(coldHost, 'POST', `/v1/functions/big-${i}/revisions`, big, 'application/wasm');
+      const r = await timedGet(makeAgent(1), coldHost.edge, `big-${i}.localhost`);
       if (r.status !== 200) throw new Error(`big-${i}: ${r.status} ${r.body}`);
       deployToFirst.push(performance.now() - t0);
     }
-    await coldHost.host.stop();
-    rmSync(coldHost.dir, { recursive: true, force: true });
+    await coldHost.stop();
     const warmHost = await startHost(['--pool-warm-min', '2']);
-    await deployMany(warmHost.host, 'ww-prime', 1, wasm);
-    await timedGet(makeAgent(1), warmHost.host.edgePort, 'ww-prime-0.localhost');
-    const warmNames = await deployMany(warmHost.host, 'ww', STARTS, wasm);
-    const warm = await firstCalls(warmHost.host, warmNames, 'wasm warm', () => waitWarm(warmHost.host));
-    const hot = await hotCalls(warmHost.host.edgePort, 'ww-0.localhost', HOT_REQUESTS);
-    await deployMany(warmHost.host, 'cw-prime', 1, comp);
-    await timedGet(makeAgent(1), warmHost.host.edgePort, 'cw-prime-0.localhost');
-    const compWarmNames = await deployMany(warmHost.host, 'cw', Math.min(STARTS, 100), comp);
-    const compWarm = await firstCalls(warmHost.host, compWarmNames, 'component warm', () => waitWarm(warmHost.host));
-    const compHot = await hotCalls(warmHost.host.edgePort, 'cw-0.localhost', HOT_REQUESTS);
-    await warmHost.host.stop();
-    rmSync(warmHost.dir, { recursive: true, force: true });
+    await deployMany(warmHost, 'ww-prime', 1, wasm);
+    await timedGet(makeAgent(1), warmHost.edge, 'ww-prime-0.localhost');
+    const warmNames = await deployMany(warmHost, 'ww', STARTS, wasm);
+    const warm = await firstCalls(warmHost, warmNames, 'wasm warm', () => waitWarm(warmHost));
+    const hot = await hotCalls(warmHost.edge, 'ww-0.localhost', HOT_REQUESTS);
+    await deployMany(warmHost, 'cw-prime', 1, comp);
+    await timedGet(makeAgent(1), warmHost.edge, 'cw-prime-0.localhost');
+    const compWarmNames = await deployMany(warmHost, 'cw', Math.min(STARTS, 100), comp);
+    const compWarm = await firstCalls(warmHost, compWarmNames, 'component warm', () => waitWarm(warmHost));
+    const compHot = await hotCalls(warmHost.edge, 'cw-0.localhost', HOT_REQUESTS);
+    await warmHost.stop();
     const floor = plainNodeFloor(2000);
     const c = summarize(cold.ms), w = summarize(warm.ms), hh = summarize(hot), d = summarize(deployToFirst);
     const cc = summarize(compCold.ms), cw = summarize(compWarm.ms), ch = summarize(compHot);
@@ -321,17 +259,16 @@ async function main(): Promise<void> {
     // Memory: RSS growth per idle hot instance, with 1,000 of them kept.
     log(`RSS per idle hot instance (${RSS_INSTANCES} instances)`);
     const memHost = await startHost(['--pool-warm-min', '2']);
-    const names = await deployMany(memHost.host, 'm', RSS_INSTANCES);
-    await timedGet(makeAgent(1), memHost.host.edgePort, `${names[0]}.localhost`);
+    const names = await deployMany(memHost, 'm', RSS_INSTANCES);
+    await timedGet(makeAgent(1), memHost.edge, `${names[0]}.localhost`);
     await sleep(200);
-    const rss0 = await rssOf(memHost.host);
-    await firstCalls(memHost.host, names.slice(1), 'instantiate 1000', async () => {});
+    const rss0 = await rssOf(memHost);
+    await firstCalls(memHost, names.slice(1), 'instantiate 1000', async () => {});
     await sleep(500);
-    const rss1 = await rssOf(memHost.host);
-    const status = (await admin(memHost.host, 'GET', '/v1/status')) as { executors: { hot: number }[] };
+    const rss1 = await rssOf(memHost);
+    const status = (await admin(memHost, 'GET', '/v1/status')) as { executors: { hot: number }[] };
     const hotInstances = status.executors.reduce((a, e) => a + e.hot, 0);
-    await memHost.host.stop();
-    rmSync(memHost.dir, { recursive: true, force: true });
+    await memHost.stop();
     const perInstanceMiB = +((rss1 - rss0) / (RSS_INSTANCES - 1) / 2 ** 20).toFixed(3);
     scenarios.memory = { instances: RSS_INSTANCES - 1, hotInstances, rssBeforeMiB: +(rss0 / 2 ** 20).toFixed(1), rssAfterMiB: +(rss1 / 2 ** 20).toFixed(1), perInstanceMiB };
     targets.rssPerIdleHotInstanceLeMiB2 = { value: perInstanceMiB, pass: perInstanceMiB <= 2 };
