@@ -111,6 +111,13 @@ describe('wasi:http/proxy components', () => {
     }
   });
 
+  it('each request gets a fresh component instance, as under wasmtime serve and Spin', async () => {
+    // Traps if its global was set by an earlier request in the same instance.
+    const core = HANDLER('(if (global.get $seen) (then unreachable)) (global.set $seen (i32.const 1))', '(global $seen (mut i32) (i32.const 0))');
+    expect((await deploy('whfresh', await component(core))).statusCode).toBe(201);
+    for (let i = 0; i < 3; i++) expect((await call('whfresh')).json()).toMatchObject({ code: 'EDGE_ERR_BAD_RESPONSE' });
+  });
+
   it('an error-code answer fails the request with EDGE_ERR_FUNCTION_THREW naming it', async () => {
     const set = '(import "wasi:http/types@0.2.12" "[static]response-outparam.set" (func $set (param i32 i32 i32 i32 i64 i32 i32 i32 i32)))';
     // result::err(error-code::loop-detected): discriminant 1, case 36

@@ -12,6 +12,13 @@ import { BASE_LIMITS, type RevisionSpec } from '../runtime/types.ts';
 import type { ErrorCode } from '../core/errors.ts';
 import { checkAbi, readModule, WasmFormatError } from '../../host-abi/edge-core-v1/index.ts';
 
+/**
+ * V8's explicit compile hint: compile every function of the script eagerly, so the code cache
+ * holds jco's glue (hundreds of KB of trampolines) and a new instance's first request does not
+ * compile it lazily under the request's CPU limit.
+ */
+const COMPILE_HINT = '//# allFunctionsCalledOnLoad\n';
+
 /** The guest's WASI implementation, bundled into each wasi:http component's script. */
 const WASI_HTTP_SOURCE = readFileSync(new URL('../runtime/js/guest/wasi-http.js', import.meta.url), 'utf8');
 
@@ -114,7 +121,7 @@ async function bundleComponent(js: string, abi: ComponentAbi): Promise<string> {
       },
     }],
   });
-  return b.outputFiles[0]!.text;
+  return COMPILE_HINT + b.outputFiles[0]!.text;
 }
 
 export interface CompileWasmTask {

@@ -314,16 +314,22 @@
   }
 
   /**
-   * wasi:http/proxy: each request goes through incoming-handler.handle. Any error out of the
+   * wasi:http/proxy: each request goes through incoming-handler.handle of a fresh component
+   * instance, as under wasmtime serve, Spin and Fastly (guests rely on it: StarlingMonkey cannot
+   * serve a second request from one instance). The instance made at bind serves the first
+   * request; the compiled core modules and the script stay, so a new one costs about a
+   * millisecond for a small component. Any error out of the
    * component (a trap, or a misuse its glue or the WASI implementation refuses) leaves it in an
    * unknown state, so it is reported as a trap and the instance is dropped.
    */
-  function bindWasiHttp(x, wasi) {
+  function bindWasiHttp(x, wasi, instantiate) {
     const key = x && Object.keys(x).find((k) => k.startsWith('wasi:http/incoming-handler@'));
-    const ih = key && x[key];
-    if (!ih || typeof ih.handle !== 'function') return 'the component has no wasi:http/incoming-handler export';
+    if (!key || typeof x[key].handle !== 'function') return 'the component has no wasi:http/incoming-handler export';
+    let fresh = x;
     handler = {
       fetch(req) {
+        const ih = (fresh || instantiate())[key];
+        fresh = null;
         const b = req[BODY];
         const body = b === null ? new Uint8Array(0) : typeof b === 'string' ? enc.encode(b) : b;
         let r;
@@ -387,7 +393,7 @@
         return `the component could not be instantiated: ${e && e.message}`;
       }
       env = deepFreeze(vars);
-      if (wasi) return bindWasiHttp(x, wasi);
+      if (wasi) return bindWasiHttp(x, wasi, () => c.instantiate((n) => byName[n], wasi.imports));
       if (!x || typeof x.handle !== 'function') return 'the component has no handle export';
       handler = {
         fetch(req) {
