@@ -45,6 +45,16 @@ describe('examples', () => {
     expect((await get('component-echo', '/', { method: 'POST', payload: 'abc' })).body).toBe('abc');
   });
 
+  it('wasi-http-echo answers as its README says', async () => {
+    const g = await get('wasi-http-echo', '/hello/world?x=1', { headers: { 'user-agent': 'curl/7.88.1', accept: '*/*', 'x-demo': 'yes' } });
+    expect(g.statusCode).toBe(200);
+    expect(g.headers['x-component']).toBe('wasi:http/proxy');
+    expect(g.body).toBe('GET /hello/world?x=1\nhost: wasi-http-echo.localhost:8080\nuser-agent: curl/7.88.1\naccept: */*\nx-demo: yes\n\n');
+    const put = await h.edge.inject({ method: 'PUT', url: '/items/7', payload: 'hi', headers: { host: 'wasi-http-echo.localhost:8080', 'x-status': '201' } });
+    expect(put.statusCode).toBe(201);
+    expect(put.body).toMatch(/^PUT \/items\/7\n[\s\S]*\n\nhi$/);
+  });
+
   it('wasm-echo answers as its README says', async () => {
     const g = await get('wasm-echo', '/');
     expect(g.body).toBe('Hello from WebAssembly (WAT, edge-core-v1)! POST a body and I echo it back.\n');
