@@ -30,10 +30,11 @@ let nextCall = 1;
 const outbound = { check: allowlist(init.fetch.allow), timeoutMs: init.fetch.timeoutMs, maxBytes: init.fetch.maxBytes };
 
 /**
- * Isolates of retired instances, kept for new contexts (Instance.recycle): making a context in
- * one costs ~1 ms less than a new isolate, and V8 keeps a disposed isolate's pages anyway.
- * Only isolates with the warm pool's heap limit are kept, at most as many as the warm pool's
- * upper bound; the rest are disposed.
+ * Isolates of retired instances, kept for new contexts (Instance.recycle). A context in one
+ * costs ~0.8 ms where a new isolate costs ~1.8; a full GC first (1 ms) makes it as lean as a
+ * new isolate. So the warm pool, refilling in quiet moments, collects first, and the request
+ * path does not (it keeps ~1.4 MiB more resident per instance; docs/architecture.md). Only
+ * isolates with the warm pool's heap limit are kept, at most `pool.warmMax`; the rest are disposed.
  */
 const spare: ReturnType<Instance['recycle']>[] = [];
 /** A reused isolate may carry up to this much of its last tenant's heap into the next context. */
@@ -49,10 +50,14 @@ function retire(inst: Instance): void {
   if (iso) spare.push(iso);
 }
 
+/** No request in flight and none arrived in the last 2 ms: background work may run. */
+function quiet(): boolean {
+  return inflight === 0 && performance.now() - lastMessageAt >= 2;
+}
+
 /**
  * A new instance; its console output is tagged with the revision it serves by then, batched to
- * the gateway's logger. With the host's heap limit it reuses a spare isolate when there is one,
- * collecting the last tenant's garbage first only off the request path (`collect`).
+ * the gateway's logger. With the host's heap limit it reuses a spare isolate when there is one.
  */
 function newInstance(memoryMb: number, warmup: boolean, collect: boolean): Instance {
   const isolate = memoryMb === init.memoryMb ? spare.pop() : undefined;
@@ -71,7 +76,7 @@ const warm = new WarmPool<Instance>({
   max: init.warmMax,
   clock: systemClock,
   defer: (fn) => setImmediate(fn),
-  busy: () => inflight > 0 || performance.now() - lastMessageAt < 2,
+  busy: () => !quiet(),
   later: (fn) => setTimeout(fn, 2),
   onError: (e) => out.push({ t: 'log', level: 'error', fn: '', rev: '', reqId: '', msg: `warm pool refill failed: ${String(e)}` }),
 });
@@ -149,6 +154,7 @@ function create(rev: LoadedRevision): { inst: Instance; tier: StartTier } {
   // The warm pool's isolates carry the host's default heap limit; a revision with its own limit starts cold.
   let inst = rev.spec.limits.memoryMb === init.memoryMb ? warm.take() : undefined;
   const tier: StartTier = inst ? 'warm' : 'cold';
+  // On the request path a reused isolate is not collected first (see `spare`).
   inst ??= newInstance(rev.spec.limits.memoryMb, false, false);
   try {
     if (rev.spec.runtime === 'component') {

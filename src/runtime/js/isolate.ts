@@ -89,14 +89,14 @@ export interface IsolateOptions {
    * With `isolate`: run a full GC first so the previous context's memory is freed (~1 ms;
    * the warm pool does it in the background). Without it, recycle()'s heap cap bounds the garbage.
    */
-  collect?: boolean;
+  collect?: boolean | 'minor';
   log: GuestLogSink;
 }
 
 export class GenericIsolate {
   readonly isolate: ivm.Isolate;
   readonly context: ivm.Context;
-  protected readonly rt: { bind: ivm.Reference; bindWasm: ivm.Reference; bindComponent: ivm.Reference; dispatch: ivm.Reference; fire: ivm.Reference; warmup: ivm.Reference; fetchDone: ivm.Reference; detach: ivm.Reference; collect: ivm.Reference };
+  protected readonly rt: { bind: ivm.Reference; bindWasm: ivm.Reference; bindComponent: ivm.Reference; dispatch: ivm.Reference; fire: ivm.Reference; warmup: ivm.Reference; fetchDone: ivm.Reference; detach: ivm.Reference };
   readonly #outbound: OutboundPolicy;
   readonly #fetches = new Map<number, AbortController>();
   protected readonly pending = new Map<number, Pending>();
@@ -111,13 +111,18 @@ export class GenericIsolate {
   protected backgroundNs = 0n;
   protected readonly log: GuestLogSink;
   readonly createdMs: number;
+  /** Made in an isolate handed back by recycle() rather than a new one. */
+  readonly reusedIsolate: boolean;
 
   constructor(opts: IsolateOptions) {
     const t0 = performance.now();
     this.log = opts.log;
     this.#outbound = opts.outbound ?? DENY_ALL;
-    this.isolate = opts.isolate && !opts.isolate.isDisposed ? opts.isolate : new ivm.Isolate({ memoryLimit: opts.memoryMb });
+    this.reusedIsolate = !!opts.isolate && !opts.isolate.isDisposed;
+    this.isolate = this.reusedIsolate ? opts.isolate! : new ivm.Isolate({ memoryLimit: opts.memoryMb });
     this.context = this.isolate.createContextSync();
+    // Before anything is allocated in it: free the previous context's memory so the new one reuses its pages.
+    if (this.reusedIsolate && opts.collect) this.context.evalSync(opts.collect === 'minor' ? "gc({ type: 'minor' })" : 'gc()', { timeout: 1000 });
     const host = [
       new ivm.Callback((level: string, text: string) => this.onLog(level, text)),
       new ivm.Callback((id: number, status: number, headers: string, body: ArrayBuffer | string | null) => this.onDone(id, status, headers, body)),
@@ -148,13 +153,10 @@ export class GenericIsolate {
       warmup: api.getSync('warmup', { reference: true }) as ivm.Reference,
       fetchDone: api.getSync('fetchDone', { reference: true }) as ivm.Reference,
       detach: api.getSync('detach', { reference: true }) as ivm.Reference,
-      collect: api.getSync('collect', { reference: true }) as ivm.Reference,
     };
     api.release();
     // Tenant code must not reach the entry points; the host holds References to them.
     g.deleteSync('__isoedge_runtime');
-    // A reused isolate still holds its previous context until a full GC: collect it now, not at the tenant's expense.
-    if (opts.collect && opts.isolate === this.isolate) this.rt.collect.applySync(undefined, [], { timeout: 1000 });
     if (opts.warmup) this.rt.warmup.applySync(undefined, [], { timeout: 1000 });
     this.createdMs = performance.now() - t0;
   }

@@ -9,11 +9,10 @@
 (function (host) {
   'use strict';
   delete globalThis.__isoedge_host;
-  // V8's gc() exists in every context because the host sets --expose-gc (isolate.ts: a reused isolate
-  // is cleared of its last tenant's garbage). Kept here for the host; tenant code never sees it.
-  // V8 makes the property non-configurable, so it stays, holding undefined.
-  const collectGarbage = typeof globalThis.gc === 'function' ? globalThis.gc : null;
-  if (collectGarbage) globalThis.gc = undefined;
+  // V8's gc() exists in every context because the host sets --expose-gc (isolate.ts: the host clears a
+  // reused isolate with it before this runs). Tenant code must not have it; V8 makes the property
+  // non-configurable, so it stays, holding undefined.
+  if (typeof globalThis.gc === 'function') globalThis.gc = undefined;
   const define = (name, value) =>
     Object.defineProperty(globalThis, name, { value, writable: true, configurable: true, enumerable: false });
   const enc = new TextEncoder();
@@ -456,11 +455,6 @@
      * drop the tenant's handler, env, timers and fetches so they can be collected, and mute
      * finalization callbacks, the one way this context's code could still run afterwards.
      */
-    /** A full GC of this isolate: after a context is reused, the previous tenant's context is garbage. */
-    collect() {
-      if (collectGarbage) collectGarbage();
-      return '';
-    },
     detach() {
       detached = true;
       handler = null;
