@@ -119,6 +119,7 @@ describe('edge', () => {
       if (u.pathname === '/status') return new Response(null, { status: Number(u.searchParams.get('s')), headers: { 'x-s': 'y' } });
       if (u.pathname === '/boom') throw new Error('boom');
       if (u.pathname === '/spin') for (;;) {}
+      if (u.pathname === '/head') return new Response(null, { headers: { 'content-length': '1234', 'content-type': 'video/mp4' } });
       const bytes = new Uint8Array(await req.arrayBuffer());
       return new Response(bytes, { headers: { 'x-method': req.method, 'x-ct': String(req.headers.get('content-type')), 'x-url': req.url } });
     } };`, '?cpuMs=20');
@@ -162,6 +163,15 @@ describe('edge', () => {
     expect(a.json()).toMatchObject({ code: 'EDGE_ERR_NO_ROUTE' });
     expect(a.headers['server-timing']).toMatch(/^route;dur=/);
     expect((await edge('ghost')).json()).toMatchObject({ code: 'EDGE_ERR_FUNCTION_NOT_FOUND' });
+  });
+
+  it('HEAD keeps the content-length the function gives; other methods get the length of the body sent', async () => {
+    const a = await edge('echo', '/head', { method: 'HEAD' });
+    expect(a.statusCode).toBe(200);
+    expect(a.headers['content-length']).toBe('1234');
+    expect(a.body).toBe('');
+    const c = await edge('echo', '/head', { method: 'GET' });
+    expect(c.headers['content-length']).toBe('0'); // a GET's length is the body's, never the guest's word
   });
 
   it('reports hot starts after the first request', async () => {

@@ -35,6 +35,11 @@ function writeResult(req: FastifyRequest, reply: FastifyReply, m: FromExecutor, 
   if (m.t === 'res') {
     const grouped: Record<string, string | string[]> = {};
     for (const [k, v] of m.headers) {
+      // A HEAD response has no body to measure: the guest's content-length is the only one there is.
+      if (k === 'content-length' && req.method === 'HEAD' && /^\d{1,15}$/.test(v) && (m.body === null || m.body.length === 0)) {
+        grouped[k] = v;
+        continue;
+      }
       if (HOP_BY_HOP.has(k)) continue;
       const cur = grouped[k];
       grouped[k] = cur === undefined ? v : Array.isArray(cur) ? [...cur, v] : [cur, v];
