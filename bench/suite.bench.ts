@@ -31,7 +31,7 @@ import { writeReport } from './report.ts';
 
 const argv = process.argv.slice(2);
 const quick = argv.includes('--quick');
-export const GROUPS = ['js', 'wasm', 'baselines', 'servers', 'workerd', 'scale'];
+const GROUPS = ['js', 'wasm', 'baselines', 'servers', 'workerd', 'scale'];
 const only = new Set(argv.find((a) => a.startsWith('--only='))?.slice(7).split(',').filter((g) => GROUPS.includes(g)) ?? GROUPS);
 const C = {
   runs: 3,
@@ -51,12 +51,13 @@ const C = {
 const WARMUP_STARTS = 2;
 
 interface Sample { ms: number[]; rps?: number; tiers?: Record<string, number>; serverStart?: number[] }
-interface Scenario { id: string; kind: LatencyRow['kind']; subject: string; handler: string; tier: string; /** Throughput row fed by a hot loop's rate. */ c1?: string; run(r: number, deadline: number, tick: (i: number) => void): Promise<Sample> }
+interface Scenario { id: string; kind: LatencyRow['kind']; subject: string; handler: string; tier: string; /** Throughput row fed by a hot loop's rate. */ c1?: string; /** Progress units per run. */ n?: number; run(r: number, deadline: number, tick: (i: number) => void): Promise<Sample> }
 interface Load { id: string; subject: string; port: () => number; hostHeader: string }
 
 const scenarios: Scenario[] = [];
 const loads: Load[] = [];
-const skipped: { id: string; reason: string }[] = [];
+// Groups left out by --only are listed as skipped too: a report never drops a scenario silently.
+const skipped: { id: string; reason: string }[] = GROUPS.filter((g) => !only.has(g)).map((id) => ({ id, reason: 'group not selected by --only' }));
 const stops: (() => Promise<void>)[] = [];
 const progress = new Progress(3 + C.runs + (only.has('scale') ? C.scale.steps.length : 0));
 
@@ -70,7 +71,7 @@ async function firstCallScenario(h: Host, warm: boolean, id: string, subject: st
   progress.phase(`deploy ${id}`, C.runs * (n + WARMUP_STARTS));
   await deployAll(h, names.flat(), code, { deadline: performance.now() + (quick ? 30_000 : 300_000), onDone: (d) => progress.tick(d) });
   scenarios.push({
-    id, kind: 'start', subject, handler, tier: warm ? 'warm-pool' : 'cold: new isolate, no pool',
+    id, kind: 'start', subject, handler, tier: warm ? 'warm-pool' : 'cold: new isolate, no pool', n,
     async run(r, deadline, tick) {
       await firstCalls(h, names[r]!.slice(0, WARMUP_STARTS), deadline, warm ? () => waitWarm(h) : undefined);
       const got = await firstCalls(h, names[r]!.slice(WARMUP_STARTS), deadline, warm ? () => waitWarm(h) : undefined, tick);
@@ -159,7 +160,7 @@ async function setupBaselines(): Promise<void> {
       stops.push(hot.stop);
       for (const [handler, src] of [['hello', helloJs()], ['50 KB bundle', bundleJs()]] as const) {
         scenarios.push({
-          id: `workerd.${handler === 'hello' ? 'hello' : 'bundle'}.start`, kind: 'start', subject: 'workerd', handler, tier: 'process start to first response',
+          id: `workerd.${handler === 'hello' ? 'hello' : 'bundle'}.start`, kind: 'start', subject: 'workerd', handler, tier: 'process start to first response', n: C.workerdStarts,
           async run(_r, deadline, tick) {
             const ms: number[] = [];
             for (let i = 0; i < C.workerdStarts && performance.now() < deadline; i++) {
@@ -187,7 +188,7 @@ async function runAll(): Promise<{ latency: LatencyRow[]; throughput: Throughput
   for (let r = 0; r < C.runs; r++) {
     progress.next(`run ${r + 1}/${C.runs}: ${scenarios.length} scenarios, ${loads.length} loads`);
     for (const s of scenarios) {
-      progress.phase(`${s.id} (run ${r + 1})`, s.kind === 'start' ? C.starts : 1);
+      progress.phase(`${s.id} (run ${r + 1})`, s.n ?? 1);
       try {
         const got = await s.run(r, performance.now() + C.runDeadlineMs, (i) => progress.tick(i));
         samples.set(s.id, [...(samples.get(s.id) ?? []), got]);
