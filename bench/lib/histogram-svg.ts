@@ -6,7 +6,7 @@ export interface HistogramSeries { name: string; hist: Histogram; p50: number; n
 const esc = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;');
 
 export function histogramsSvg(title: string, series: HistogramSeries[]): string {
-  const W = 960, rowH = 56, L = 330, R = 20, T = 40;
+  const W = 1080, rowH = 56, L = 460, R = 20, T = 40;
   const H = T + series.length * rowH + 30;
   const used = series.filter((s) => s.hist.counts.length);
   // The x range spans every row's bins, so rows compare by position.
@@ -24,7 +24,7 @@ export function histogramsSvg(title: string, series: HistogramSeries[]): string 
       return `<rect x="${x(binLow(s.hist.first + i)).toFixed(1)}" y="${(y0 - h).toFixed(1)}" width="${Math.max(1, bw - 1).toFixed(1)}" height="${h.toFixed(1)}" fill="#4e79a7"/>`;
     }).join('');
     const px = x(Math.max(binLow(first), s.p50)).toFixed(1);
-    return `<text x="10" y="${y0 - 18}">${esc(s.name)}</text><text x="10" y="${y0 - 3}" fill="#555">p50 ${s.p50} ms, n=${s.n}</text>${bars}<line x1="${px}" y1="${y0 - rowH + 12}" x2="${px}" y2="${y0}" stroke="#e15759" stroke-width="2"/>`;
+    return `<text x="10" y="${y0 - 18}">${esc(s.name)}</text><text x="10" y="${y0 - 3}" fill="#555">p50 of all samples ${s.p50} ms, n=${s.n}</text>${bars}<line x1="${px}" y1="${y0 - rowH + 12}" x2="${px}" y2="${y0}" stroke="#e15759" stroke-width="2"/>`;
   }).join('\n');
   const ticks = [0.001, 0.003, 0.01, 0.03, 0.1, 0.3, 1, 3, 10, 30, 100, 300, 1000, 3000].filter((t) => Math.log10(t) >= lo && Math.log10(t) <= hi);
   return `<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H}" font-family="sans-serif" font-size="12"><rect width="100%" height="100%" fill="white"/>

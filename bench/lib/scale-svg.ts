@@ -30,7 +30,7 @@ export function scaleSvg(title: string, s: Scale): string {
 ${yTicks.map((v) => `<line x1="${L}" y1="${y(v).toFixed(1)}" x2="${W - R}" y2="${y(v).toFixed(1)}" stroke="#eee"/><text x="${L - 6}" y="${(y(v) + 4).toFixed(1)}" text-anchor="end">${v.toFixed(1)} ms</text>`).join('')}
 <text x="${W - R + 6}" y="${(yr(rssMax / 1.1) + 4).toFixed(1)}" fill="#59a14f">${Math.round(rssMax / 1.1)} MiB</text><text x="${W - R + 6}" y="${(yr(0) + 4).toFixed(1)}" fill="#59a14f">0 MiB</text>
 ${s.budgetMiB ? `<line x1="${L}" y1="${yr(s.budgetMiB).toFixed(1)}" x2="${W - R}" y2="${yr(s.budgetMiB).toFixed(1)}" stroke="#59a14f" stroke-dasharray="2 4"/><text x="${W - R - 4}" y="${(yr(s.budgetMiB) - 4).toFixed(1)}" text-anchor="end" fill="#59a14f">RSS budget ${Math.round(s.budgetMiB)} MiB</text>` : ''}
-${steps.map((p) => `<text x="${x(p.functions).toFixed(1)}" y="${H - B + 16}" text-anchor="middle">${p.functions.toLocaleString('en-US')}</text><text x="${x(p.functions).toFixed(1)}" y="${H - B + 30}" text-anchor="middle" fill="#555">hit ${p.hitRate}</text>`).join('')}
+${steps.map((p) => `<text x="${x(p.functions).toFixed(1)}" y="${H - B + 16}" text-anchor="middle">${p.functions.toLocaleString('en-US')}</text><text x="${x(p.functions).toFixed(1)}" y="${H - B + 30}" text-anchor="middle" fill="#555">hit ${p.hitRate.toFixed(2)}</text>`).join('')}
 <text x="${(L + W - R) / 2}" y="${H - B + 46}" text-anchor="middle">deployed functions (log scale); hit = hot-set hit rate of the Zipf mix</text>
 ${series.map(([, vals, c]) => line(vals, y, c)).join('\n')}
 ${line(steps.map((p) => p.rssMiB.afterMix), yr, '#59a14f', '6 3')}
