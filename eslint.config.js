@@ -36,7 +36,7 @@ const layers = Object.entries(LAYERS).map(([dir, [mods, paths, why]]) => ({
 
 export default tseslint.config(
   // AssemblyScript sources are compiled by asc, not by tsc: they use its decorators and types.
-  { ignores: ['node_modules/**', 'bench/results/**', '.isoedge/**', 'examples/**/build/**', 'examples/**/assembly/**'] },
+  { ignores: ['node_modules/**', 'bench/results/**', '.isoedge/**', 'examples/**/build/**', 'examples/**/assembly/**', '.scratch/**'] },
   ...tseslint.configs.recommended,
   {
     rules: {
