@@ -228,6 +228,8 @@ async function runAll(): Promise<{ latency: LatencyRow[]; throughput: Throughput
 
 const t0 = performance.now();
 const startedAt = new Date().toISOString();
+// The machine and commit as the run starts: what it measures. If HEAD moves during the run (a shared checkout), the end commit is recorded too.
+const atStart = machine();
 let rows: { latency: LatencyRow[]; throughput: ThroughputRow[] } = { latency: [], throughput: [] };
 try {
   if (only.has('js') || only.has('wasm')) await setupIsoedge();
@@ -246,7 +248,8 @@ if (only.has('scale')) {
 const base = { ...rows, scale: sc, skipped };
 const rs = ratios(base);
 const run: BenchRun = {
-  schema: SCHEMA, mode: quick ? 'quick' : 'full', startedAt, durationS: Math.round((performance.now() - t0) / 1000), machine: machine(),
+  schema: SCHEMA, mode: quick ? 'quick' : 'full', startedAt, durationS: Math.round((performance.now() - t0) / 1000),
+  machine: machine().commit === atStart.commit ? atStart : { ...atStart, commitAtEnd: machine().commit },
   config: { ...C, only: [...only] }, latency: rows.latency, throughput: rows.throughput, scale: sc, ratios: rs, targets: targets(base, rs), skipped,
 };
 const out = argv.find((a) => a.startsWith('--out='))?.slice(6) ?? join(fileURLToPath(new URL('./results/', import.meta.url)), `${startedAt.replace(/[:.]/g, '-')}.json`);

@@ -43,7 +43,7 @@ export interface Ratio { id: string; label: string; value: Spread | null; reason
 
 export interface Target { id: string; label: string; value: number | null; op: '>=' | '<='; threshold: number; status: 'PASS' | 'MISS' | 'SKIPPED'; note?: string }
 
-export interface Machine { node: string; cpus: number; cpuModel: string; memGiB: number; platform: string; commit: string; dirty?: boolean }
+export interface Machine { node: string; cpus: number; cpuModel: string; memGiB: number; platform: string; commit: string; dirty?: boolean; commitAtEnd?: string }
 
 export interface BenchRun {
   schema: typeof SCHEMA;
