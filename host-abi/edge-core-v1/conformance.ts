@@ -10,6 +10,7 @@ import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { checkAbi, readModule } from './index.ts';
 import { checkResponseHead, decodeFrame, encodeFrame, type ResponseHead } from './frames.ts';
+import { WasmEngine } from '../wasm-engine.ts';
 
 export interface CheckResult { name: string; ok: boolean; detail: string }
 
@@ -41,9 +42,8 @@ export function runConformance(bytes: Uint8Array): CheckResult[] {
   const logs: string[] = [];
   let x: Exports | undefined;
   check('instantiates with env.log', () => {
-    const WA = (globalThis as unknown as { WebAssembly: { Module: new (b: Uint8Array) => object; Instance: new (m: object, i: object) => { exports: Exports } } }).WebAssembly;
     const imports = { env: { log: (p: number, n: number) => logs.push(new TextDecoder().decode(new Uint8Array(x!.memory.buffer, p, n))) } };
-    x = new WA.Instance(new WA.Module(bytes), imports).exports;
+    x = new WasmEngine.Instance(new WasmEngine.Module(bytes), imports).exports as unknown as Exports;
     x._initialize?.();
     return '';
   });

@@ -11,6 +11,7 @@ import { Instance, buildCodeCache, codeCacheFrom, collectReleasedHandles, type C
 import { BASE_LIMITS, type RevisionSpec } from '../runtime/types.ts';
 import type { ErrorCode } from '../core/errors.ts';
 import { checkAbi, readModule, WasmFormatError } from '../../host-abi/edge-core-v1/index.ts';
+import { WasmEngine } from '../../host-abi/wasm-engine.ts';
 
 /**
  * V8's explicit compile hint: compile every function of the script eagerly, so the code cache
@@ -37,7 +38,7 @@ async function compileWasm(task: CompileWasmTask): Promise<CompileWasmResult> {
   }
   if (info.layer === 'component') return compileComponent(task, t0);
   try {
-    new (globalThis as unknown as { WebAssembly: { Module: new (b: Uint8Array) => unknown } }).WebAssembly.Module(task.bytes);
+    new WasmEngine.Module(task.bytes);
   } catch (e) {
     return { ok: false, code: 'EDGE_ERR_WASM_INVALID', message: `the module does not validate: ${(e as Error).message}` };
   }

@@ -11,6 +11,7 @@ import { LRUCache } from 'lru-cache';
 import { allowlist } from '../runtime/outbound.ts';
 import type { ExecutorInit, ExecutorStats, FromExecutor, ToExecutor } from './protocol.ts';
 import { Batcher } from './batcher.ts';
+import { WasmEngine } from '../../host-abi/wasm-engine.ts';
 
 const port = parentPort!;
 const init = workerData as ExecutorInit;
@@ -88,8 +89,6 @@ const hot = new HotSet<Instance>({
   onCount: (rev, count) => out.push({ t: 'ready', rev, count }),
   retire,
 });
-/** The host's WebAssembly (the TS lib here has no DOM, so only its namespace types are declared). */
-const Wasm = (globalThis as unknown as { WebAssembly: { Module: new (bytes: Uint8Array) => WebAssembly.Module } }).WebAssembly;
 
 /** Compiled core modules by digest, compiled once on this thread and shared into isolates (LRU by size). */
 const wasmModules = new LRUCache<string, WebAssembly.Module>({ maxSize: init.wasmCacheMb * 1024 * 1024, sizeCalculation: (_m, k) => wasmSizes.get(k) ?? 1, dispose: (_m, k) => wasmSizes.delete(k) });
@@ -101,7 +100,7 @@ function wasmModule(spec: RevisionSpec): WebAssembly.Module {
 function compiled(key: string, bytes: Uint8Array): WebAssembly.Module {
   let m = wasmModules.get(key);
   if (!m) {
-    m = new Wasm.Module(bytes);
+    m = new WasmEngine.Module(bytes);
     wasmSizes.set(key, Math.max(1, bytes.byteLength));
     wasmModules.set(key, m);
   }
