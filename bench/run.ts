@@ -53,5 +53,5 @@ if (existsSync(main) && Object.keys(embedded).length) {
   for (const b of Object.keys(embedded)) rmSync(join(dir, `${stamp}.${b}.json`), { force: true });
   writeReport(main);
 }
-if (existsSync(main)) console.log(`[bench] result: ${main} (+ .md, .latency.svg, .scale.svg); README: node bench/report.ts <json> --readme`);
+if (existsSync(main)) console.log(`[bench] result: ${main} (+ .md, .latency.svg, .scale.svg); README: npm run bench:report -- <json> --readme`);
 process.exit(failed ? 1 : 0);
