@@ -84,7 +84,7 @@ export class ExecutorClient {
 
   load(rev: RevisionSpec): void {
     this.loaded.add(rev.id);
-    this.#out.push({ t: 'rev', rev });
+    this.#out.push({ t: 'rev', rev: { ...rev, cache: exact(rev.cache), ...(rev.wasm ? { wasm: exact(rev.wasm)! } : {}), ...(rev.cores ? { cores: rev.cores.map(([n, b]) => [n, exact(b)!] as [string, Uint8Array]) } : {}) } });
   }
 
   unload(revId: string): void {
@@ -140,4 +140,9 @@ export class ExecutorClient {
     for (const w of this.#waiting.values()) w.reject(this.#dead);
     this.#waiting.clear();
   }
+}
+
+/** postMessage copies a view's whole buffer: send byte arrays as exact copies (see store/artifacts.ts, readBytes). */
+function exact(u: Uint8Array | null): Uint8Array | null {
+  return u === null || (u.byteOffset === 0 && u.byteLength === u.buffer.byteLength) ? u : u.slice();
 }

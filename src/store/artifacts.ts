@@ -60,8 +60,8 @@ export class ArtifactStore {
     const cachePath = join(dir, 'cache.bin');
     return {
       script: readFileSync(join(dir, 'script.js'), 'utf8'),
-      cache: existsSync(cachePath) ? readFileSync(cachePath) : null,
-      cores: names.map((n) => [n, readFileSync(join(dir, 'cores', n))] as [string, Uint8Array]),
+      cache: existsSync(cachePath) ? readBytes(cachePath) : null,
+      cores: names.map((n) => [n, readBytes(join(dir, 'cores', n))] as [string, Uint8Array]),
     };
   }
 
@@ -85,7 +85,7 @@ export class ArtifactStore {
   }
 
   getWasm(digest: string): Uint8Array {
-    return readFileSync(join(this.#dir(digest), 'module.wasm'));
+    return readBytes(join(this.#dir(digest), 'module.wasm'));
   }
 
   /** Idempotent: the same digest always has the same content. script.js is written last: it marks completeness. */
@@ -105,13 +105,23 @@ export class ArtifactStore {
     return {
       source: readFileSync(join(dir, 'source.js')),
       script: readFileSync(join(dir, 'script.js'), 'utf8'),
-      cache: existsSync(cachePath) ? readFileSync(cachePath) : null,
+      cache: existsSync(cachePath) ? readBytes(cachePath) : null,
     };
   }
 
   remove(digest: string): void {
     rmSync(this.#dir(digest), { recursive: true, force: true });
   }
+}
+
+/**
+ * A file's bytes in an ArrayBuffer of their own. readFileSync may return a view on a larger
+ * shared buffer, and postMessage copies a view's whole buffer: a 1.4 KB code cache reached each
+ * executor as 64 KB, kept for the revision's life (64 KB × executors × revisions).
+ */
+function readBytes(path: string): Uint8Array {
+  const b = readFileSync(path);
+  return b.byteOffset === 0 && b.byteLength === b.buffer.byteLength ? b : new Uint8Array(b);
 }
 
 function writeAtomic(path: string, data: Uint8Array): void {
