@@ -240,8 +240,10 @@ async function main(): Promise<void> {
     const cc = summarize(compCold.ms), cw = summarize(compWarm.ms), ch = summarize(compHot);
     scenarios.wasm = { cold: { ...c, tiers: cold.tiers, serverStartMs: cold.serverStartMs }, warm: { ...w, tiers: warm.tiers, serverStartMs: warm.serverStartMs }, hot: hh, plainNodeInstantiateAndCallUs: floor, deploy1MiBToFirstResponseMs: d,
       component: { cold: { ...cc, tiers: compCold.tiers, serverStartMs: compCold.serverStartMs }, warm: { ...cw, tiers: compWarm.tiers, serverStartMs: compWarm.serverStartMs }, hot: ch } };
+    // Issue 4 defines both as "module compiled, no instance yet": the compiled module (or component
+    // script) meets a pre-warmed isolate, i.e. the warm-pool rows; the no-pool rows add isolate creation.
     targets.componentColdP50LeMs3 = { value: cw.p50, pass: cw.p50 <= 3 };
-    targets.wasmColdP50LeMs05 = { value: c.p50, pass: c.p50 <= 0.5 };
+    targets.wasmColdP50LeMs05 = { value: w.p50, pass: w.p50 <= 0.5 };
     targets.wasmDeploy1MiBToFirstResponseLeMs50 = { value: d.p50, pass: d.p50 <= 50 };
     lines.push(
       `wasm cold        p50 ${c.p50.toFixed(3)} ms  p99 ${c.p99.toFixed(3)} ms (server start p50 ${cold.serverStartMs.p50} ms)  tiers ${JSON.stringify(cold.tiers)}`,
