@@ -29,6 +29,35 @@ describe('LogHub', () => {
     expect(hub.recent('f', 2).map((e) => e.msg)).toEqual(['m3', 'm4']);
     expect(hub.recent('g')).toEqual([]);
   });
+
+  it('bounds the lines of all functions together: the oldest go first, whichever function wrote them', () => {
+    const hub = new LogHub(3, 5);
+    const line = (fn: string, msg: string) => hub.push({ time: '', level: 'info', source: 'guest', function: fn, revision: `${fn}-00001`, reqId: '', msg });
+    line('a', 'a1'); line('a', 'a2'); line('b', 'b1'); line('a', 'a3'); line('a', 'a4'); // a1 falls to a's own bound
+    expect(hub.size).toBe(4);
+    line('c', 'c1'); line('c', 'c2'); // 6 lines > 5: the oldest overall (a2) goes
+    expect(hub.size).toBe(5);
+    expect(hub.recent('a').map((e) => e.msg)).toEqual(['a3', 'a4']);
+    expect(hub.recent('b').map((e) => e.msg)).toEqual(['b1']);
+    line('c', 'c3'); // b1 is now the oldest
+    expect(hub.recent('b')).toEqual([]);
+    expect(hub.recent('c').map((e) => e.msg)).toEqual(['c1', 'c2', 'c3']);
+    hub.forget('c');
+    expect(hub.size).toBe(2);
+  });
+
+  it('stays bounded over many functions and many lines', () => {
+    const hub = new LogHub(10, 1000);
+    for (let i = 0; i < 50_000; i++) hub.push({ time: '', level: 'info', source: 'host', function: `f${i % 3000}`, revision: '', reqId: '', msg: String(i) });
+    expect(hub.size).toBe(1000);
+    expect(hub.recent('f1999').map((e) => e.msg)).toEqual(['49999']); // its earlier lines (46999, …) are older than the last 1,000
+    expect(hub.recent('f2999')).toEqual([]);
+    // The most recent 1,000 lines are the ones kept: 49,000 … 49,999.
+    const kept = new Set<string>();
+    for (let f = 0; f < 3000; f++) for (const e of hub.recent(`f${f}`)) kept.add(e.msg);
+    expect(kept.size).toBe(1000);
+    expect(Math.min(...[...kept].map(Number))).toBe(49_000);
+  });
 });
 
 describe('GET /v1/functions/{name}/logs', () => {

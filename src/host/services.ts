@@ -37,7 +37,7 @@ export class Services {
   readonly deployer: Deployer;
   readonly scaling: ScalingManager;
   /** Recent and live logs per function (guest console and request lines), for `isoedge logs`. */
-  readonly logs = new LogHub(1000);
+  readonly logs: LogHub;
   readonly metrics = new MetricsRegistry();
   readonly requestsTotal = this.metrics.add(new Counter('isoedge_requests_total', 'Edge requests by function, revision and outcome code.'));
   readonly startSeconds = this.metrics.add(new Histogram('isoedge_instance_start_seconds', 'Instance start latency by tier (hot = taken from the hot set, warm = pre-warmed isolate specialised, cold = new isolate).', [0.00005, 0.0001, 0.00025, 0.0005, 0.001, 0.002, 0.005, 0.01, 0.025, 0.05, 0.1]));
@@ -54,6 +54,7 @@ export class Services {
     this.log = log;
     this.clock = opts.clock ?? systemClock;
     this.rng = opts.rng ?? mathRng;
+    this.logs = new LogHub(config.logs.linesPerFunction, config.logs.maxLines);
     this.edgePort = config.edge.port;
     this.state = new StateStore(config.dataDir);
     this.artifacts = new ArtifactStore(config.dataDir);

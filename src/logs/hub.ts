@@ -17,41 +17,115 @@ export interface LogEntry {
 
 export type LogListener = (e: LogEntry) => void;
 
+/** Entries of one function, oldest first; grows as lines arrive (a preallocated ring cost 8 KB per function). */
 class Ring {
-  readonly #items: (LogEntry | undefined)[];
-  #next = 0;
-  #size = 0;
-  constructor(capacity: number) {
-    this.#items = new Array<LogEntry | undefined>(capacity);
+  #items: LogEntry[] = [];
+  #head = 0;
+  readonly #seqs: number[] = [];
+
+  get size(): number {
+    return this.#items.length - this.#head;
   }
-  push(e: LogEntry): void {
-    this.#items[this.#next] = e;
-    this.#next = (this.#next + 1) % this.#items.length;
-    this.#size = Math.min(this.#size + 1, this.#items.length);
+
+  get oldestSeq(): number | undefined {
+    return this.size > 0 ? this.#seqs[this.#head] : undefined;
   }
+
+  push(e: LogEntry, seq: number): void {
+    this.#items.push(e);
+    this.#seqs.push(seq);
+  }
+
+  dropOldest(): void {
+    if (this.size === 0) return;
+    this.#head++;
+    // Compact now and then, so dropped entries do not stay reachable.
+    if (this.#head >= 64 && this.#head * 2 >= this.#items.length) {
+      this.#items = this.#items.slice(this.#head);
+      this.#seqs.splice(0, this.#head);
+      this.#head = 0;
+    }
+  }
+
   /** Oldest first; at most `n` of the most recent. */
   last(n: number): LogEntry[] {
-    const k = Math.min(n, this.#size);
-    const out: LogEntry[] = [];
-    for (let i = k; i > 0; i--) out.push(this.#items[(this.#next - i + this.#items.length) % this.#items.length]!);
-    return out;
+    return this.#items.slice(Math.max(this.#head, this.#items.length - n));
+  }
+
+  seqs(): number[] {
+    return this.#seqs.slice(this.#head);
   }
 }
 
+/**
+ * Bounded twice: at most `perFunction` lines of each function, and at most `total` over all
+ * of them (the oldest lines go first, whichever function wrote them), so a host with many
+ * functions keeps a bounded log however many there are.
+ */
 export class LogHub {
   readonly #rings = new Map<string, Ring>();
   readonly #listeners = new Map<string, Set<LogListener>>();
   readonly #capacity: number;
+  readonly #total: number;
+  /** Every retained line as [function, sequence], oldest first: which line the total bound drops next. */
+  #order: [string, number][] = [];
+  #orderHead = 0;
+  #retained = 0;
+  #seq = 0;
 
-  constructor(capacity = 1000) {
-    this.#capacity = capacity;
+  constructor(perFunction = 1000, total = 100_000) {
+    this.#capacity = Math.max(1, perFunction);
+    this.#total = Math.max(this.#capacity, total);
+  }
+
+  /** Lines held now, over all functions. */
+  get size(): number {
+    return this.#retained;
   }
 
   push(e: LogEntry): void {
     let r = this.#rings.get(e.function);
-    if (!r) this.#rings.set(e.function, (r = new Ring(this.#capacity)));
-    r.push(e);
+    if (!r) this.#rings.set(e.function, (r = new Ring()));
+    const seq = ++this.#seq;
+    r.push(e, seq);
+    this.#order.push([e.function, seq]);
+    this.#retained++;
+    if (r.size > this.#capacity) {
+      r.dropOldest();
+      this.#retained--;
+    }
+    while (this.#retained > this.#total && this.#dropOldestOverall());
+    if (this.#order.length - this.#orderHead > 2 * this.#total) this.#rebuildOrder();
     for (const l of this.#listeners.get(e.function) ?? []) l(e);
+  }
+
+  #dropOldestOverall(): boolean {
+    let dropped = false;
+    while (!dropped && this.#orderHead < this.#order.length) {
+      const [fn, seq] = this.#order[this.#orderHead++]!;
+      const r = this.#rings.get(fn);
+      // Lines already dropped by their function's own bound (or with the function) are skipped.
+      if (r && r.oldestSeq === seq) {
+        r.dropOldest();
+        this.#retained--;
+        if (r.size === 0) this.#rings.delete(fn);
+        dropped = true;
+      }
+    }
+    if (this.#orderHead > 1024 && this.#orderHead * 2 > this.#order.length) {
+      this.#order = this.#order.slice(this.#orderHead);
+      this.#orderHead = 0;
+    }
+    return dropped;
+  }
+
+  /** The order list also holds lines dropped by per-function bounds; past twice the total it is rebuilt from what is retained. */
+  #rebuildOrder(): void {
+    const live: [string, number][] = [];
+    for (const [fn, r] of this.#rings) for (const seq of r.seqs()) live.push([fn, seq]);
+    live.sort((a, b) => a[1] - b[1]);
+    this.#order = live;
+    this.#orderHead = 0;
   }
 
   recent(fn: string, n = this.#capacity): LogEntry[] {
@@ -69,6 +143,8 @@ export class LogHub {
   }
 
   forget(fn: string): void {
+    const r = this.#rings.get(fn);
+    if (r) this.#retained -= r.size;
     this.#rings.delete(fn);
   }
 }

@@ -17,7 +17,7 @@ export async function logRoutes(app: FastifyInstance, opts: { services: Services
   });
   app.get<{ Params: { name: string }; Querystring: { follow?: string; tail?: string } }>('/v1/functions/:name/logs', { schema: S.getLogs }, async (req, reply) => {
     s.requireFunction(req.params.name);
-    const tail = Math.min(1000, Math.max(0, Number(req.query.tail ?? 100) || 0));
+    const tail = Math.min(s.config.logs.linesPerFunction, Math.max(0, Number(req.query.tail ?? 100) || 0));
     const recent = s.logs.recent(req.params.name, tail);
     const follow = req.query.follow === 'true' || req.query.follow === '1' || req.query.follow === '';
     if (!follow) return { logs: recent };

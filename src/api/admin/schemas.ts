@@ -559,7 +559,7 @@ export const getLogs: RouteSchema = {
     type: 'object',
     properties: {
       follow: query('`true`, `1` or present without a value: stream as server-sent events; anything else answers JSON.', { default: 'false', examples: ['true'] }),
-      tail: query('How many recent lines, 0 to 1000 (larger is clamped; not a number is 0).', { default: '100', examples: ['50'] }),
+      tail: query('How many recent lines, from 0 to logs.linesPerFunction (1000 by default; larger is clamped; not a number is 0).', { default: '100', examples: ['50'] }),
     },
     additionalProperties: true,
   },
