@@ -10,7 +10,7 @@ import { EdgeError } from '../core/errors.ts';
 import { systemClock, type Clock } from '../core/clock.ts';
 import { mathRng, type Rng } from '../core/rng.ts';
 import { ArtifactStore, StateStore, type RevisionConfig, type RevisionRecord } from '../store/index.ts';
-import { Deployer, COMPILE_WORKER_URL, mergeConfigPatch, checkHostMaximums, type CompileJsResult, type CompileJsTask, type CompileWasmResult, type CompileWasmTask, type RolloutOptions } from '../deploy/index.ts';
+import { Deployer, COMPILE_WORKER_URL, COLLECT_AFTER_IDLE_MS, mergeConfigPatch, checkHostMaximums, type CompileJsResult, type CompileJsTask, type CompileWasmResult, type CompileWasmTask, type RolloutOptions } from '../deploy/index.ts';
 import { ExecutorGroup } from '../executor/index.ts';
 import { Registry } from '../functions/index.ts';
 import { routedRevisions, validateTraffic, type TrafficTarget } from '../router/index.ts';
@@ -58,7 +58,9 @@ export class Services {
     this.edgePort = config.edge.port;
     this.state = new StateStore(config.dataDir);
     this.artifacts = new ArtifactStore(config.dataDir);
-    this.compilePool = new Piscina({ filename: COMPILE_WORKER_URL.href, minThreads: 1, maxThreads: config.compileThreads, idleTimeout: 60_000 });
+    // atomics 'disabled': an idle compile thread waits in its event loop, not in Atomics.wait, so the
+    // timer that finalises its isolated-vm handles once idle can run (compile.worker.ts).
+    this.compilePool = new Piscina({ filename: COMPILE_WORKER_URL.href, minThreads: 1, maxThreads: config.compileThreads, idleTimeout: 60_000, atomics: 'disabled' });
     const maxThreads = config.executors.max === 0 ? Math.max(config.executors.min, cpus().length) : config.executors.max;
     this.executors = new ExecutorGroup(config.executors.min, {
       memoryMb: config.limits.memoryMb,
@@ -103,8 +105,8 @@ export class Services {
     this.deployer = new Deployer({
       state: this.state,
       artifacts: this.artifacts,
-      compile: (task) => this.compilePool.run(task) as Promise<CompileJsResult>,
-      compileWasm: (task) => this.compilePool.run(task) as Promise<CompileWasmResult>,
+      compile: (task) => this.#compile(task) as Promise<CompileJsResult>,
+      compileWasm: (task) => this.#compile(task) as Promise<CompileWasmResult>,
       moduleBytes: config.limits.moduleBytes,
       memoryMb: config.limits.memoryMb,
       wallNow: () => Date.now(),
@@ -227,10 +229,28 @@ export class Services {
     this.metrics.add(new Gauge('process_resident_memory_bytes', 'Resident memory of the host process.', () => [[{}, process.memoryUsage().rss]]));
   }
 
+  /** When the last compile task ended (performance.now()), 0 if none ran. */
+  #lastCompileEnd = 0;
+
+  readonly #compiling = new Set<Promise<unknown>>();
+
+  #compile(task: CompileJsTask | CompileWasmTask): Promise<CompileJsResult | CompileWasmResult> {
+    const p = this.compilePool.run(task).finally(() => {
+      this.#compiling.delete(p);
+      this.#lastCompileEnd = performance.now();
+    });
+    this.#compiling.add(p);
+    return p;
+  }
+
   async close(): Promise<void> {
     this.ready = false;
     this.scaling.close();
     await this.executors.close();
+    // Each compile thread finalises its isolated-vm handles once idle (compile.worker.ts); ending it sooner could abort the process.
+    await Promise.allSettled([...this.#compiling]);
+    const wait = this.#lastCompileEnd === 0 ? 0 : this.#lastCompileEnd + COLLECT_AFTER_IDLE_MS + 50 - performance.now();
+    if (wait > 0) await new Promise((r) => setTimeout(r, wait));
     await this.compilePool.destroy();
     this.state.close();
   }
