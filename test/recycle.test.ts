@@ -41,9 +41,7 @@ describe('isolate reuse', () => {
       Object.prototype.polluted = 'yes';
       Array.prototype.map = () => 'broken';
       setTimeout(() => console.log('a timer ran'), 30);
-      const reg = new FinalizationRegistry(() => console.log('a finalizer ran'));
-      reg.register({ big: new Array(1000).fill(1) }, 'x');
-      globalThis.keep = reg;
+      Map.prototype.clear = function () { console.log('a ran in detach'); for (;;) {} };
       fetch('http://127.0.0.1:9/').catch(() => {});
       return new Response(env.NAME + ' ' + typeof gc);
     } }`);
@@ -62,6 +60,23 @@ describe('isolate reuse', () => {
     await sleep(80); // past a's timer
     await body(b); // re-enter the isolate after a's context became garbage (b's collect ran a full GC)
     expect(logs.filter((l) => l.startsWith('a: a '))).toEqual([]);
+  });
+
+  it('does not reuse an isolate whose context may run code later (finalizers, Atomics.waitAsync); the native FinalizationRegistry stays private', async () => {
+    const f = start('fin', `{ fetch() {
+      const reg = new FinalizationRegistry(() => console.log('fin: finalizer ran'));
+      reg.register({ x: 1 }, 'held');
+      return new Response(String(Object.getPrototypeOf(FinalizationRegistry) === Function.prototype));
+    } }`);
+    expect(await body(f)).toBe('true');
+    expect(f.recycle(64 * 1024 * 1024)).toBeUndefined();
+    expect(f.isolate.isDisposed).toBe(true);
+    const w = start('wa', `{ fetch() {
+      Atomics.waitAsync(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 10);
+      return new Response('ok');
+    } }`);
+    expect(await body(w)).toBe('ok');
+    expect(w.recycle(64 * 1024 * 1024)).toBeUndefined();
   });
 
   it('does not reuse an isolate that is busy, over the heap cap, or faulted; those are disposed', async () => {

@@ -15,6 +15,8 @@ import { checkAbi, readModule, WasmFormatError } from '../../host-abi/edge-core-
 import { WasmEngine } from '../../host-abi/wasm-engine.ts';
 import { COLLECT_AFTER_IDLE_MS } from './collect.ts';
 
+/** CPU the deploy-time warm-up request may use on the compile thread (a first request compiles glue). */
+const WARMUP_CPU_MS = 200;
 /** The request a component serves once at deploy, so its code cache holds the glue a request runs. */
 const WARMUP_REQUEST = { reqId: 'deploy-warmup', method: 'GET', url: 'http://deploy-warmup.invalid/', headers: [] as [string, string][], body: null };
 
@@ -109,8 +111,8 @@ async function exercisedCodeCache(name: string, script: string, cores: [string, 
   try {
     let cache = buildCodeCache(inst, script, `${filename}.js`);
     try {
-      const spec: RevisionSpec = { id: filename, fn: name, digest: '', runtime: 'component', script, cache: null, env: {}, concurrency: 0, limits: { ...BASE_LIMITS, cpuMs: 1000, wallMs: 1000, memoryMb: 64 } };
-      inst.specialiseComponent(spec, undefined, cores.map(([n]) => n), cores.map(([, b]) => new WasmEngine.Module(b)));
+      const spec: RevisionSpec = { id: filename, fn: name, digest: '', runtime: 'component', script, cache: null, env: {}, concurrency: 0, limits: { ...BASE_LIMITS, cpuMs: WARMUP_CPU_MS, wallMs: 1000, memoryMb: 64 } };
+      inst.specialiseComponent(spec, undefined, cores.map(([n]) => n), cores.map(([, b]) => new WasmEngine.Module(b)), BASE_LIMITS.wasmMemoryPages * 65536);
       await inst.invoke(WARMUP_REQUEST, 1);
       if (!inst.disposed) cache = buildCodeCache(inst, script, `${filename}.js`) ?? cache;
     } catch {
@@ -207,10 +209,22 @@ function collectWhenIdle(): void {
   collectTimer.unref();
 }
 
-export default async function compileTask(task: CompileJsTask | CompileWasmTask): Promise<CompileJsResult | CompileWasmResult> {
-  const result = task.kind === 'wasm' ? await compileWasm(task) : await compile(task);
-  collectWhenIdle();
-  return result;
+/** Finalise this thread's isolated-vm handles now: the host sends one to each thread before it ends the pool. */
+export interface CollectTask {
+  kind: 'collect';
+}
+
+export default async function compileTask(task: CompileJsTask | CompileWasmTask | CollectTask): Promise<CompileJsResult | CompileWasmResult | { ok: true }> {
+  if (task.kind === 'collect') {
+    clearTimeout(collectTimer);
+    collectReleasedHandles();
+    return { ok: true };
+  }
+  try {
+    return task.kind === 'wasm' ? await compileWasm(task) : await compile(task);
+  } finally {
+    collectWhenIdle();
+  }
 }
 
 async function compile(task: CompileJsTask): Promise<CompileJsResult> {

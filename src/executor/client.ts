@@ -144,5 +144,6 @@ export class ExecutorClient {
 
 /** postMessage copies a view's whole buffer: send byte arrays as exact copies (see store/artifacts.ts, readBytes). */
 function exact(u: Uint8Array | null): Uint8Array | null {
-  return u === null || (u.byteOffset === 0 && u.byteLength === u.buffer.byteLength) ? u : u.slice();
+  // new Uint8Array(view) copies; a Buffer's slice() would not.
+  return u === null || (u.byteOffset === 0 && u.byteLength === u.buffer.byteLength) ? u : new Uint8Array(u);
 }

@@ -50,6 +50,7 @@ let isolatesReused = 0;
 
 function retire(inst: Instance): void {
   if (inst.disposed) return;
+  if (closed) return inst.dispose();
   const n = uncollected.get(inst) ?? 0;
   if (inst.rev?.limits.memoryMb === init.memoryMb && spare.length < Math.max(1, init.warmMax) && n < MAX_UNCOLLECTED) {
     const isolate = inst.recycle(RECYCLE_MAX_HEAP);
@@ -60,27 +61,35 @@ function retire(inst: Instance): void {
 }
 
 /**
- * Instances to dispose in a quiet moment. Most retire inside a request's start (the new instance
- * evicts the least recently used one), and disposing an isolate takes ~0.2 ms, over 1 ms at p99:
- * that belongs after the response. At most DISPOSE_BACKLOG wait; beyond that, under load with no
- * quiet moment, the oldest is disposed at once so memory stays bounded.
+ * Isolates to free in a quiet moment. Most instances retire inside a request's start (the new
+ * instance evicts the least recently used one), and freeing an isolate takes ~0.2 ms, over 1 ms
+ * at p99: that belongs after the response. The instance itself stops at once (Instance.end());
+ * only the freeing waits. At most DISPOSE_BACKLOG wait; beyond that, under load with no quiet
+ * moment, the oldest is freed at once so memory stays bounded.
  */
-const doomed: Instance[] = [];
+const doomed: (() => void)[] = [];
 const DISPOSE_BACKLOG = 16;
 let disposing = false;
 
 function disposeLater(inst: Instance): void {
-  doomed.push(inst);
-  if (doomed.length > DISPOSE_BACKLOG) doomed.shift()!.dispose();
+  const free = inst.end();
+  if (!free) return;
+  doomed.push(free);
+  if (doomed.length > DISPOSE_BACKLOG) doomed.shift()!();
   if (disposing) return;
   disposing = true;
   const step = (): void => {
-    if (quiet()) doomed.shift()?.dispose();
+    if (quiet()) doomed.shift()?.();
     if (doomed.length === 0) disposing = false;
     else setTimeout(step, quiet() ? 0 : 2);
   };
   setTimeout(step, 0);
 }
+
+/** Set by shutdown(): from then on every instance is disposed at once, none kept or reused. */
+let closed = false;
+/** Instances serving a request now: shutdown() ends them too (isolated-vm must not outlive the thread). */
+const serving = new Set<Instance>();
 
 /** No request in flight and none arrived in the last 2 ms: background work may run. */
 function quiet(): boolean {
@@ -94,10 +103,16 @@ function quiet(): boolean {
 function newInstance(memoryMb: number, warmup: boolean, collect: boolean): Instance {
   const s = memoryMb === init.memoryMb ? spare.pop() : undefined;
   if (s) isolatesReused++;
-  const inst: Instance = new Instance({
-    memoryMb, warmup, outbound, collect, isolate: s?.isolate,
-    log: (level, reqId, msg) => out.push({ t: 'log', level, fn: inst.rev?.fn ?? '', rev: inst.rev?.id ?? '', reqId, msg }),
-  });
+  let inst: Instance;
+  try {
+    inst = new Instance({
+      memoryMb, warmup, outbound, collect, isolate: s?.isolate,
+      log: (level, reqId, msg) => out.push({ t: 'log', level, fn: inst.rev?.fn ?? '', rev: inst.rev?.id ?? '', reqId, msg }),
+    });
+  } catch (e) {
+    if (s && !s.isolate.isDisposed) s.isolate.dispose();
+    throw e;
+  }
   if (s && !collect) uncollected.set(inst, s.uncollected + 1);
   return inst;
 }
@@ -190,8 +205,8 @@ function create(rev: LoadedRevision): { inst: Instance; tier: StartTier } {
   try {
     if (rev.spec.runtime === 'component') {
       const cores = rev.spec.cores ?? [];
-      inst.specialiseComponent(rev.spec, rev.cache, cores.map(([n]) => n), cores.map(([n, b]) => compiled(`${rev.spec.digest}/${n}`, b)));
-    } else if (rev.spec.runtime === 'wasm') inst.specialiseWasm(rev.spec, wasmModule(rev.spec), (rev.spec.limits.wasmMemoryPages ?? init.wasmMaxBytes / 65536) * 65536);
+      inst.specialiseComponent(rev.spec, rev.cache, cores.map(([n]) => n), cores.map(([n, b]) => compiled(`${rev.spec.digest}/${n}`, b)), wasmMemoryBytes(rev.spec));
+    } else if (rev.spec.runtime === 'wasm') inst.specialiseWasm(rev.spec, wasmModule(rev.spec), wasmMemoryBytes(rev.spec));
     else inst.specialise(rev.spec, rev.cache);
   } catch (e) {
     inst.dispose();
@@ -199,6 +214,11 @@ function create(rev: LoadedRevision): { inst: Instance; tier: StartTier } {
   }
   hot.add(inst);
   return { inst, tier };
+}
+
+/** How far a revision's Wasm linear memories may grow. */
+function wasmMemoryBytes(spec: RevisionSpec): number {
+  return (spec.limits.wasmMemoryPages ?? init.wasmMaxBytes / 65536) * 65536;
 }
 
 async function invoke(m: Extract<ToExecutor, { t: 'inv' }>): Promise<void> {
@@ -220,16 +240,22 @@ async function invoke(m: Extract<ToExecutor, { t: 'inv' }>): Promise<void> {
   const t1 = performance.now();
   inst.inflight++;
   inflight++;
+  serving.add(inst);
   let r: InvokeResult;
   try {
     r = await inst.invoke({ reqId: m.reqId, method: m.method, url: m.url, headers: m.headers, body: m.body }, nextCall++);
   } finally {
     inst.inflight--;
     inflight--;
+    if (inst.inflight === 0) serving.delete(inst);
   }
   const t2 = performance.now();
-  if (!r.ok && r.fatal) hot.remove(inst);
-  else hot.release(inst);
+  if (!r.ok && r.fatal) {
+    // Its state is unknown: never reused (faulted), and freed after this reply (see disposeLater),
+    // or, while it serves other requests, when the last of them ends.
+    if (inst.inflight === 0) disposeLater(inst);
+    hot.remove(inst);
+  } else hot.release(inst);
   const timing = { tier, startMs: t1 - t0, execMs: t2 - t1 };
   if (r.ok) r = checkResponse(r, rev.spec);
   if (r.ok) {
@@ -295,10 +321,12 @@ port.on('message', (batch: ToExecutor[]) => {
 
 /** Disposes every isolate and releases the code caches, so nothing holds the thread (or the process) at exit. */
 function shutdown(): void {
+  closed = true;
   warm.close();
+  for (const inst of serving) inst.dispose();
   hot.clear();
   for (const s of spare.splice(0)) s.isolate.dispose();
-  for (const d of doomed.splice(0)) d.dispose();
+  for (const free of doomed.splice(0)) free();
   for (const r of revisions.values()) r.cache?.release();
   revisions.clear();
   pinned.clear();

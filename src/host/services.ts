@@ -10,7 +10,7 @@ import { EdgeError } from '../core/errors.ts';
 import { systemClock, type Clock } from '../core/clock.ts';
 import { mathRng, type Rng } from '../core/rng.ts';
 import { ArtifactStore, StateStore, type RevisionConfig, type RevisionRecord } from '../store/index.ts';
-import { Deployer, COMPILE_WORKER_URL, COLLECT_AFTER_IDLE_MS, mergeConfigPatch, checkHostMaximums, type CompileJsResult, type CompileJsTask, type CompileWasmResult, type CompileWasmTask, type RolloutOptions } from '../deploy/index.ts';
+import { Deployer, COMPILE_WORKER_URL, mergeConfigPatch, checkHostMaximums, type CompileJsResult, type CompileJsTask, type CompileWasmResult, type CompileWasmTask, type CollectTask, type RolloutOptions } from '../deploy/index.ts';
 import { ExecutorGroup } from '../executor/index.ts';
 import { Registry } from '../functions/index.ts';
 import { routedRevisions, validateTraffic, type TrafficTarget } from '../router/index.ts';
@@ -31,7 +31,7 @@ export class Services {
   readonly rng: Rng;
   readonly state: StateStore;
   readonly artifacts: ArtifactStore;
-  readonly compilePool: Piscina<CompileJsTask | CompileWasmTask, CompileJsResult | CompileWasmResult>;
+  readonly compilePool: Piscina<CompileJsTask | CompileWasmTask | CollectTask, CompileJsResult | CompileWasmResult | { ok: true }>;
   readonly executors: ExecutorGroup;
   readonly registry: Registry;
   readonly deployer: Deployer;
@@ -235,7 +235,8 @@ export class Services {
   readonly #compiling = new Set<Promise<unknown>>();
 
   #compile(task: CompileJsTask | CompileWasmTask): Promise<CompileJsResult | CompileWasmResult> {
-    const p = this.compilePool.run(task).finally(() => {
+    if (this.closing) return Promise.reject(new EdgeError('EDGE_ERR_SHUTTING_DOWN', 'the host is shutting down; deploy again once it is back'));
+    const p = (this.compilePool.run(task) as Promise<CompileJsResult | CompileWasmResult>).finally(() => {
       this.#compiling.delete(p);
       this.#lastCompileEnd = performance.now();
     });
@@ -247,10 +248,12 @@ export class Services {
     this.ready = false;
     this.scaling.close();
     await this.executors.close();
-    // Each compile thread finalises its isolated-vm handles once idle (compile.worker.ts); ending it sooner could abort the process.
+    // A compile thread finalises its isolated-vm handles once idle (compile.worker.ts); ending it
+    // before that could abort the process. So: no new compiles, wait for those in flight, then one
+    // collect task per thread (each thread takes one: they are all idle and run one task at a time).
+    this.closing = true;
     await Promise.allSettled([...this.#compiling]);
-    const wait = this.#lastCompileEnd === 0 ? 0 : this.#lastCompileEnd + COLLECT_AFTER_IDLE_MS + 50 - performance.now();
-    if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+    if (this.#lastCompileEnd > 0) await Promise.allSettled(this.compilePool.threads.map(() => this.compilePool.run({ kind: 'collect' })));
     await this.compilePool.destroy();
     this.state.close();
   }

@@ -175,18 +175,33 @@ export class GenericIsolate {
 
   /** Frees the isolate's native memory. Pending requests fail; timers are cleared. */
   dispose(code: ErrorCode = 'EDGE_ERR_INSTANCE_START', message = 'the instance was disposed'): void {
-    if (this.released) return;
+    this.end(code, message)?.();
+  }
+
+  /**
+   * The cheap half of dispose(), at once: the instance stops (pending requests fail, timers and
+   * fetches end, the host bridge goes dead), so nothing of it runs any more. Returns the costly
+   * half, freeing the isolate (~0.2 ms, over 1 ms at p99), for the caller to run when it suits;
+   * undefined if the instance had already ended.
+   */
+  end(code: ErrorCode = 'EDGE_ERR_INSTANCE_START', message = 'the instance was disposed'): (() => void) | undefined {
+    if (this.released) return undefined;
+    this.#stop();
+    for (const [id, p] of this.pending) this.settle(id, p, { ok: false, code, message, fatal: true });
+    return () => {
+      if (this.isolate.isDisposed) return;
+      this.context.release();
+      this.isolate.dispose();
+    };
+  }
+
+  #stop(): void {
     this.released = true;
     for (const t of this.timers.values()) clearTimeout(t.handle);
     this.timers.clear();
     for (const a of this.#fetches.values()) a.abort();
     this.#fetches.clear();
-    for (const [id, p] of this.pending) this.settle(id, p, { ok: false, code, message, fatal: true });
     for (const r of Object.values(this.rt)) r.release();
-    if (!this.isolate.isDisposed) {
-      this.context.release();
-      this.isolate.dispose();
-    }
   }
 
   /**
@@ -200,13 +215,15 @@ export class GenericIsolate {
    */
   recycle(maxHeapBytes: number): ivm.Isolate | undefined {
     if (this.released || this.isolate.isDisposed) return undefined;
-    let ok = this.pending.size === 0;
+    // Only JS instances: a Wasm instance's linear memory is outside these heap statistics.
+    let ok = this.pending.size === 0 && this.rev?.runtime === 'js' && !this.faulted;
     try {
       if (ok) {
         const h = this.isolate.getHeapStatisticsSync();
         ok = h.used_heap_size + h.externally_allocated_size <= maxHeapBytes;
       }
-      if (ok) this.rt.detach.applySync(undefined, [], { timeout: 50 });
+      // detach() answers '' when nothing of this context can run later (no finalizers, no Atomics.waitAsync).
+      if (ok) ok = this.rt.detach.applySync(undefined, [], { timeout: 50 }) === '';
     } catch {
       ok = false;
     }
@@ -214,18 +231,17 @@ export class GenericIsolate {
       this.dispose();
       return undefined;
     }
-    this.released = true;
-    for (const t of this.timers.values()) clearTimeout(t.handle);
-    this.timers.clear();
-    for (const a of this.#fetches.values()) a.abort();
-    this.#fetches.clear();
-    for (const r of Object.values(this.rt)) r.release();
+    this.#stop();
     this.context.release();
     return this.isolate;
   }
 
+  /** Set when a request failed in a way that leaves the isolate in an unknown state. */
+  faulted = false;
+
   protected settle(id: number, p: Pending, r: InvokeResult): void {
     if (!this.pending.delete(id)) return;
+    if (!r.ok && r.fatal) this.faulted = true;
     if (p.wall) clearTimeout(p.wall);
     p.resolve(r);
   }
@@ -416,12 +432,12 @@ export class Instance extends GenericIsolate {
   }
 
   /** A jco-transpiled component: its script from the code cache, then its core modules (compiled on this thread). */
-  specialiseComponent(rev: RevisionSpec, cache: ivm.ExternalCopy<ArrayBuffer> | undefined, names: string[], mods: WebAssembly.Module[]): void {
+  specialiseComponent(rev: RevisionSpec, cache: ivm.ExternalCopy<ArrayBuffer> | undefined, names: string[], mods: WebAssembly.Module[], maxMemoryBytes: number): void {
     this.#runScript(rev, cache);
     const copies = mods.map((m) => new ivm.ExternalCopy(m).copyInto({ release: true }));
     let why: string;
     try {
-      why = this.rt.bindComponent.applySync(undefined, [JSON.stringify(names), JSON.stringify(rev.env), ...copies], { timeout: STARTUP_CPU_MS }) as string;
+      why = this.rt.bindComponent.applySync(undefined, [JSON.stringify(names), JSON.stringify(rev.env), maxMemoryBytes, ...copies], { timeout: STARTUP_CPU_MS }) as string;
     } catch (e) {
       throw startError('EDGE_ERR_MODULE_INIT', `the component's start-up failed: ${(e as Error).message}`);
     }

@@ -9,6 +9,7 @@
 (function (host) {
   'use strict';
   delete globalThis.__isoedge_host;
+  const mapClear = Map.prototype.clear;
   // V8's gc() exists in every context because the host sets --expose-gc (isolate.ts: the host clears a
   // reused isolate with it before this runs). Tenant code must not have it; V8 makes the property
   // non-configurable, so it stays, holding undefined.
@@ -235,16 +236,31 @@
       if (why) { pendingFetch.delete(id); reject(new TypeError(why)); }
     });
   });
-  // ---- finalizers: V8 may run them at any later GC, even after the host moved on to another context ----
+  // ---- code V8 may run later on its own: finalizers and Atomics.waitAsync timeouts ----
+  // An isolate is reused for another tenant only if this context used neither (detach() says so);
+  // the callbacks are also muted once detached. The native constructor stays private: a subclass
+  // would hand it out through Object.getPrototypeOf.
   let detached = false;
+  let deferredCode = false;
+  const apply = Reflect.apply;
   const NativeFinalizationRegistry = globalThis.FinalizationRegistry;
   if (typeof NativeFinalizationRegistry === 'function') {
-    define('FinalizationRegistry', class FinalizationRegistry extends NativeFinalizationRegistry {
+    const nativeRegister = NativeFinalizationRegistry.prototype.register;
+    const nativeUnregister = NativeFinalizationRegistry.prototype.unregister;
+    const REGISTRY = Symbol('isoedge.registry');
+    define('FinalizationRegistry', class FinalizationRegistry {
       constructor(cleanup) {
         if (typeof cleanup !== 'function') throw new TypeError('FinalizationRegistry: cleanup must be callable');
-        super((held) => { if (!detached) cleanup(held); });
+        deferredCode = true;
+        Object.defineProperty(this, REGISTRY, { value: new NativeFinalizationRegistry((held) => { if (!detached) cleanup(held); }) });
       }
+      register(target, held, token) { return apply(nativeRegister, this[REGISTRY], [target, held, token]); }
+      unregister(token) { return apply(nativeUnregister, this[REGISTRY], [token]); }
     });
+  }
+  if (typeof Atomics.waitAsync === 'function') {
+    const nativeWaitAsync = Atomics.waitAsync;
+    Atomics.waitAsync = function waitAsync(...args) { deferredCode = true; return apply(nativeWaitAsync, Atomics, args); };
   }
 
   // ---- the entry points the host holds References to ----
@@ -321,22 +337,46 @@
    * component (a trap, or a misuse its glue or the WASI implementation refuses) leaves it in an
    * unknown state, so it is reported as a trap and the instance is dropped.
    */
-  function bindWasiHttp(x, wasi, instantiate) {
+  /**
+   * Runs jco's instantiate() with WebAssembly.Instance wrapped, to note the memories its core
+   * instances export (jco keeps them private, and the host must bound them).
+   */
+  function withMemoriesIn(memories, fn) {
+    const W = WebAssembly;
+    const Native = W.Instance;
+    function Recording(module, imports) {
+      const inst = new Native(module, imports);
+      for (const v of Object.values(inst.exports)) if (v instanceof W.Memory) memories.push(v);
+      return inst;
+    }
+    Recording.prototype = Native.prototype;
+    W.Instance = Recording;
+    try {
+      return fn();
+    } finally {
+      W.Instance = Native;
+    }
+  }
+
+  function bindWasiHttp(x, wasi, instantiate, checkMemory) {
     const key = x && Object.keys(x).find((k) => k.startsWith('wasi:http/incoming-handler@'));
     if (!key || typeof x[key].handle !== 'function') return 'the component has no wasi:http/incoming-handler export';
     let fresh = x;
     handler = {
       fetch(req) {
-        const ih = (fresh || instantiate())[key];
-        fresh = null;
         const b = req[BODY];
         const body = b === null ? new Uint8Array(0) : typeof b === 'string' ? enc.encode(b) : b;
         let r;
         try {
+          const ih = (fresh || instantiate())[key];
+          fresh = null;
           r = wasi.serve(ih, req.method, req.url, req.headersForWasm(), body);
         } catch (e) {
           if (e instanceof WebAssembly.RuntimeError) throw e;
+          if (e && e[WASM_FAULT]) throw e;
           throw wasmFault('trap', `the component failed: ${e instanceof Error ? e.message : fmt(e)}`);
+        } finally {
+          checkMemory();
         }
         if (r.fault) throw wasmFault(r.fault, r.message);
         if (!Number.isInteger(r.status) || r.status < 200 || r.status > 599) throw wasmFault('bad_response', `the component set status ${r.status}, not from 200 to 599`);
@@ -377,7 +417,7 @@
      * is a wasi:http/proxy component (the deployer bundled guest/wasi-http.js into it); any
      * other serves edge:host/handler@0.1.0.
      */
-    bindComponent(namesJson, envJson, ...mods) {
+    bindComponent(namesJson, envJson, maxBytes, ...mods) {
       const c = globalThis.__isoedge_component;
       globalThis.__isoedge_component = undefined; // a top-level `var`: not deletable
       if (!c || typeof c.instantiate !== 'function') return 'the component script defines no instantiate()';
@@ -385,20 +425,31 @@
       JSON.parse(namesJson).forEach((n, i) => { byName[n] = mods[i]; });
       const vars = JSON.parse(envJson);
       const wasi = typeof c.wasiHttp === 'function' ? c.wasiHttp({ log: (level, text) => host.log(level, text), env: { ...vars } }) : null;
+      const memories = [];
+      const instantiate = () => withMemoriesIn(memories, () => c.instantiate((n) => byName[n], wasi ? wasi.imports : { log: { default: (m) => host.log('info', String(m)) }, 'edge:host/types': {} }));
       let x;
       try {
-        x = c.instantiate((n) => byName[n], wasi ? wasi.imports : { log: { default: (m) => host.log('info', String(m)) }, 'edge:host/types': {} });
+        x = instantiate();
       } catch (e) {
         return `the component could not be instantiated: ${e && e.message}`;
       }
       env = deepFreeze(vars);
-      if (wasi) return bindWasiHttp(x, wasi, () => c.instantiate((n) => byName[n], wasi.imports));
+      // Linear memory is outside the isolate's heap limit: checked after every call, as for core modules.
+      const checkMemory = () => {
+        for (const m of memories) if (m.buffer.byteLength > maxBytes) throw wasmFault('memory', `the component grew its memory to ${m.buffer.byteLength} bytes, over the limit of ${maxBytes}`);
+      };
+      if (wasi) return bindWasiHttp(x, wasi, () => { memories.length = 0; return instantiate(); }, checkMemory);
       if (!x || typeof x.handle !== 'function') return 'the component has no handle export';
       handler = {
         fetch(req) {
           const b = req[BODY];
           const body = b === null ? new Uint8Array(0) : typeof b === 'string' ? enc.encode(b) : b;
-          const r = x.handle({ method: req.method, url: req.url, headers: req.headersForWasm(), body });
+          let r;
+          try {
+            r = x.handle({ method: req.method, url: req.url, headers: req.headersForWasm(), body });
+          } finally {
+            checkMemory();
+          }
           const status = r && r.status;
           if (!Number.isInteger(status) || status < 200 || status > 599) throw wasmFault('bad_response', `handle() returned status ${JSON.stringify(status)}, not from 200 to 599`);
           return new Response(NULL_BODY_STATUS.has(status) ? null : r.body, { status, headers: r.headers });
@@ -459,9 +510,10 @@
       detached = true;
       handler = null;
       env = null;
-      timers.clear();
-      pendingFetch.clear();
-      return '';
+      // Captured intrinsics only: tenant code must not run here (it would run unmetered).
+      apply(mapClear, timers, []);
+      apply(mapClear, pendingFetch, []);
+      return deferredCode ? 'deferred code' : '';
     },
   };
   define('__isoedge_runtime', api);
