@@ -37,7 +37,7 @@ export const OPTIONS: readonly OptionSpec[] = [
   opt('domain', 'string', 'localhost', 'Functions are served at {name}.{domain}.'),
   opt('logLevel', 'string', 'info', 'pino log level.', { choices: ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] }),
   opt('logs.linesPerFunction', 'int', 1000, 'Recent log lines kept per function for `GET …/logs` and `isoedge logs`.', { min: 1, max: 100_000 }),
-  opt('logs.maxLines', 'int', 100_000, 'Recent log lines kept over all functions; the oldest go first, whichever function wrote them.', { min: 1, max: 10_000_000 }),
+  opt('logs.maxLines', 'int', 100_000, 'Recent log lines kept over all functions; the oldest go first, whichever function wrote them.', { min: 1, max: 1_000_000 }),
   opt('examples', 'bool', true, 'Deploy the functions under examples/ at start (skipped for names that already exist).'),
   opt('executors.min', 'int', 1, 'Fewest executor worker threads (they own instances and run guest code).', { min: 1, max: 64 }),
   opt('executors.max', 'int', 0, 'Most executor threads the autoscaler may run; 0 = the number of CPUs.', { min: 0, max: 64 }),

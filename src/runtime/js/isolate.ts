@@ -89,7 +89,7 @@ export interface IsolateOptions {
    * With `isolate`: run a full GC first so the previous context's memory is freed (~1 ms;
    * the warm pool does it in the background). Without it, recycle()'s heap cap bounds the garbage.
    */
-  collect?: boolean | 'minor';
+  collect?: boolean;
   log: GuestLogSink;
 }
 
@@ -122,7 +122,7 @@ export class GenericIsolate {
     this.isolate = this.reusedIsolate ? opts.isolate! : new ivm.Isolate({ memoryLimit: opts.memoryMb });
     this.context = this.isolate.createContextSync();
     // Before anything is allocated in it: free the previous context's memory so the new one reuses its pages.
-    if (this.reusedIsolate && opts.collect) this.context.evalSync(opts.collect === 'minor' ? "gc({ type: 'minor' })" : 'gc()', { timeout: 1000 });
+    if (this.reusedIsolate && opts.collect) this.context.evalSync('gc()', { timeout: 1000 });
     const host = [
       new ivm.Callback((level: string, text: string) => this.onLog(level, text)),
       new ivm.Callback((id: number, status: number, headers: string, body: ArrayBuffer | string | null) => this.onDone(id, status, headers, body)),

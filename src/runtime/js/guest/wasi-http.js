@@ -16,7 +16,6 @@
  */
 
 const MAX_LINE = 16384;
-const dec = new TextDecoder();
 const latin1 = (bytes) => { let s = ''; for (let i = 0; i < bytes.length; i += 8192) s += String.fromCharCode.apply(null, bytes.subarray(i, i + 8192)); return s; };
 const fromLatin1 = (s) => { const b = new Uint8Array(s.length); for (let i = 0; i < s.length; i++) b[i] = s.charCodeAt(i) & 0xff; return b; };
 const u64 = (n) => { const v = Number(n); if (!(v >= 0)) throw new RangeError(`bad length ${n}`); return Math.min(v, 2 ** 31); };
@@ -86,13 +85,19 @@ export function createWasiHttp(cap) {
   /** stdout and stderr: whole lines to the structured log, the rest when the request ends. */
   class LineSink {
     #level; #pending = '';
+    // One decoder per stream: a UTF-8 sequence split across writes must not leak into the other stream.
+    #dec = new TextDecoder();
     constructor(level) { this.#level = level; }
     write(bytes) {
-      const lines = (this.#pending + dec.decode(bytes, { stream: true })).split('\n');
+      const lines = (this.#pending + this.#dec.decode(bytes, { stream: true })).split('\n');
       this.#pending = lines.pop().slice(0, MAX_LINE);
       for (const l of lines) cap.log(this.#level, l.slice(0, MAX_LINE));
     }
-    flush() { if (this.#pending) cap.log(this.#level, this.#pending); this.#pending = ''; }
+    flush() {
+      const rest = this.#pending + this.#dec.decode();
+      if (rest) cap.log(this.#level, rest.slice(0, MAX_LINE));
+      this.#pending = '';
+    }
   }
   const stdout = new LineSink('info');
   const stderr = new LineSink('error');
