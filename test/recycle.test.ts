@@ -86,7 +86,7 @@ describe('isolate reuse', () => {
     expect((await pending).ok).toBe(false);
     expect(busy.isolate.isDisposed).toBe(true);
 
-    const fat = start('fat', `{ fetch() { globalThis.hold = new Array(300000).fill('x').map((s, i) => s + i); return new Response('ok'); } }`);
+    const fat = start('fat', `{ fetch() { globalThis.hold = new Array(500000).fill(1.5); return new Response('ok'); } }`);
     expect(await body(fat)).toBe('ok');
     expect(fat.recycle(1024 * 1024)).toBeUndefined();
     expect(fat.isolate.isDisposed).toBe(true);
