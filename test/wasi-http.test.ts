@@ -90,6 +90,16 @@ describe('wasi:http/proxy components', () => {
     expect(b.rawPayload.subarray(b.rawPayload.length - big.length).equals(big)).toBe(true);
   });
 
+  it('a response body over the revision limit fails with EDGE_ERR_RESPONSE_TOO_LARGE; the bytes past it are not kept', async () => {
+    const r = await h.admin.inject({ method: 'POST', url: '/v1/functions/whbig/revisions?responseBytes=1024', headers: { 'content-type': 'application/wasm' }, payload: Buffer.from(readFileSync(ECHO)) });
+    expect(r.statusCode, r.body).toBe(201);
+    expect((await call('whbig', { method: 'POST', url: '/', payload: 'x'.repeat(100) })).statusCode).toBe(200);
+    const big = await call('whbig', { method: 'POST', url: '/', payload: 'x'.repeat(5000) });
+    expect(big.statusCode).toBe(502);
+    expect(big.json()).toMatchObject({ code: 'EDGE_ERR_RESPONSE_TOO_LARGE' });
+    expect(big.json().message).toMatch(/^the component wrote a response body of \d+ bytes, over the limit of 1024$/); // stopped in the guest, not after the copy out
+  });
+
   it('refuses a component importing what the host does not provide, naming it and what is offered; nothing is stored', async () => {
     const bad = await component(HANDLER('', '(import "$root" "secret" (func (result i32))) (import "wasi:sockets/instance-network@0.2.12" "instance-network" (func (result i32)))'));
     const r = await deploy('whbad', bad);

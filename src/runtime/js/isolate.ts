@@ -271,7 +271,7 @@ export class GenericIsolate {
     if (!p) return;
     // A trap or a memory overrun leaves the Wasm instance in an unknown state: drop it (after this call returns).
     const fatal = kind === 'trap' || kind === 'memory';
-    const code: ErrorCode = kind === 'bad_response' ? 'EDGE_ERR_BAD_RESPONSE' : kind === 'trap' ? 'EDGE_ERR_WASM_TRAP' : kind === 'memory' ? 'EDGE_ERR_MEMORY_LIMIT' : 'EDGE_ERR_FUNCTION_THREW';
+    const code: ErrorCode = FAULT_CODES[kind] ?? 'EDGE_ERR_FUNCTION_THREW';
     this.settle(id, p, { ok: false, code, message: String(message).slice(0, 2048), fatal });
   }
 
@@ -407,6 +407,14 @@ export class GenericIsolate {
   }
 }
 
+/** What the guest runtime's fault kinds (host.fail) answer with. */
+const FAULT_CODES: Record<string, ErrorCode> = {
+  bad_response: 'EDGE_ERR_BAD_RESPONSE',
+  trap: 'EDGE_ERR_WASM_TRAP',
+  memory: 'EDGE_ERR_MEMORY_LIMIT',
+  too_large: 'EDGE_ERR_RESPONSE_TOO_LARGE',
+};
+
 let nextInstanceId = 1;
 
 /** A generic isolate specialised to one revision: serves requests until disposed. */
@@ -437,7 +445,7 @@ export class Instance extends GenericIsolate {
     const copies = mods.map((m) => new ivm.ExternalCopy(m).copyInto({ release: true }));
     let why: string;
     try {
-      why = this.rt.bindComponent.applySync(undefined, [JSON.stringify(names), JSON.stringify(rev.env), maxMemoryBytes, ...copies], { timeout: STARTUP_CPU_MS }) as string;
+      why = this.rt.bindComponent.applySync(undefined, [JSON.stringify(names), JSON.stringify(rev.env), maxMemoryBytes, rev.limits.responseBytes, ...copies], { timeout: STARTUP_CPU_MS }) as string;
     } catch (e) {
       throw startError('EDGE_ERR_MODULE_INIT', `the component's start-up failed: ${(e as Error).message}`);
     }

@@ -417,14 +417,14 @@
      * is a wasi:http/proxy component (the deployer bundled guest/wasi-http.js into it); any
      * other serves edge:host/handler@0.1.0.
      */
-    bindComponent(namesJson, envJson, maxBytes, ...mods) {
+    bindComponent(namesJson, envJson, maxBytes, maxBodyBytes, ...mods) {
       const c = globalThis.__isoedge_component;
       globalThis.__isoedge_component = undefined; // a top-level `var`: not deletable
       if (!c || typeof c.instantiate !== 'function') return 'the component script defines no instantiate()';
       const byName = {};
       JSON.parse(namesJson).forEach((n, i) => { byName[n] = mods[i]; });
       const vars = JSON.parse(envJson);
-      const wasi = typeof c.wasiHttp === 'function' ? c.wasiHttp({ log: (level, text) => host.log(level, text), env: { ...vars } }) : null;
+      const wasi = typeof c.wasiHttp === 'function' ? c.wasiHttp({ log: (level, text) => host.log(level, text), env: { ...vars }, maxBodyBytes }) : null;
       const memories = [];
       const instantiate = () => withMemoriesIn(memories, () => c.instantiate((n) => byName[n], wasi ? wasi.imports : { log: { default: (m) => host.log('info', String(m)) }, 'edge:host/types': {} }));
       let x;

@@ -21,10 +21,12 @@ const fromLatin1 = (s) => { const b = new Uint8Array(s.length); for (let i = 0; 
 const u64 = (n) => { const v = Number(n); if (!(v >= 0)) throw new RangeError(`bad length ${n}`); return Math.min(v, 2 ** 31); };
 
 /**
- * @param {{ log: (level: string, text: string) => void, env: Record<string, string> }} cap
- *   log: a line for the structured log (the request's), env: the revision's variables.
+ * @param {{ log: (level: string, text: string) => void, env: Record<string, string>, maxBodyBytes?: number }} cap
+ *   log: a line for the structured log (the request's), env: the revision's variables,
+ *   maxBodyBytes: the revision's response limit (a longer body fails with EDGE_ERR_RESPONSE_TOO_LARGE).
  */
 export function createWasiHttp(cap) {
+  const maxBodyBytes = Number.isFinite(cap.maxBodyBytes) ? cap.maxBodyBytes : Infinity;
   // ---- wasi:io ----
   class IoError {
     #msg;
@@ -72,7 +74,7 @@ export function createWasiHttp(cap) {
     flush() { this.checkWrite(); }
     blockingFlush() { this.checkWrite(); }
     subscribe() { return new Pollable(); }
-    writeZeroes(len) { this.write(new Uint8Array(u64(len))); }
+    writeZeroes(len) { if (this.#sink.closed) throw { tag: 'closed' }; this.#sink.writeZeroes(u64(len)); }
     blockingWriteZeroesAndFlush(len) { this.writeZeroes(len); }
     splice(src, len) {
       const bytes = src.read(len);
@@ -190,10 +192,17 @@ export function createWasiHttp(cap) {
     }
   }
 
-  /** Bytes written to a response body. */
+  /** Bytes written to a response body; past the revision's response limit they are counted, not kept. */
   class BodySink {
     chunks = []; size = 0; closed = false;
-    write(b) { this.chunks.push(b); this.size += b.length; }
+    write(b) {
+      if (this.size + b.length <= maxBodyBytes) this.chunks.push(b);
+      this.size += b.length;
+    }
+    writeZeroes(n) {
+      if (this.size + n <= maxBodyBytes) this.chunks.push(new Uint8Array(n));
+      this.size += n;
+    }
     bytes() {
       const out = new Uint8Array(this.size);
       let o = 0;
@@ -342,6 +351,7 @@ export function createWasiHttp(cap) {
     const res = r.val;
     const ob = res.outBody;
     if (ob && !ob.finished) return { fault: 'bad_response', message: 'the component did not finish its response body (outgoing-body.finish), so the response is incomplete' };
+    if (ob && ob.sink.size > maxBodyBytes) return { fault: 'too_large', message: `the component wrote a response body of ${ob.sink.size} bytes, over the limit of ${maxBodyBytes}` };
     return { status: res.status, headers: OutgoingResponse.pairs(res).map(([k, v]) => [k, latin1(v)]), body: ob ? ob.sink.bytes() : null };
   }
 
