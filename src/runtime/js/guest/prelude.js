@@ -292,6 +292,12 @@
   // ---- edge-core-v1 guests: a core Wasm module behind the same fetch entry point ----
   const WASM_FAULT = Symbol('isoedge.wasmFault');
   const wasmFault = (kind, message) => Object.assign(new Error(message), { [WASM_FAULT]: kind });
+  /** A request's body as the bytes a Wasm guest receives (empty when there is none). */
+  const bodyBytes = (req) => { const b = req[BODY]; return b === null ? new Uint8Array(0) : typeof b === 'string' ? enc.encode(b) : b; };
+  /** Linear memory is outside the isolate's heap limit: every Wasm tier checks it after each call. */
+  function checkMemory(memory, maxBytes, who) {
+    if (memory.buffer.byteLength > maxBytes) throw wasmFault('memory', `the ${who} grew its memory to ${memory.buffer.byteLength} bytes, over the limit of ${maxBytes}`);
+  }
   function frame(head, body) {
     const h = enc.encode(JSON.stringify(head));
     const out = new Uint8Array(4 + h.length + (body ? body.length : 0));
@@ -303,14 +309,12 @@
   function wasmHandler(x, maxBytes) {
     return {
       fetch(req) {
-        const b = req[BODY];
-        const body = b === null ? null : typeof b === 'string' ? enc.encode(b) : b;
-        const f = frame({ method: req.method, url: req.url, headers: req.headersForWasm() }, body);
+        const f = frame({ method: req.method, url: req.url, headers: req.headersForWasm() }, bodyBytes(req));
         const ptr = x.alloc(f.length) >>> 0;
         if (ptr + f.length > x.memory.buffer.byteLength) throw wasmFault('bad_response', `alloc(${f.length}) returned ${ptr}, outside memory`);
         new Uint8Array(x.memory.buffer, ptr, f.length).set(f);
         const r = x.handle(ptr, f.length);
-        if (x.memory.buffer.byteLength > maxBytes) throw wasmFault('memory', `the module grew its memory to ${x.memory.buffer.byteLength} bytes, over the limit of ${maxBytes}`);
+        checkMemory(x.memory, maxBytes, 'module');
         const rp = Number(BigInt.asUintN(64, r) >> 32n);
         const rl = Number(BigInt.asUintN(64, r) & 0xffffffffn);
         const mem = new Uint8Array(x.memory.buffer);
@@ -358,14 +362,13 @@
     }
   }
 
-  function bindWasiHttp(x, wasi, instantiate, checkMemory) {
+  function bindWasiHttp(x, wasi, instantiate, checkMemories) {
     const key = x && Object.keys(x).find((k) => k.startsWith('wasi:http/incoming-handler@'));
     if (!key || typeof x[key].handle !== 'function') return 'the component has no wasi:http/incoming-handler export';
     let fresh = x;
     handler = {
       fetch(req) {
-        const b = req[BODY];
-        const body = b === null ? new Uint8Array(0) : typeof b === 'string' ? enc.encode(b) : b;
+        const body = bodyBytes(req);
         let r;
         try {
           const ih = (fresh || instantiate())[key];
@@ -376,7 +379,7 @@
           if (e && e[WASM_FAULT]) throw e;
           throw wasmFault('trap', `the component failed: ${e instanceof Error ? e.message : fmt(e)}`);
         } finally {
-          checkMemory();
+          checkMemories();
         }
         if (r.fault) throw wasmFault(r.fault, r.message);
         if (!Number.isInteger(r.status) || r.status < 200 || r.status > 599) throw wasmFault('bad_response', `the component set status ${r.status}, not from 200 to 599`);
@@ -434,21 +437,16 @@
         return `the component could not be instantiated: ${e && e.message}`;
       }
       env = deepFreeze(vars);
-      // Linear memory is outside the isolate's heap limit: checked after every call, as for core modules.
-      const checkMemory = () => {
-        for (const m of memories) if (m.buffer.byteLength > maxBytes) throw wasmFault('memory', `the component grew its memory to ${m.buffer.byteLength} bytes, over the limit of ${maxBytes}`);
-      };
-      if (wasi) return bindWasiHttp(x, wasi, () => { memories.length = 0; return instantiate(); }, checkMemory);
+      const checkMemories = () => { for (const m of memories) checkMemory(m, maxBytes, 'component'); };
+      if (wasi) return bindWasiHttp(x, wasi, () => { memories.length = 0; return instantiate(); }, checkMemories);
       if (!x || typeof x.handle !== 'function') return 'the component has no handle export';
       handler = {
         fetch(req) {
-          const b = req[BODY];
-          const body = b === null ? new Uint8Array(0) : typeof b === 'string' ? enc.encode(b) : b;
           let r;
           try {
-            r = x.handle({ method: req.method, url: req.url, headers: req.headersForWasm(), body });
+            r = x.handle({ method: req.method, url: req.url, headers: req.headersForWasm(), body: bodyBytes(req) });
           } finally {
-            checkMemory();
+            checkMemories();
           }
           const status = r && r.status;
           if (!Number.isInteger(status) || status < 200 || status > 599) throw wasmFault('bad_response', `handle() returned status ${JSON.stringify(status)}, not from 200 to 599`);
