@@ -2,3 +2,4 @@ export * from './errors.ts';
 export * from './clock.ts';
 export * from './rng.ts';
 export * from './ids.ts';
+export * from './bytes.ts';

@@ -5,6 +5,7 @@
  */
 import { Worker } from 'node:worker_threads';
 import { EdgeError } from '../core/errors.ts';
+import { exactBytes } from '../core/bytes.ts';
 import type { RevisionSpec } from '../runtime/types.ts';
 import { Batcher } from './batcher.ts';
 import type { ExecutorInit, ExecutorStats, FromExecutor, ToExecutor } from './protocol.ts';
@@ -84,7 +85,8 @@ export class ExecutorClient {
 
   load(rev: RevisionSpec): void {
     this.loaded.add(rev.id);
-    this.#out.push({ t: 'rev', rev: { ...rev, cache: exact(rev.cache), ...(rev.wasm ? { wasm: exact(rev.wasm)! } : {}), ...(rev.cores ? { cores: rev.cores.map(([n, b]) => [n, exact(b)!] as [string, Uint8Array]) } : {}) } });
+    // Byte arrays go as exact copies (exactBytes): postMessage would copy a view's whole buffer.
+    this.#out.push({ t: 'rev', rev: { ...rev, cache: rev.cache && exactBytes(rev.cache), ...(rev.wasm ? { wasm: exactBytes(rev.wasm) } : {}), ...(rev.cores ? { cores: rev.cores.map(([n, b]) => [n, exactBytes(b)] as [string, Uint8Array]) } : {}) } });
   }
 
   unload(revId: string): void {
@@ -142,8 +144,3 @@ export class ExecutorClient {
   }
 }
 
-/** postMessage copies a view's whole buffer: send byte arrays as exact copies (see store/artifacts.ts, readBytes). */
-function exact(u: Uint8Array | null): Uint8Array | null {
-  // new Uint8Array(view) copies; a Buffer's slice() would not.
-  return u === null || (u.byteOffset === 0 && u.byteLength === u.buffer.byteLength) ? u : new Uint8Array(u);
-}

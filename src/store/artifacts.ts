@@ -4,6 +4,7 @@
  * either the whole file or none; the directory is fsynced so the rename survives too.
  */
 import { mkdirSync, openSync, writeSync, fsyncSync, closeSync, renameSync, readFileSync, existsSync, rmSync } from 'node:fs';
+import { exactBytes } from '../core/bytes.ts';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 
@@ -114,14 +115,9 @@ export class ArtifactStore {
   }
 }
 
-/**
- * A file's bytes in an ArrayBuffer of their own. readFileSync may return a view on a larger
- * shared buffer, and postMessage copies a view's whole buffer: a 1.4 KB code cache reached each
- * executor as 64 KB, kept for the revision's life (64 KB × executors × revisions).
- */
+/** A file's bytes in an ArrayBuffer of their own (readFileSync may return a view on a shared buffer). */
 function readBytes(path: string): Uint8Array {
-  const b = readFileSync(path);
-  return b.byteOffset === 0 && b.byteLength === b.buffer.byteLength ? b : new Uint8Array(b);
+  return exactBytes(readFileSync(path));
 }
 
 function writeAtomic(path: string, data: Uint8Array): void {

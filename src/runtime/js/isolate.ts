@@ -11,6 +11,7 @@ import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import type { GuestLogSink, InvokeRequest, InvokeResult, RevisionSpec } from '../types.ts';
 import type { ErrorCode } from '../../core/errors.ts';
+import { exactBytes } from '../../core/bytes.ts';
 import { PRELUDE_SOURCE } from './prelude-source.ts';
 
 /** Evaluation of a tenant's top-level code gets this much CPU, like Workers' startup limit. */
@@ -499,7 +500,7 @@ export class Instance extends GenericIsolate {
 }
 
 function bufferOf(u: Uint8Array): ArrayBuffer {
-  return u.byteOffset === 0 && u.byteLength === u.buffer.byteLength && u.buffer instanceof ArrayBuffer ? u.buffer : (u.slice().buffer as ArrayBuffer);
+  return exactBytes(u).buffer;
 }
 
 export function startError(code: ErrorCode, message: string): Error & { code: ErrorCode } {
