@@ -13,7 +13,6 @@ import { BASE_LIMITS, type RevisionSpec } from '../runtime/types.ts';
 import type { ErrorCode } from '../core/errors.ts';
 import { checkAbi, readModule, WasmFormatError } from '../../host-abi/edge-core-v1/index.ts';
 import { WasmEngine } from '../../host-abi/wasm-engine.ts';
-import { COLLECT_AFTER_IDLE_MS } from './collect.ts';
 
 /** CPU the deploy-time warm-up request may use on the compile thread (a first request compiles glue). */
 const WARMUP_CPU_MS = 200;
@@ -198,8 +197,9 @@ export const GLOBAL_NAME = '__isoedge_module';
  * and isolated-vm aborts the process if the handles of finished tasks are not finalised by then
  * (collectReleasedHandles). Two full GCs after every task cost 5-7 ms each (--trace-gc during
  * 3,000 deploys), a third of a deploy's CPU; once the thread has been idle COLLECT_AFTER_IDLE_MS
- * is enough, and a burst of deploys pays once. The host waits that long before ending the pool.
+ * is enough, and a burst of deploys pays once. Before ending the pool the host sends each thread a `collect` task.
  */
+const COLLECT_AFTER_IDLE_MS = 100;
 let collectTimer: ReturnType<typeof setTimeout> | undefined;
 function collectWhenIdle(): void {
   // Called directly (tests, scripts), not on a piscina thread: the caller's process may end at once.

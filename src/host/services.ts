@@ -229,8 +229,8 @@ export class Services {
     this.metrics.add(new Gauge('process_resident_memory_bytes', 'Resident memory of the host process.', () => [[{}, process.memoryUsage().rss]]));
   }
 
-  /** When the last compile task ended (performance.now()), 0 if none ran. */
-  #lastCompileEnd = 0;
+  /** Whether any compile task ran: only then can a compile thread hold isolated-vm handles. */
+  #compiled = false;
 
   readonly #compiling = new Set<Promise<unknown>>();
 
@@ -238,7 +238,7 @@ export class Services {
     if (this.closing) return Promise.reject(new EdgeError('EDGE_ERR_SHUTTING_DOWN', 'the host is shutting down; deploy again once it is back'));
     const p = (this.compilePool.run(task) as Promise<CompileJsResult | CompileWasmResult>).finally(() => {
       this.#compiling.delete(p);
-      this.#lastCompileEnd = performance.now();
+      this.#compiled = true;
     });
     this.#compiling.add(p);
     return p;
@@ -253,7 +253,7 @@ export class Services {
     // collect task per thread (each thread takes one: they are all idle and run one task at a time).
     this.closing = true;
     await Promise.allSettled([...this.#compiling]);
-    if (this.#lastCompileEnd > 0) await Promise.allSettled(this.compilePool.threads.map(() => this.compilePool.run({ kind: 'collect' })));
+    if (this.#compiled) await Promise.allSettled(this.compilePool.threads.map(() => this.compilePool.run({ kind: 'collect' })));
     await this.compilePool.destroy();
     this.state.close();
   }
