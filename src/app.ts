@@ -1,53 +1,216 @@
 /**
- * An isoedge host: services plus the admin and edge listeners. main.ts runs one;
- * tests build one and call `admin.inject()` / `edge.inject()` or listen on port 0.
+ * The composition root: builds every part of a host once and hands each only what it
+ * uses. Stores (SQLite, artifact directory) ← control plane (deploys, traffic) writes
+ * them; the catalog follows the store's change feed and drives the data plane
+ * (executors, autoscaler); the dispatcher serves requests; the edge and admin
+ * listeners are fastify plugins over those. main.ts runs one host; tests build one and
+ * call `admin.inject()` / `edge.inject()` or listen on port 0.
  */
+import { cpus } from 'node:os';
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import type { Config } from './config/index.ts';
-import { Services, type ServiceOptions } from './host/services.ts';
+import { systemClock, systemScheduler, type Clock, type Scheduler } from './core/clock.ts';
+import { mathRng, type Rng } from './core/rng.ts';
 import { buildAdmin } from './api/admin/index.ts';
 import { buildEdge } from './api/edge/index.ts';
+import { Catalog } from './catalog/index.ts';
+import { ControlPlane, type FunctionService } from './control/index.ts';
+import { CompilePool } from './deploy/index.ts';
+import { Dispatcher, observeDispatch } from './dispatch/index.ts';
+import { ExecutorGroup } from './executor/index.ts';
+import { LogHub } from './logs/index.ts';
+import { ScalingManager } from './scaling/index.ts';
+import { hostStatus, revisionStatus } from './status/index.ts';
+import { componentAbi, FileArtifactStore, SqliteStateStore } from './store/index.ts';
+import { createHostMetrics } from './telemetry/index.ts';
+import type { RevisionSpec } from './runtime/types.ts';
+
+/** The boundaries tests replace: time, timers and randomness. */
+export interface HostOptions {
+  clock?: Clock;
+  scheduler?: Scheduler;
+  rng?: Rng;
+}
 
 export interface Isoedge {
-  services: Services;
+  /** The control plane (deploy, traffic, delete): what the admin API calls. */
+  functions: FunctionService;
+  /** The data plane's entry point. */
+  dispatcher: Dispatcher;
+  executors: ExecutorGroup;
   admin: FastifyInstance;
   edge: FastifyInstance;
+  /** A function's URL on the edge (with the bound port once listening). */
+  url(fn: string): string;
   /** Binds both listeners; returns the bound addresses. */
   listen(): Promise<{ edge: string; admin: string; edgePort: number; adminPort: number }>;
   close(): Promise<void>;
 }
 
-export async function createIsoedge(config: Config, log: Logger, opts: ServiceOptions = {}): Promise<Isoedge> {
-  const services = new Services(config, log, opts);
+export async function createIsoedge(config: Config, log: Logger, opts: HostOptions = {}): Promise<Isoedge> {
+  const clock = opts.clock ?? systemClock;
+  const scheduler = opts.scheduler ?? systemScheduler;
+  const rng = opts.rng ?? mathRng;
+  const l = config.limits;
+  const life = { ready: false, closing: false, edgePort: config.edge.port };
+  const url = (fn: string): string => `http://${fn}.${config.domain}${life.edgePort === 80 ? '' : `:${life.edgePort}`}/`;
+
+  const state = new SqliteStateStore(config.dataDir);
+  const artifacts = new FileArtifactStore(config.dataDir);
+  const compiler = new CompilePool(config.compileThreads);
+  const logs = new LogHub(config.logs.linesPerFunction, config.logs.maxLines);
+
+  // The data plane: executors own instances; the scaler decides how many; the catalog says what exists.
+  // (Callbacks below name parts made further down; none runs before they exist.)
+  const executors = new ExecutorGroup(config.executors.min, {
+    memoryMb: l.memoryMb, warmMin: config.pool.warmMin, warmMax: config.pool.warmMax, hotMax: config.pool.hotMax,
+    hotBudgetMb: config.pool.hotBudgetMb, idleTtlMs: config.pool.idleTtlMs, wasmMaxBytes: l.wasmMemoryPages * 65536,
+    wasmCacheMb: config.pool.wasmCacheMb, fetch: config.fetch,
+  }, {
+    onLog: (m) => {
+      log[m.level]({ function: m.fn, revision: m.rev, reqId: m.reqId, console: m.msg }, 'guest console');
+      if (m.fn) logs.push({ time: new Date().toISOString(), level: m.level, source: 'guest', function: m.fn, revision: m.rev, reqId: m.reqId, msg: m.msg });
+    },
+    onExecutorExit: (index, err) => log.error({ executor: index, err }, 'executor thread died; starting a new one'),
+    onReady: (rev, total, m) => {
+      scaling.setReady(rev, total);
+      if (m.tier) metrics.startSeconds.observe({ tier: m.tier, source: 'autoscaler' }, (m.startMs ?? 0) / 1000);
+    },
+  });
+  const metrics = createHostMetrics({
+    revisions: () => scaling.revisions(),
+    threads: () => ({ desired: scaling.threadsDesired, running: executors.size, panic: scaling.threadsPanic }),
+    functionCount: () => catalog.functionCount,
+  });
+  const maxThreads = config.executors.max === 0 ? Math.max(config.executors.min, cpus().length) : config.executors.max;
+  const scaling = new ScalingManager(config.autoscaler, { min: config.executors.min, max: maxThreads, targetConcurrency: config.executors.targetConcurrency }, clock, {
+    realize: (rev, desired) => {
+      const spec = catalog.specNow(rev);
+      if (spec) executors.scale(spec, desired);
+      else void catalog.spec(rev).then((s) => { if (s) executors.scale(s, desired); }, () => {});
+    },
+    resizeThreads: (n) => executors.resize(n),
+  }, {
+    decision: (rev, d, before) => {
+      metrics.scaleEvents.inc({ revision: rev, direction: d.desired > before ? 'up' : d.desired < before ? 'down' : 'hold' });
+      log.info({ revision: rev, from: before, to: d.desired, ready: d.ready, stable: d.stable, panic: d.panic, panicMode: d.panicMode, excessBurstCapacity: d.excessBurstCapacity, reason: d.reason }, 'autoscaler decision');
+    },
+    threads: (d) => log.info({ threads: d.desired, observedConcurrency: d.observed, panicMode: d.panic }, 'executor threads scaled'),
+  }, scheduler);
+
+  // A revision the catalog learns of is handed to the executors ahead of its first request.
+  const served = new Set<string>();
+  const serve = (spec: RevisionSpec): void => {
+    if (served.has(spec.id)) return;
+    served.add(spec.id);
+    executors.preload(spec);
+    scaling.deployed(spec.id, spec.concurrency, spec.scaling);
+  };
+  const catalog = new Catalog(artifacts, {
+    cpuMs: l.cpuMs, wallMs: l.wallMs, memoryMb: l.memoryMb, wasmMemoryPages: l.wasmMemoryPages,
+    bodyBytes: l.bodyBytes, responseBytes: l.responseBytes, headerCount: l.headerCount, headerBytes: l.headerBytes,
+  }, {
+    revisionReady: serve,
+    revisionRemoved: (rev) => {
+      served.delete(rev);
+      scaling.remove(rev);
+      executors.unload(rev);
+    },
+    functionRemoved: (fn) => logs.forget(fn),
+    loadFailed: (rev, err) => log.error({ revision: rev, err }, 'revision artifact could not be read'),
+  });
+
+  const dispatcher = new Dispatcher({
+    routes: catalog,
+    admission: {
+      admit: (spec, signal) => scaling.scaler(spec.id, spec.concurrency, spec.scaling).admit(() => clock.now(), signal),
+      started: () => scaling.requestStarted(),
+      ended: () => scaling.requestEnded(),
+    },
+    executors,
+    clock,
+    rng,
+    hooks: observeDispatch(metrics, logs, log.child({ listener: 'edge' })),
+  });
+
+  const functions = new ControlPlane({
+    state, artifacts, compiler, log,
+    moduleBytes: l.moduleBytes, memoryMb: l.memoryMb,
+    maximums: { cpuMs: l.maxCpuMs, wallMs: l.maxWallMs, memoryMb: l.maxMemoryMb, wasmMemoryPages: l.maxWasmMemoryPages, bodyBytes: l.maxBodyBytes, responseBytes: l.maxResponseBytes },
+    served: async (rev) => {
+      const spec = await catalog.spec(rev);
+      if (spec) serve(spec);
+    },
+  });
+
+  let admin: FastifyInstance | undefined;
+  let edge: FastifyInstance | undefined;
+  let closed = false;
+  const close = async (): Promise<void> => {
+    if (closed) return;
+    closed = true;
+    life.closing = true;
+    life.ready = false;
+    // Stop accepting first; in-flight requests finish before the executors go.
+    await Promise.all([edge?.close(), admin?.close()]);
+    scaling.close();
+    catalog.close();
+    await executors.close();
+    await compiler.close();
+    await state.close();
+  };
   try {
-    const admin = await buildAdmin(services);
-    const edge = await buildEdge(services);
-    await services.start();
-    let closed = false;
-    return {
-      services,
-      admin,
-      edge,
-      async listen() {
-        const edgeAddr = await edge.listen({ host: config.edge.host, port: config.edge.port });
-        const edgePort = (edge.server.address() as { port: number }).port;
-        services.edgePort = edgePort;
-        const adminAddr = await admin.listen({ host: config.admin.host, port: config.admin.port });
-        const adminPort = (admin.server.address() as { port: number }).port;
-        return { edge: edgeAddr, admin: adminAddr, edgePort, adminPort };
+    await catalog.follow(state);
+    admin = await buildAdmin({
+      log,
+      token: config.admin.token,
+      functions: {
+        functions, url, moduleBytes: l.moduleBytes,
+        componentAbi: (digest) => componentAbi(artifacts, digest),
+        revisionStatus: (rev, routed) => revisionStatus(scaling.get(rev), executors.readyCount(rev), routed, clock, Date.now()),
       },
-      async close() {
-        if (closed) return;
-        closed = true;
-        services.closing = true;
-        // Stop accepting first; in-flight requests finish before the executors go.
-        await Promise.all([edge.close(), admin.close()]);
-        await services.close();
+      health: {
+        ready: () => life.ready,
+        functionCount: () => catalog.functionCount,
+        metrics: () => metrics.render(),
+        status: async () => hostStatus(catalog.functionCount, await executors.stats(), { desired: scaling.threadsDesired, running: executors.size, panicMode: scaling.threadsPanic }),
       },
-    };
+      logs: { logs, linesPerFunction: config.logs.linesPerFunction, requireFunction: (name) => functions.getFunction(name) },
+    });
+    edge = await buildEdge({
+      log,
+      domain: config.domain,
+      maxBodyBytes: l.maxBodyBytes,
+      dispatch: (target, request, signal) => dispatcher.dispatch(target, request, signal),
+      routes: {
+        hasFunction: (fn) => catalog.route(fn) !== undefined,
+        hasTag: (fn, tag) => catalog.route(fn)?.table.tags.has(tag) ?? false,
+      },
+      closing: () => life.closing,
+    });
+    await executors.ready();
+    life.ready = true;
   } catch (e) {
-    await services.close().catch(() => {});
+    await close().catch(() => {});
     throw e;
   }
+  const adminApp = admin;
+  const edgeApp = edge;
+  return {
+    functions,
+    dispatcher,
+    executors,
+    admin: adminApp,
+    edge: edgeApp,
+    url,
+    async listen() {
+      const edgeAddr = await edgeApp.listen({ host: config.edge.host, port: config.edge.port });
+      life.edgePort = (edgeApp.server.address() as { port: number }).port;
+      const adminAddr = await adminApp.listen({ host: config.admin.host, port: config.admin.port });
+      const adminPort = (adminApp.server.address() as { port: number }).port;
+      return { edge: edgeAddr, admin: adminAddr, edgePort: life.edgePort, adminPort };
+    },
+    close,
+  };
 }

@@ -8,7 +8,7 @@ import { resolve } from 'node:path';
 import { ConfigError, loadConfig, OPTIONS, type Config } from './config/index.ts';
 import { createLogger } from './log/index.ts';
 import { createIsoedge } from './app.ts';
-import { deployExamples } from './host/examples.ts';
+import { deployExamples } from './control/examples.ts';
 import { isClientCommand, runCli, usage } from './cli/index.ts';
 
 const USAGE = `Usage: isoedge serve [options]
@@ -66,12 +66,12 @@ async function serve(argv: string[]): Promise<void> {
   }
   log.info({ edge: bound.edge, admin: bound.admin, edgePort: bound.edgePort, adminPort: bound.adminPort, dataDir: config.dataDir }, 'isoedge listening');
   if (config.examples) {
-    const deployed = await deployExamples(host.services);
+    const deployed = await deployExamples(host.functions, host.url);
     for (const d of deployed) log.info({ function: d.name, revision: d.revision, url: d.url, deployed: d.deployed }, 'example ready');
   }
   const lines = [
     `isoedge is up: edge http://${config.edge.host}:${bound.edgePort}  admin http://${config.admin.host}:${bound.adminPort}`,
-    ...host.services.state.listFunctions().map((f) => `  curl ${host.services.url(f.name)}`),
+    ...(await host.functions.listFunctions()).map((f) => `  curl ${host.url(f.name)}`),
   ];
   process.stderr.write(lines.join('\n') + '\n');
 

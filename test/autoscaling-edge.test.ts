@@ -26,7 +26,7 @@ describe('scale from zero through the edge', () => {
 
   it('a deploy starts one instance (initial scale 1): the first request is hot', async () => {
     await deploy('prewarmed', 'export default { fetch() { return new Response("ok"); } };');
-    for (let i = 0; i < 50 && h.services.executors.readyCount('prewarmed-00001') < 1; i++) await new Promise((r) => setTimeout(r, 10));
+    for (let i = 0; i < 50 && h.executors.readyCount('prewarmed-00001') < 1; i++) await new Promise((r) => setTimeout(r, 10));
     const r = await h.edge.inject({ url: '/', headers: { host: 'prewarmed.localhost' } });
     expect(r.headers['server-timing']).toMatch(/start;desc="hot"/);
   });

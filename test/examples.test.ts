@@ -1,6 +1,6 @@
 /** Every example under examples/ deploys and answers as its README says. */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { deployExamples, readExamples } from '../src/host/examples.ts';
+import { deployExamples, readExamples } from '../src/control/examples.ts';
 import { testHost, type TestHost } from './helpers/host.ts';
 import { buildExamples } from '../scripts/build-examples.ts';
 
@@ -15,10 +15,10 @@ const get = (name: string, url: string, init: { method?: 'GET' | 'POST'; payload
 
 describe('examples', () => {
   it('all deploy, and a second start does not redeploy them', async () => {
-    const first = await deployExamples(h.services);
+    const first = await deployExamples(h.functions, h.url);
     expect(first.map((d) => d.name)).toEqual(readExamples().map((e) => e.manifest.name));
     expect(first.every((d) => d.deployed)).toBe(true);
-    expect((await deployExamples(h.services)).every((d) => !d.deployed)).toBe(true);
+    expect((await deployExamples(h.functions, h.url)).every((d) => !d.deployed)).toBe(true);
   });
 
   it('canary is split 90/10 with a preview tag, as its README says', async () => {

@@ -1,7 +1,7 @@
 /** The autoscaling shell with a manual clock and ticker: activator, breaker, KPA bounds, scale to zero, threads. */
 import { describe, expect, it } from 'vitest';
-import { manualClock } from '../src/core/clock.ts';
-import { ScalingManager, type Ticker } from '../src/scaling/index.ts';
+import { manualClock, type Scheduler } from '../src/core/clock.ts';
+import { ScalingManager } from '../src/scaling/index.ts';
 
 const HOST = {
   tickMs: 2000, stableWindowMs: 60_000, panicWindowPercentage: 10, panicThresholdPercentage: 200, maxScaleUpRate: 1000, maxScaleDownRate: 2,
@@ -13,7 +13,8 @@ function setup(host = HOST) {
   const clock = manualClock(1_000_000);
   const realized: [string, number][] = [];
   const threads: number[] = [];
-  const manual: Ticker = { every: () => ({ stop() {} }) };
+  // Ticks are stepped by hand (sample()/tick()); deadlines follow the manual clock.
+  const manual: Scheduler = { every: () => ({ stop() {} }), after: (ms, fn) => clock.after(ms, fn) };
   const m = new ScalingManager(host, { min: 1, max: 4, targetConcurrency: 10 }, clock, {
     realize: (rev, n) => realized.push([rev, n]),
     resizeThreads: (n) => threads.push(n),
@@ -67,6 +68,68 @@ describe('activator', () => {
     await expect(s.admit(now)).rejects.toMatchObject({ code: 'EDGE_ERR_QUEUE_FULL' });
     first.release();
     for (const w of waiting) (await w).release();
+  });
+});
+
+describe('admission deadlines (on the injected clock)', () => {
+  it('a request waiting while no instance is ready fails with EDGE_ERR_ACTIVATION_TIMEOUT at activationTimeoutMs', async () => {
+    const { m, now, clock } = setup({ ...HOST, activationTimeoutMs: 500 });
+    const s = m.scaler('f-00001', 1, undefined);
+    const first = await s.admit(now); // pokes: one slot, the instance is still starting
+    const second = s.admit(now);
+    let settled = false;
+    second.catch(() => {}).finally(() => { settled = true; });
+    clock.advance(499);
+    await Promise.resolve();
+    expect(settled).toBe(false);
+    clock.advance(1);
+    await expect(second).rejects.toMatchObject({ code: 'EDGE_ERR_ACTIVATION_TIMEOUT', message: 'revision f-00001 did not scale from zero within 500 ms' });
+    expect(s.queued).toBe(0);
+    first.release();
+    expect(clock.pending).toBe(0);
+  });
+
+  it('a request waiting for a slot of a ready revision fails with EDGE_ERR_QUEUE_TIMEOUT at queueTimeoutMs', async () => {
+    const { m, now, clock } = setup({ ...HOST, queueTimeoutMs: 200 });
+    const s = m.scaler('f-00001', 1, undefined);
+    const first = await s.admit(now);
+    s.setReady(1);
+    const second = s.admit(now);
+    clock.advance(200);
+    await expect(second).rejects.toMatchObject({ code: 'EDGE_ERR_QUEUE_TIMEOUT', message: 'no slot of revision f-00001 within 200 ms' });
+    // The slot is still usable: a request after the release is admitted at once.
+    first.release();
+    const third = await s.admit(now);
+    expect(third.queuedMs).toBe(0);
+    third.release();
+  });
+
+  it('a waiter admitted before its deadline reports how long it queued, and its timer is cancelled', async () => {
+    const { m, now, clock } = setup({ ...HOST, queueTimeoutMs: 1000 });
+    const s = m.scaler('f-00001', 1, undefined);
+    const first = await s.admit(now);
+    s.setReady(1);
+    const second = s.admit(now);
+    clock.advance(300);
+    first.release();
+    const adm = await second;
+    expect(adm.queuedMs).toBe(300);
+    expect(clock.pending).toBe(0);
+    adm.release();
+  });
+
+  it('a caller that gives up (client gone) leaves the queue with its own reason', async () => {
+    const { m, now } = setup();
+    const s = m.scaler('f-00001', 1, undefined);
+    const first = await s.admit(now);
+    s.setReady(1);
+    const ac = new AbortController();
+    const second = s.admit(now, ac.signal);
+    expect(s.queued).toBe(1);
+    ac.abort(new Error('client closed the connection'));
+    await expect(second).rejects.toThrow('client closed the connection');
+    expect(s.queued).toBe(0);
+    first.release();
   });
 });
 

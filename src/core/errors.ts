@@ -18,6 +18,7 @@ export const ERROR_CODES = {
   EDGE_ERR_FUNCTION_NOT_FOUND: { status: 404, meaning: 'No function is deployed under that name.' },
   EDGE_ERR_REVISION_NOT_FOUND: { status: 404, meaning: 'No revision with that name exists.' },
   EDGE_ERR_REVISION_HAS_TRAFFIC: { status: 409, meaning: 'The revision still receives traffic; move the traffic before deleting it.' },
+  EDGE_ERR_CONFLICT: { status: 409, meaning: 'The function changed since it was read (its generation moved on); read it again and retry.' },
   EDGE_ERR_NO_ROUTE: { status: 404, meaning: 'The request host does not name a function under the configured domain.' },
   EDGE_ERR_UNAUTHORIZED: { status: 401, meaning: 'The admin API needs `Authorization: Bearer <token>` and the token did not match.' },
   EDGE_ERR_BODY_TOO_LARGE: { status: 413, meaning: 'The request body is larger than the configured limit.' },

@@ -5,7 +5,7 @@
  * number of executor threads from the total concurrency. Timers come from the
  * injected scheduler, time from the injected clock.
  */
-import type { Clock } from '../core/clock.ts';
+import { systemScheduler, type Clock, type Scheduler } from '../core/clock.ts';
 import { EdgeError } from '../core/errors.ts';
 import { Autoscaler } from '../autoscaler/index.ts';
 import { ConcurrencySampler, RevisionMetrics } from '../metrics/index.ts';
@@ -24,18 +24,6 @@ export interface ScalingEvents {
   threads(d: { desired: number; observed: number; panic: boolean }): void;
 }
 
-export interface Ticker {
-  every(ms: number, fn: () => void): { stop(): void };
-}
-
-export const intervalTicker: Ticker = {
-  every(ms, fn) {
-    const h = setInterval(fn, ms);
-    h.unref();
-    return { stop: () => clearInterval(h) };
-  },
-};
-
 export interface ThreadScaling {
   min: number;
   max: number;
@@ -49,6 +37,7 @@ export class ScalingManager {
   readonly #target: ScalingTarget;
   readonly #events: ScalingEvents;
   readonly #timers: { stop(): void }[] = [];
+  readonly #scheduler: Scheduler;
   readonly #threadSampler: ConcurrencySampler;
   readonly #threadMetrics: RevisionMetrics;
   readonly #threadScaler: Autoscaler;
@@ -56,7 +45,8 @@ export class ScalingManager {
   threadsDesired: number;
   threadsPanic = false;
 
-  constructor(host: HostScalingDefaults, threads: ThreadScaling, clock: Clock, target: ScalingTarget, events: ScalingEvents, ticker: Ticker = intervalTicker) {
+  constructor(host: HostScalingDefaults, threads: ThreadScaling, clock: Clock, target: ScalingTarget, events: ScalingEvents, scheduler: Scheduler = systemScheduler) {
+    this.#scheduler = scheduler;
     this.#host = host;
     this.#clock = clock;
     this.#target = target;
@@ -68,8 +58,8 @@ export class ScalingManager {
     this.#threadMetrics = new RevisionMetrics({ stableWindowMs: host.stableWindowMs, panicWindowMs: Math.max(1000, (host.stableWindowMs * host.panicWindowPercentage) / 100) });
     const t = resolveSettings(host, 0, { target: threads.targetConcurrency });
     this.#threadScaler = new Autoscaler({ ...t.spec, targetBurstCapacity: 0 }, now);
-    this.#timers.push(ticker.every(1000, () => this.sample()));
-    this.#timers.push(ticker.every(host.tickMs, () => this.tick()));
+    this.#timers.push(scheduler.every(1000, () => this.sample()));
+    this.#timers.push(scheduler.every(host.tickMs, () => this.tick()));
   }
 
   /** The scaler of a revision, made on first use (a request, or a deploy with its initial scale). */
@@ -77,7 +67,7 @@ export class ScalingManager {
     let s = this.#scalers.get(rev);
     if (!s) {
       const settings = resolveSettings(this.#host, cc, overrides);
-      s = new RevisionScaler(rev, settings, this.#clock.now(), (n) => this.#target.realize(rev, n), initialScale ?? settings.minScale);
+      s = new RevisionScaler(rev, settings, this.#clock.now(), (n) => this.#target.realize(rev, n), initialScale ?? settings.minScale, this.#scheduler);
       this.#scalers.set(rev, s);
     }
     return s;

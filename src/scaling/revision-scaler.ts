@@ -7,6 +7,7 @@
  * autoscaler at once instead of waiting for the tick.
  */
 import { EdgeError } from '../core/errors.ts';
+import type { Scheduler } from '../core/clock.ts';
 import { Breaker } from '../concurrency/index.ts';
 import { Autoscaler } from '../autoscaler/index.ts';
 import { ConcurrencySampler, RevisionMetrics } from '../metrics/index.ts';
@@ -38,6 +39,7 @@ export class RevisionScaler {
   readonly #metrics: RevisionMetrics;
   readonly #autoscaler: Autoscaler;
   readonly #realize: (desired: number) => void;
+  readonly #scheduler: Scheduler;
   desired = 0;
   ready = 0;
   excessBurstCapacity = 0;
@@ -47,8 +49,9 @@ export class RevisionScaler {
   /** Requests admitted since the scaler was made (for the activator's counters). */
   activations = 0;
 
-  constructor(rev: string, settings: ScalerSettings, now: number, realize: (desired: number) => void, initial: number) {
+  constructor(rev: string, settings: ScalerSettings, now: number, realize: (desired: number) => void, initial: number, scheduler: Scheduler) {
     this.rev = rev;
+    this.#scheduler = scheduler;
     this.settings = settings;
     this.#realize = realize;
     this.lastRequestAt = now;
@@ -72,29 +75,38 @@ export class RevisionScaler {
 
   /**
    * A slot for one request, now or after waiting. Throws EDGE_ERR_QUEUE_FULL,
-   * EDGE_ERR_QUEUE_TIMEOUT or EDGE_ERR_ACTIVATION_TIMEOUT.
+   * EDGE_ERR_QUEUE_TIMEOUT or EDGE_ERR_ACTIVATION_TIMEOUT, or the signal's reason when
+   * the caller gives up first (the client went away). A request that waits while the
+   * revision has no ready instance is waiting for activation (its deadline is
+   * activationTimeoutMs); once an instance is ready, for a slot (queueTimeoutMs).
    */
-  async admit(now: () => number): Promise<Admission> {
+  async admit(now: () => number, signal?: AbortSignal): Promise<Admission> {
     const t0 = now();
     this.lastRequestAt = t0;
     this.#sampler.start(t0);
     this.activations++;
     const fast = this.breaker.tryReserve();
     if (fast) return { release: this.#releaser(fast, now), queuedMs: 0 };
-    const fromZero = this.desired === 0;
-    if (fromZero) this.poke(t0);
-    const ms = fromZero ? this.settings.activationTimeoutMs : this.settings.queueTimeoutMs;
-    const code = fromZero ? 'EDGE_ERR_ACTIVATION_TIMEOUT' : 'EDGE_ERR_QUEUE_TIMEOUT';
-    const deadline = AbortSignal.timeout(ms);
+    if (this.desired === 0) this.poke(t0);
+    const activating = this.ready === 0;
+    const ms = activating ? this.settings.activationTimeoutMs : this.settings.queueTimeoutMs;
+    // Deadlines come from the injected scheduler (tests step it), not AbortSignal.timeout.
+    const deadline = new AbortController();
+    const timeout = new EdgeError(activating ? 'EDGE_ERR_ACTIVATION_TIMEOUT' : 'EDGE_ERR_QUEUE_TIMEOUT',
+      activating ? `revision ${this.rev} did not scale from zero within ${ms} ms` : `no slot of revision ${this.rev} within ${ms} ms`);
+    const cancel = this.#scheduler.after(ms, () => deadline.abort(timeout));
+    const onAbort = () => deadline.abort(signal!.reason);
+    if (signal?.aborted) onAbort();
+    else signal?.addEventListener('abort', onAbort, { once: true });
     try {
-      const release = await this.breaker.acquire(deadline);
+      const release = await this.breaker.acquire(deadline.signal);
       return { release: this.#releaser(release, now), queuedMs: now() - t0 };
     } catch (e) {
       this.#sampler.end(now());
-      if (deadline.aborted && !(e instanceof EdgeError)) {
-        throw new EdgeError(code, fromZero ? `revision ${this.rev} did not scale from zero within ${ms} ms` : `no slot of revision ${this.rev} within ${ms} ms`);
-      }
       throw e;
+    } finally {
+      cancel();
+      signal?.removeEventListener('abort', onAbort);
     }
   }
 

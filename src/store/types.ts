@@ -1,4 +1,14 @@
-/** The persisted shapes of functions, revisions and traffic tables. */
+/**
+ * The state the host keeps, behind asynchronous interfaces: functions, revisions and
+ * traffic tables (StateStore), and content-addressed artifacts (ArtifactStore). SQLite
+ * and a directory implement them on one node; a NATS JetStream KV and Object Store can
+ * implement them for a cluster (design §8). test/contracts/ holds the suites every
+ * implementation passes.
+ */
+import type { TrafficTarget } from '../router/index.ts';
+import type { RevisionScalingOverrides } from '../scaling/index.ts';
+export type { TrafficTarget };
+
 export interface RevisionConfig {
   env: Record<string, string>;
   /** Requests one instance serves at once; 0 = unlimited. */
@@ -11,23 +21,89 @@ export interface RevisionConfig {
 /** Named after Knative's autoscaling.knative.dev annotations; one definition, in scaling/. */
 export type ScalingOverrides = RevisionScalingOverrides;
 
+export type RuntimeKind = 'js' | 'wasm' | 'component';
+
 export interface RevisionRecord {
   name: string;
   function: string;
   seq: number;
   digest: string;
-  runtime: 'js' | 'wasm' | 'component';
+  runtime: RuntimeKind;
   config: RevisionConfig;
   /** Unix ms. */
   createdAt: number;
 }
 
-import type { TrafficTarget } from '../router/index.ts';
-import type { RevisionScalingOverrides } from '../scaling/index.ts';
-export type { TrafficTarget };
-
 export interface FunctionRecord {
   name: string;
   createdAt: number;
   traffic: TrafficTarget[];
+  /** The newest revision (what `latestRevision: true` follows); undefined once none is left. */
+  latestRevision: string | undefined;
+  /**
+   * Moves on with every change to the function (a revision made or deleted, a traffic
+   * table set): writers compare-and-set on it, watchers apply the newest they see.
+   */
+  generation: number;
+}
+
+/** How a new revision changes the traffic table, given the table now and the latest revision before it. */
+export type TrafficRule = (revision: string, current: TrafficTarget[] | undefined, previousLatest: string | undefined) => TrafficTarget[];
+
+export interface NewRevision {
+  function: string;
+  digest: string;
+  runtime: RuntimeKind;
+  config: RevisionConfig;
+  /** Unix ms. */
+  createdAt: number;
+  traffic: TrafficRule;
+}
+
+/**
+ * One change, level-triggered: the record as it now is (undefined once deleted).
+ * A watcher reconciles to it; it never needs the history in between.
+ */
+export type StateChange =
+  | { kind: 'function'; name: string; function: FunctionRecord | undefined }
+  | { kind: 'revision'; name: string; fn: string; revision: RevisionRecord | undefined };
+
+export interface StateStore {
+  listFunctions(): Promise<FunctionRecord[]>;
+  getFunction(name: string): Promise<FunctionRecord | undefined>;
+  /** Every revision (of one function), oldest first. */
+  listRevisions(fn?: string): Promise<RevisionRecord[]>;
+  getRevision(name: string): Promise<RevisionRecord | undefined>;
+  /** The next revision `{fn}-{seq}` (creating the function) and its traffic table, in one atomic step. */
+  createRevision(r: NewRevision): Promise<{ revision: RevisionRecord; function: FunctionRecord }>;
+  /** Compare-and-set: refused with EDGE_ERR_CONFLICT unless the function is still at `generation`. */
+  setTraffic(fn: string, table: TrafficTarget[], generation: number): Promise<FunctionRecord>;
+  /** Removes the function and its revisions; returns the revisions removed (none if it did not exist). */
+  deleteFunction(name: string): Promise<RevisionRecord[]>;
+  /** Compare-and-set on the function's generation, like setTraffic. */
+  deleteRevision(name: string, generation: number): Promise<void>;
+  /** Whether any revision still refers to the digest (its artifacts must stay). */
+  isDigestUsed(digest: string): Promise<boolean>;
+  /**
+   * Every committed change from now on, in commit order. Changes made by this store are
+   * delivered before the write's promise resolves; the returned function unsubscribes.
+   */
+  watch(listener: (change: StateChange) => void): () => void;
+  close(): Promise<void>;
+}
+
+/** Artifact files by name: `script.js`, `cache.bin`, `cores/0.wasm`, … (names match ARTIFACT_NAME_RE). */
+export type ArtifactFiles = Record<string, Uint8Array>;
+
+export const DIGEST_RE = /^[0-9a-f]{64}$/;
+export const ARTIFACT_NAME_RE = /^[\w-][\w.-]*(\/[\w-][\w.-]*)?$/;
+
+export interface ArtifactStore {
+  /** True once every file of a put() is stored. */
+  has(digest: string): Promise<boolean>;
+  /** Stores the files under the digest, all or none visible; idempotent (a digest's content never changes). */
+  put(digest: string, files: ArtifactFiles): Promise<void>;
+  /** One file's bytes, in an ArrayBuffer of their own; undefined if absent. */
+  get(digest: string, name: string): Promise<Uint8Array | undefined>;
+  remove(digest: string): Promise<void>;
 }

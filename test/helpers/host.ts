@@ -5,8 +5,7 @@ import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { loadConfig, type Config } from '../../src/config/index.ts';
 import { createLogger } from '../../src/log/index.ts';
-import { createIsoedge, type Isoedge } from '../../src/app.ts';
-import type { ServiceOptions } from '../../src/host/services.ts';
+import { createIsoedge, type HostOptions, type Isoedge } from '../../src/app.ts';
 
 export interface TestHost extends Isoedge {
   dataDir: string;
@@ -15,7 +14,7 @@ export interface TestHost extends Isoedge {
   cleanup(keepData?: boolean): Promise<void>;
 }
 
-export async function testHost(argv: string[] = [], dataDir = mkdtempSync(join(tmpdir(), 'isoedge-test-')), opts: ServiceOptions = {}): Promise<TestHost> {
+export async function testHost(argv: string[] = [], dataDir = mkdtempSync(join(tmpdir(), 'isoedge-test-')), opts: HostOptions = {}): Promise<TestHost> {
   const config = loadConfig({ env: {}, argv: ['--data-dir', dataDir, '--edge-port', '0', '--admin-port', '0', '--pool-warm-min', '1', '--log-level', 'debug', ...argv] });
   const logs: Record<string, unknown>[] = [];
   const sink = new Writable({

@@ -2,8 +2,9 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { EdgeError } from '../../core/errors.ts';
 import { assertFunctionName, configFromQuery, type RolloutOptions } from '../../deploy/index.ts';
-import type { Services } from '../../host/services.ts';
-import type { RevisionRecord } from '../../store/index.ts';
+import type { FunctionService } from '../../control/index.ts';
+import { buildRouteTable } from '../../router/index.ts';
+import type { FunctionRecord, RevisionRecord } from '../../store/index.ts';
 import * as S from './schemas.ts';
 
 const JS_TYPES = new Set(S.JS_TYPES);
@@ -20,54 +21,59 @@ function rolloutFromQuery(q: Record<string, string>): RolloutOptions {
 }
 interface RevParams { name: string; revision: string }
 
-/** A component revision's world ('edge-host' or 'wasi-http'), read from its artifact. */
-function abiOf(s: Services, r: RevisionRecord): { abi?: 'edge-host' | 'wasi-http' } {
-  return r.runtime === 'component' ? { abi: s.artifacts.componentAbi(r.digest) } : {};
+/** Knative-style revision status: desired and ready instances, load, and the last autoscaler decision. */
+export interface RevisionStatusView {
+  routed: boolean;
+  desired: number;
+  ready: number;
+  inflight: number;
+  queued: number;
+  panicMode: boolean;
+  activatorInPath: boolean;
+  lastDecision: { at: string; desired: number; recommended: number; stableConcurrency: number | null; panicConcurrency: number | null; excessBurstCapacity: number; reason: string } | null;
 }
 
-function revisionView(s: Services, r: RevisionRecord, routed: Set<string> | undefined) {
+/** What the function routes need of the host. */
+export interface FunctionRoutesOptions {
+  functions: FunctionService;
+  /** The data plane's view of one revision. */
+  revisionStatus(rev: string, routed: boolean): RevisionStatusView;
+  /** A component revision's world ('edge-host' or 'wasi-http'), read from its artifact. */
+  componentAbi(digest: string): Promise<'edge-host' | 'wasi-http'>;
+  url(fn: string): string;
+  moduleBytes: number;
+}
+
+async function abiOf(o: FunctionRoutesOptions, r: RevisionRecord): Promise<{ abi?: 'edge-host' | 'wasi-http' }> {
+  return r.runtime === 'component' ? { abi: await o.componentAbi(r.digest) } : {};
+}
+
+async function revisionView(o: FunctionRoutesOptions, r: RevisionRecord, routed: Set<string>) {
   return {
     name: r.name,
     function: r.function,
     digest: r.digest,
     runtime: r.runtime,
-    ...abiOf(s, r),
+    ...(await abiOf(o, r)),
     config: r.config,
     createdAt: new Date(r.createdAt).toISOString(),
-    status: scalingStatus(s, r.name, routed?.has(r.name) ?? false),
+    status: o.revisionStatus(r.name, routed.has(r.name)),
   };
 }
 
-/** Knative-style revision status: desired and ready instances, load, and the last autoscaler decision. */
-function scalingStatus(s: Services, rev: string, routed: boolean) {
-  const sc = s.scaling.get(rev);
-  const d = sc?.lastDecision;
-  return {
-    routed,
-    desired: sc?.desired ?? 0,
-    ready: s.executors.readyCount(rev),
-    inflight: sc?.inflight ?? 0,
-    queued: sc?.queued ?? 0,
-    panicMode: sc?.panicMode ?? false,
-    activatorInPath: sc ? sc.activatorInPath : true,
-    lastDecision: d ? { at: new Date(Date.now() - (s.clock.now() - d.at)).toISOString(), desired: d.desired, recommended: d.recommended, stableConcurrency: round(d.stable), panicConcurrency: round(d.panic), excessBurstCapacity: d.excessBurstCapacity, reason: d.reason } : null,
-  };
-}
-
-const round = (x: number): number | null => (Number.isFinite(x) ? Math.round(x * 1000) / 1000 : null);
-
-function functionView(s: Services, name: string) {
-  const f = s.requireFunction(name);
-  const route = s.registry.route(name);
-  const routed = route ? new Set([...route.table.weighted.map((w) => w.revision), ...route.table.tags.values()]) : undefined;
-  const revisions = s.state.listRevisions(name).map((r) => revisionView(s, r, routed));
+async function functionView(o: FunctionRoutesOptions, name: string) {
+  const f = await o.functions.getFunction(name);
+  const table = buildRouteTable(f.traffic, f.latestRevision);
+  const routed = new Set([...table.weighted.map((w) => w.revision), ...table.tags.values()]);
+  const revisions = await Promise.all((await o.functions.listRevisions(name)).map((r) => revisionView(o, r, routed)));
   return {
     name,
-    url: s.url(name),
+    url: o.url(name),
     createdAt: new Date(f.createdAt).toISOString(),
-    latestRevision: route?.latest ?? null,
+    latestRevision: f.latestRevision ?? null,
+    generation: f.generation,
     traffic: f.traffic,
-    effectiveTraffic: route ? route.table.weighted.map((w) => ({ ...w, tags: [...route.table.tags].filter(([, r]) => r === w.revision).map(([t]) => t) })) : [],
+    effectiveTraffic: table.weighted.map((w) => ({ ...w, tags: [...table.tags].filter(([, r]) => r === w.revision).map(([t]) => t) })),
     revisions,
   };
 }
@@ -106,16 +112,16 @@ async function readDeploy(req: FastifyRequest): Promise<{ source: Uint8Array; ki
   throw new EdgeError('EDGE_ERR_UNSUPPORTED_MEDIA_TYPE', `cannot deploy a body of type ${JSON.stringify(type || '(none)')}; send application/javascript, application/wasm, or multipart/form-data with a "module" part`);
 }
 
-export async function functionRoutes(app: FastifyInstance, opts: { services: Services }): Promise<void> {
-  const s = opts.services;
+export async function functionRoutes(app: FastifyInstance, o: FunctionRoutesOptions): Promise<void> {
+  const fns = o.functions;
   for (const t of JS_TYPES) {
-    app.addContentTypeParser(t, { parseAs: 'buffer', bodyLimit: s.config.limits.moduleBytes }, (_req, body, done) => done(null, body));
+    app.addContentTypeParser(t, { parseAs: 'buffer', bodyLimit: o.moduleBytes }, (_req, body, done) => done(null, body));
   }
-  app.addContentTypeParser('application/wasm', { parseAs: 'buffer', bodyLimit: s.config.limits.moduleBytes }, (_req, body, done) => done(null, body));
+  app.addContentTypeParser('application/wasm', { parseAs: 'buffer', bodyLimit: o.moduleBytes }, (_req, body, done) => done(null, body));
 
-  const created = (rec: RevisionRecord) => ({
-    name: rec.function, revision: rec.name, digest: rec.digest, runtime: rec.runtime, ...abiOf(s, rec), url: s.url(rec.function),
-    createdAt: new Date(rec.createdAt).toISOString(), traffic: s.state.getFunction(rec.function)?.traffic ?? [],
+  const created = async (rec: RevisionRecord) => ({
+    name: rec.function, revision: rec.name, digest: rec.digest, runtime: rec.runtime, ...(await abiOf(o, rec)), url: o.url(rec.function),
+    createdAt: new Date(rec.createdAt).toISOString(), traffic: (await fns.getFunction(rec.function).catch(() => undefined))?.traffic ?? [],
   });
 
   app.post<{ Params: NameParams; Querystring: Record<string, string> }>('/v1/functions/:name/revisions', { schema: S.deployRevision }, async (req, reply) => {
@@ -123,31 +129,27 @@ export async function functionRoutes(app: FastifyInstance, opts: { services: Ser
     const { source, kind, configPart } = await readDeploy(req);
     const config = configFromQuery(req.query, configPart);
     const rollout = rolloutFromQuery(req.query);
-    const rec = kind === 'wasm' ? await s.deployWasm(req.params.name, source, config, rollout) : await s.deployJs(req.params.name, source, config, rollout);
-    return reply.code(201).send(created(rec));
+    const rec = await fns.deploy(req.params.name, { bytes: source, kind }, config, rollout);
+    return reply.code(201).send(await created(rec));
   });
 
   app.patch<{ Params: NameParams; Querystring: Record<string, string> }>('/v1/functions/:name/config', { schema: S.patchConfig, schemaErrorFormatter: invalidConfig }, async (req, reply) => {
-    const rec = s.patchConfig(req.params.name, req.body, rolloutFromQuery(req.query));
-    return reply.code(201).send({ ...created(rec), config: rec.config });
+    const rec = await fns.patchConfig(req.params.name, req.body, rolloutFromQuery(req.query));
+    return reply.code(201).send({ ...(await created(rec)), config: rec.config });
   });
 
   app.get('/v1/functions', { schema: S.listFunctions }, async () => ({
-    functions: s.state.listFunctions().map((f) => {
-      const route = s.registry.route(f.name);
-      return { name: f.name, url: s.url(f.name), latestRevision: route?.latest ?? null, traffic: f.traffic, createdAt: new Date(f.createdAt).toISOString() };
-    }),
+    functions: (await fns.listFunctions()).map((f: FunctionRecord) => ({
+      name: f.name, url: o.url(f.name), latestRevision: f.latestRevision ?? null, traffic: f.traffic, createdAt: new Date(f.createdAt).toISOString(),
+    })),
   }));
 
-  app.get<{ Params: NameParams }>('/v1/functions/:name', { schema: S.getFunction }, async (req) => functionView(s, req.params.name));
+  app.get<{ Params: NameParams }>('/v1/functions/:name', { schema: S.getFunction }, async (req) => functionView(o, req.params.name));
 
-  app.get<{ Params: NameParams }>('/v1/functions/:name/revisions', { schema: S.listRevisions }, async (req) => {
-    s.requireFunction(req.params.name);
-    return { revisions: functionView(s, req.params.name).revisions };
-  });
+  app.get<{ Params: NameParams }>('/v1/functions/:name/revisions', { schema: S.listRevisions }, async (req) => ({ revisions: (await functionView(o, req.params.name)).revisions }));
 
   app.get<{ Params: RevParams }>('/v1/functions/:name/revisions/:revision', { schema: S.getRevision }, async (req) => {
-    const rev = functionView(s, req.params.name).revisions.find((r) => r.name === req.params.revision);
+    const rev = (await functionView(o, req.params.name)).revisions.find((r) => r.name === req.params.revision);
     if (!rev) throw new EdgeError('EDGE_ERR_REVISION_NOT_FOUND', `function ${req.params.name} has no revision ${req.params.revision}`);
     return rev;
   });
@@ -155,18 +157,18 @@ export async function functionRoutes(app: FastifyInstance, opts: { services: Ser
   app.put<{ Params: NameParams }>('/v1/functions/:name/traffic', { schema: S.setTraffic, schemaErrorFormatter: invalidConfig }, async (req) => {
     const body = req.body as unknown;
     const spec = Array.isArray(body) ? body : (body as { traffic?: unknown } | null)?.traffic;
-    const traffic = s.setTraffic(req.params.name, spec);
-    const view = functionView(s, req.params.name);
+    const traffic = await fns.setTraffic(req.params.name, spec);
+    const view = await functionView(o, req.params.name);
     return { name: view.name, traffic, effectiveTraffic: view.effectiveTraffic };
   });
 
   app.delete<{ Params: NameParams }>('/v1/functions/:name', { schema: S.deleteFunction }, async (req, reply) => {
-    s.deleteFunction(req.params.name);
+    await fns.deleteFunction(req.params.name);
     return reply.code(204).send();
   });
 
   app.delete<{ Params: RevParams }>('/v1/functions/:name/revisions/:revision', { schema: S.deleteRevision }, async (req, reply) => {
-    s.deleteRevision(req.params.name, req.params.revision);
+    await fns.deleteRevision(req.params.name, req.params.revision);
     return reply.code(204).send();
   });
 }

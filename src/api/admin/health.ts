@@ -1,23 +1,22 @@
-/** Liveness, readiness and host status. */
+/** Liveness, readiness, metrics and host status. */
 import type { FastifyInstance } from 'fastify';
-import type { Services } from '../../host/services.ts';
 import * as S from './schemas.ts';
 
-export async function healthRoutes(app: FastifyInstance, opts: { services: Services }): Promise<void> {
-  const s = opts.services;
+export interface HealthRoutesOptions {
+  ready(): boolean;
+  functionCount(): number;
+  /** The Prometheus exposition of the host's metrics. */
+  metrics(): string | Promise<string>;
+  /** Executors, threads and memory, for `GET /v1/status`. */
+  status(): Promise<Record<string, unknown>>;
+}
+
+export async function healthRoutes(app: FastifyInstance, o: HealthRoutesOptions): Promise<void> {
   app.get('/healthz', { schema: S.healthz }, async () => ({ status: 'ok' }));
   app.get('/readyz', { schema: S.readyz }, async (_req, reply) => {
-    if (!s.ready) return reply.code(503).send({ status: 'starting' });
-    return { status: 'ready', functions: s.registry.functionCount };
+    if (!o.ready()) return reply.code(503).send({ status: 'starting' });
+    return { status: 'ready', functions: o.functionCount() };
   });
-  app.get('/metrics', { schema: S.metrics }, async (_req, reply) => reply.type('text/plain; version=0.0.4; charset=utf-8').send(s.metrics.render()));
-  app.get('/v1/status', { schema: S.status }, async () => {
-    const m = process.memoryUsage();
-    return {
-      functions: s.registry.functionCount,
-      memory: { rss: m.rss, heapUsed: m.heapUsed, external: m.external },
-      executors: await s.executors.stats(),
-      threads: { desired: s.scaling.threadsDesired, running: s.executors.size, panicMode: s.scaling.threadsPanic },
-    };
-  });
+  app.get('/metrics', { schema: S.metrics }, async (_req, reply) => reply.type('text/plain; version=0.0.4; charset=utf-8').send(await o.metrics()));
+  app.get('/v1/status', { schema: S.status }, async () => o.status());
 }

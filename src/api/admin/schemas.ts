@@ -321,6 +321,7 @@ export const FunctionView = component('Function', {
   required: ['name', 'url', 'createdAt', 'latestRevision', 'traffic', 'effectiveTraffic', 'revisions'],
   properties: {
     ...functionCommon,
+    generation: { type: 'integer', description: 'Moves on with every change to the function (a revision made or deleted, a traffic table set); writes compare-and-set on it.' },
     effectiveTraffic: { type: 'array', items: EffectiveTarget },
     revisions: { type: 'array', items: Revision, description: 'Oldest first.' },
   },

@@ -7,7 +7,7 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createHash } from 'node:crypto';
-import type { Services } from './services.ts';
+import type { FunctionService } from './functions.ts';
 import { parseRevisionConfig } from '../deploy/index.ts';
 
 /**
@@ -24,9 +24,8 @@ export interface ExampleManifest {
 }
 
 /** `.wasm` files go through the Wasm deployer, anything else is a JS module. */
-function deployOne(s: Services, name: string, file: string, config: ReturnType<typeof parseRevisionConfig>) {
-  const bytes = readFileSync(file);
-  return file.endsWith('.wasm') ? s.deployWasm(name, bytes, config) : s.deployJs(name, bytes, config);
+function deployOne(s: FunctionService, name: string, file: string, config: ReturnType<typeof parseRevisionConfig>) {
+  return s.deploy(name, { bytes: readFileSync(file), kind: file.endsWith('.wasm') ? 'wasm' : 'js' }, config);
 }
 
 export const EXAMPLES_DIR = new URL('../../examples/', import.meta.url).pathname;
@@ -39,30 +38,32 @@ export function readExamples(dir = EXAMPLES_DIR): { dir: string; manifest: Examp
     .sort((a, b) => a.manifest.name.localeCompare(b.manifest.name));
 }
 
-export async function deployExamples(s: Services, dir = EXAMPLES_DIR): Promise<{ name: string; url: string; revision: string; deployed: boolean }[]> {
+export async function deployExamples(s: FunctionService, url: (fn: string) => string, dir = EXAMPLES_DIR): Promise<{ name: string; url: string; revision: string; deployed: boolean }[]> {
   const out = [];
   for (const { dir: d, manifest } of readExamples(dir)) {
     if (manifest.revisions) {
-      const exists = s.state.getFunction(manifest.name) !== undefined;
-      let last = s.state.listRevisions(manifest.name).at(-1)?.name ?? '';
+      const existing = (await s.listFunctions()).find((f) => f.name === manifest.name);
+      const exists = existing !== undefined;
+      let last = existing?.latestRevision ?? '';
       if (!exists) {
         for (const r of manifest.revisions) last = (await deployOne(s, manifest.name, join(d, r.main), parseRevisionConfig(r.config ?? {}))).name;
-        if (manifest.traffic) s.setTraffic(manifest.name, manifest.traffic);
+        if (manifest.traffic) await s.setTraffic(manifest.name, manifest.traffic);
       }
-      out.push({ name: manifest.name, url: s.url(manifest.name), revision: last, deployed: !exists });
+      out.push({ name: manifest.name, url: url(manifest.name), revision: last, deployed: !exists });
       continue;
     }
     if (!manifest.main) throw new Error(`example ${manifest.name}: isoedge.json needs "main" or "revisions"`);
     const source = readFileSync(join(d, manifest.main));
     const config = parseRevisionConfig(manifest.config ?? {});
     const digest = createHash('sha256').update(source).digest('hex');
-    const latest = s.state.listRevisions(manifest.name).at(-1);
+    const fn = (await s.listFunctions()).find((f) => f.name === manifest.name);
+    const latest = fn ? (await s.listRevisions(manifest.name)).at(-1) : undefined;
     if (latest && latest.digest === digest && JSON.stringify(latest.config) === JSON.stringify(config)) {
-      out.push({ name: manifest.name, url: s.url(manifest.name), revision: latest.name, deployed: false });
+      out.push({ name: manifest.name, url: url(manifest.name), revision: latest.name, deployed: false });
       continue;
     }
     const rec = await deployOne(s, manifest.name, join(d, manifest.main), config);
-    out.push({ name: manifest.name, url: s.url(manifest.name), revision: rec.name, deployed: true });
+    out.push({ name: manifest.name, url: url(manifest.name), revision: rec.name, deployed: true });
   }
   return out;
 }

@@ -1,0 +1,1 @@
+export { Catalog, type FunctionRoute, type CatalogEvents } from './catalog.ts';

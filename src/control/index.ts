@@ -1,0 +1,1 @@
+export { ControlPlane, type FunctionService, type ControlPlaneDeps } from './functions.ts';

@@ -1,0 +1,111 @@
+/**
+ * The data plane's one entry point (Knative's activator handler is the model: it only
+ * calls Try(ctx, revision, fn)): route → admit (activator and breaker) → executor →
+ * result. It knows nothing of HTTP servers: the edge listener parses and writes, an
+ * async queue or a cluster peer calls the same dispatch(). Metrics and logs are hooks.
+ */
+import type { Clock } from '../core/clock.ts';
+import { EdgeError } from '../core/errors.ts';
+import type { Rng } from '../core/rng.ts';
+import { pick, type RouteTable } from '../router/index.ts';
+import type { RevisionSpec } from '../runtime/types.ts';
+import type { InvokeRequest } from '../runtime/types.ts';
+import type { FromExecutor } from '../executor/index.ts';
+import { checkRequest } from './limits.ts';
+import type { DispatchHooks, DispatchRequest, DispatchResult, DispatchTarget, DispatchTiming } from './types.ts';
+
+/** What the dispatcher reads of the catalog. */
+export interface Routes {
+  route(fn: string): { table: RouteTable } | undefined;
+  specNow(rev: string): RevisionSpec | undefined;
+  spec(rev: string): Promise<RevisionSpec | undefined>;
+}
+
+/** A granted slot (breaker or activator queue): release it when the executor answered. */
+export interface Slot {
+  release(): void;
+  queuedMs: number;
+}
+
+/** The activator and breaker, as the dispatcher uses them. */
+export interface Admission {
+  admit(spec: RevisionSpec, signal: AbortSignal | undefined): Promise<Slot>;
+  /** Around the executor call: the thread autoscaler's concurrency. */
+  started(): void;
+  ended(): void;
+}
+
+export interface Executors {
+  invoke(spec: RevisionSpec, req: InvokeRequest): Promise<FromExecutor>;
+}
+
+export interface DispatcherDeps {
+  routes: Routes;
+  admission: Admission;
+  executors: Executors;
+  clock: Clock;
+  rng: Rng;
+  hooks?: DispatchHooks;
+}
+
+export class Dispatcher {
+  readonly #d: DispatcherDeps;
+
+  constructor(deps: DispatcherDeps) {
+    this.#d = deps;
+  }
+
+  async dispatch(target: DispatchTarget, request: DispatchRequest, signal?: AbortSignal): Promise<DispatchResult> {
+    const t0 = this.#d.clock.now();
+    const state: { stage: 'route' | 'admit' | 'execute'; executed: boolean } = { stage: 'route', executed: false };
+    let result: DispatchResult;
+    try {
+      result = await this.#run(target, request, signal, t0, state);
+    } catch (e) {
+      // Executor loss, shutdown: the promise rejected with a code; anything else is a host fault.
+      result = { ok: false, revision: undefined, error: e instanceof EdgeError ? e : new EdgeError('EDGE_ERR_INTERNAL', 'internal error', { cause: e }), timing: { routeMs: this.#d.clock.now() - t0, queueMs: 0 } };
+    }
+    this.#d.hooks?.finished?.({ target, request, result, stage: state.stage, executed: state.executed, totalMs: this.#d.clock.now() - t0 });
+    return result;
+  }
+
+  async #run(target: DispatchTarget, request: DispatchRequest, signal: AbortSignal | undefined, t0: number, state: { stage: 'route' | 'admit' | 'execute'; executed: boolean }): Promise<DispatchResult> {
+    const { routes, clock } = this.#d;
+    const refuse = (error: EdgeError, revision?: string): DispatchResult => ({ ok: false, revision, error, timing: { routeMs: clock.now() - t0, queueMs: 0 } });
+    // Read the table once: a concurrent traffic update swaps the whole object, never half of it.
+    const route = routes.route(target.fn);
+    if (!route) return refuse(new EdgeError('EDGE_ERR_FUNCTION_NOT_FOUND', `no function named ${JSON.stringify(target.fn)} is deployed`));
+    const rev = pick(route.table, this.#d.rng, target.tag);
+    if (rev === undefined) {
+      return refuse(new EdgeError('EDGE_ERR_REVISION_NOT_FOUND', target.tag !== undefined ? `function ${target.fn} has no revision tagged ${JSON.stringify(target.tag)}` : `function ${target.fn} has no revision with traffic`));
+    }
+    const spec = routes.specNow(rev) ?? (await routes.spec(rev));
+    if (!spec) return refuse(new EdgeError('EDGE_ERR_REVISION_NOT_FOUND', `revision ${rev} is gone`));
+    const tooLarge = checkRequest(request.headers, request.body, spec.limits);
+    if (tooLarge) return refuse(tooLarge);
+    const routeMs = clock.now() - t0;
+    state.stage = 'admit';
+    let slot: Slot;
+    try {
+      slot = await this.#d.admission.admit(spec, signal);
+    } catch (e) {
+      const error = e instanceof EdgeError ? e : new EdgeError('EDGE_ERR_INTERNAL', 'internal error', { cause: e });
+      return { ok: false, revision: rev, error, timing: { routeMs, queueMs: 0 }, ...(error.code === 'EDGE_ERR_QUEUE_FULL' ? { retryAfterS: 1 } : {}) };
+    }
+    state.stage = 'execute';
+    this.#d.admission.started();
+    try {
+      const m = await this.#d.executors.invoke(spec, { reqId: request.id, method: request.method, url: request.url, headers: request.headers, body: request.body });
+      state.executed = m.t === 'res' || m.t === 'err';
+      const timing: DispatchTiming = { routeMs, queueMs: slot.queuedMs, tier: m.t === 'res' || m.t === 'err' ? m.tier : undefined, startMs: 'startMs' in m ? m.startMs : undefined, execMs: 'execMs' in m ? m.execMs : undefined };
+      if (m.t === 'res') return { ok: true, revision: rev, status: m.status, headers: m.headers, body: m.body, timing };
+      if (m.t === 'err') return { ok: false, revision: rev, error: new EdgeError(m.code, m.message), timing };
+      return { ok: false, revision: rev, error: new EdgeError('EDGE_ERR_INTERNAL', 'unexpected executor reply'), timing: { routeMs, queueMs: slot.queuedMs } };
+    } catch (e) {
+      return { ok: false, revision: rev, error: e instanceof EdgeError ? e : new EdgeError('EDGE_ERR_INTERNAL', 'internal error', { cause: e }), timing: { routeMs, queueMs: slot.queuedMs } };
+    } finally {
+      slot.release();
+      this.#d.admission.ended();
+    }
+  }
+}

@@ -1,0 +1,16 @@
+/** The per-revision request limits the gateway checks before a request is admitted. */
+import { EdgeError } from '../core/errors.ts';
+import type { HeaderPairs, RevisionLimits } from '../runtime/types.ts';
+
+/** Returns the refusal, or undefined when the request fits the revision's limits. */
+export function checkRequest(headers: HeaderPairs, body: Uint8Array | null, limits: RevisionLimits): EdgeError | undefined {
+  let headerBytes = 0;
+  for (const [k, v] of headers) headerBytes += k.length + v.length;
+  if (headers.length > limits.headerCount || headerBytes > limits.headerBytes) {
+    return new EdgeError('EDGE_ERR_HEADERS_TOO_LARGE', `the request has ${headers.length} headers and ${headerBytes} header bytes; the limits are ${limits.headerCount} and ${limits.headerBytes}`);
+  }
+  if (body !== null && body.byteLength > limits.bodyBytes) {
+    return new EdgeError('EDGE_ERR_BODY_TOO_LARGE', `the request body is ${body.byteLength} bytes, over the limit of ${limits.bodyBytes}`);
+  }
+  return undefined;
+}

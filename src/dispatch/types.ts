@@ -1,0 +1,57 @@
+/** The dispatch pipeline's inputs and outputs: what an edge request, an async invocation or a peer hands it. */
+import type { EdgeError } from '../core/errors.ts';
+import type { HeaderPairs, StartTier } from '../runtime/types.ts';
+
+/** Which function, and optionally which tagged revision, a request is for. */
+export interface DispatchTarget {
+  fn: string;
+  tag?: string;
+}
+
+export interface DispatchRequest {
+  /** The request id, for logs and the guest's console lines. */
+  id: string;
+  method: string;
+  /** The full URL the function sees. */
+  url: string;
+  headers: HeaderPairs;
+  body: Uint8Array | null;
+}
+
+export interface DispatchTiming {
+  routeMs: number;
+  queueMs: number;
+  /** Set once an executor answered. */
+  tier?: StartTier;
+  startMs?: number;
+  execMs?: number;
+}
+
+export type DispatchResult =
+  | { ok: true; revision: string; status: number; headers: HeaderPairs; body: Uint8Array | string | null; timing: DispatchTiming }
+  | {
+    ok: false;
+    /** Undefined when no revision was chosen (unknown function, no route). */
+    revision: string | undefined;
+    error: EdgeError;
+    timing: DispatchTiming;
+    /** Seconds a client should wait before retrying (a full queue). */
+    retryAfterS?: number;
+  };
+
+/** One finished dispatch, as hooks see it: after the response is known, before it is written. */
+export interface DispatchEvent {
+  target: DispatchTarget;
+  request: DispatchRequest;
+  result: DispatchResult;
+  /** The last stage the request entered: routing (incl. limits), admission, or the executor. */
+  stage: 'route' | 'admit' | 'execute';
+  /** Whether an executor answered (with a response or a coded failure), as opposed to a refusal before or a lost executor. */
+  executed: boolean;
+  totalMs: number;
+}
+
+/** Metrics and logs hang here; a hook never changes the result. */
+export interface DispatchHooks {
+  finished?(e: DispatchEvent): void;
+}

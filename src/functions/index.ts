@@ -1,1 +1,0 @@
-export { Registry, type FunctionRoute } from './registry.ts';

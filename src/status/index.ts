@@ -1,0 +1,1 @@
+export { revisionStatus, hostStatus, type ScalerView } from './views.ts';

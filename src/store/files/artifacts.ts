@@ -1,0 +1,95 @@
+/**
+ * The ArtifactStore as a directory: `<dataDir>/artifacts/<sha256>/<name>`. Each file is
+ * written to a temporary name, fsynced and renamed; `manifest.json` (the list of names)
+ * is written last and marks the artifact complete, so a crash leaves the whole artifact
+ * or none that `has()` admits. Directories are fsynced so the renames survive too.
+ */
+import { mkdir, open, readFile, rename, rm, stat } from 'node:fs/promises';
+import { mkdirSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { randomBytes } from 'node:crypto';
+import { exactBytes } from '../../core/bytes.ts';
+import { ARTIFACT_NAME_RE, DIGEST_RE, type ArtifactFiles, type ArtifactStore } from '../types.ts';
+
+const MANIFEST = 'manifest.json';
+/** Artifacts written before manifests existed were complete once one of these was there (written last). */
+const LEGACY_MARKERS = ['script.js', 'module.wasm'];
+
+export class FileArtifactStore implements ArtifactStore {
+  readonly root: string;
+
+  constructor(dataDir: string) {
+    this.root = join(dataDir, 'artifacts');
+    mkdirSync(this.root, { recursive: true });
+  }
+
+  #dir(digest: string): string {
+    if (!DIGEST_RE.test(digest)) throw new TypeError(`not a sha256 digest: ${JSON.stringify(digest)}`);
+    return join(this.root, digest);
+  }
+
+  async has(digest: string): Promise<boolean> {
+    const d = this.#dir(digest);
+    for (const f of [MANIFEST, ...LEGACY_MARKERS]) if (await exists(join(d, f))) return true;
+    return false;
+  }
+
+  async put(digest: string, files: ArtifactFiles): Promise<void> {
+    const dir = this.#dir(digest);
+    const names = Object.keys(files);
+    for (const n of names) if (!ARTIFACT_NAME_RE.test(n) || n === MANIFEST) throw new TypeError(`not an artifact file name: ${JSON.stringify(n)}`);
+    const dirs = new Set([dir, ...names.map((n) => dirname(join(dir, n)))]);
+    for (const d of dirs) await mkdir(d, { recursive: true });
+    for (const n of names) await writeAtomic(join(dir, n), files[n]!);
+    for (const d of dirs) await fsyncDir(d);
+    await writeAtomic(join(dir, MANIFEST), Buffer.from(JSON.stringify(names)));
+    await fsyncDir(dir);
+    await fsyncDir(this.root);
+  }
+
+  async get(digest: string, name: string): Promise<Uint8Array | undefined> {
+    if (!ARTIFACT_NAME_RE.test(name)) throw new TypeError(`not an artifact file name: ${JSON.stringify(name)}`);
+    try {
+      // readFile may hand back a view on a shared pool buffer: the bytes get a buffer of their own.
+      return exactBytes(await readFile(join(this.#dir(digest), name)));
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+      throw e;
+    }
+  }
+
+  async remove(digest: string): Promise<void> {
+    await rm(this.#dir(digest), { recursive: true, force: true });
+  }
+}
+
+async function exists(path: string): Promise<boolean> {
+  try {
+    await stat(path);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+async function writeAtomic(path: string, data: Uint8Array): Promise<void> {
+  const tmp = `${path}.${randomBytes(6).toString('hex')}.tmp`;
+  const fh = await open(tmp, 'w', 0o644);
+  try {
+    let off = 0;
+    while (off < data.byteLength) off += (await fh.write(data, off)).bytesWritten;
+    await fh.sync();
+  } finally {
+    await fh.close();
+  }
+  await rename(tmp, path);
+}
+
+async function fsyncDir(dir: string): Promise<void> {
+  const fh = await open(dir, 'r');
+  try {
+    await fh.sync();
+  } finally {
+    await fh.close();
+  }
+}
