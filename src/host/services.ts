@@ -14,8 +14,8 @@ import { Deployer, COMPILE_WORKER_URL, mergeConfigPatch, checkHostMaximums, type
 import { ExecutorGroup } from '../executor/index.ts';
 import { Registry } from '../functions/index.ts';
 import { routedRevisions, validateTraffic, type TrafficTarget } from '../router/index.ts';
-import { ScalingManager, type RevisionScaler } from '../scaling/index.ts';
-import { Counter, Gauge, Histogram, Registry as MetricsRegistry } from '../telemetry/index.ts';
+import { ScalingManager } from '../scaling/index.ts';
+import { createHostMetrics } from '../telemetry/index.ts';
 import { LogHub } from '../logs/index.ts';
 import { cpus } from 'node:os';
 
@@ -38,11 +38,12 @@ export class Services {
   readonly scaling: ScalingManager;
   /** Recent and live logs per function (guest console and request lines), for `isoedge logs`. */
   readonly logs: LogHub;
-  readonly metrics = new MetricsRegistry();
-  readonly requestsTotal = this.metrics.add(new Counter('isoedge_requests_total', 'Edge requests by function, revision and outcome code.'));
-  readonly startSeconds = this.metrics.add(new Histogram('isoedge_instance_start_seconds', 'Instance start latency by tier (hot = taken from the hot set, warm = pre-warmed isolate specialised, cold = new isolate).', [0.00005, 0.0001, 0.00025, 0.0005, 0.001, 0.002, 0.005, 0.01, 0.025, 0.05, 0.1]));
-  readonly queueSeconds = this.metrics.add(new Histogram('isoedge_queue_seconds', 'Time requests waited in the activator or a revision queue.', [0.0001, 0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1, 5, 30]));
-  readonly scaleEvents = this.metrics.add(new Counter('isoedge_autoscaler_decisions_total', 'Autoscaler decisions that changed a desired count.'));
+  /** Prometheus metrics. The gauge readers run only at scrape time, so they may name fields the constructor sets below. */
+  readonly metrics = createHostMetrics({
+    revisions: () => this.scaling.revisions(),
+    threads: () => ({ desired: this.scaling.threadsDesired, running: this.executors.size, panic: this.scaling.threadsPanic }),
+    functionCount: () => this.registry.functionCount,
+  });
   /** The edge port actually bound (differs from config when it is 0). */
   edgePort: number;
   ready = false;
@@ -80,7 +81,7 @@ export class Services {
       onExecutorExit: (index, err) => log.error({ executor: index, err }, 'executor thread died; starting a new one'),
       onReady: (rev, total, m) => {
         this.scaling.setReady(rev, total);
-        if (m.tier) this.startSeconds.observe({ tier: m.tier, source: 'autoscaler' }, (m.startMs ?? 0) / 1000);
+        if (m.tier) this.metrics.startSeconds.observe({ tier: m.tier, source: 'autoscaler' }, (m.startMs ?? 0) / 1000);
       },
     });
     this.scaling = new ScalingManager(config.autoscaler, { min: config.executors.min, max: maxThreads, targetConcurrency: config.executors.targetConcurrency }, this.clock, {
@@ -91,12 +92,11 @@ export class Services {
       resizeThreads: (n) => this.executors.resize(n),
     }, {
       decision: (rev, d, before) => {
-        this.scaleEvents.inc({ revision: rev, direction: d.desired > before ? 'up' : d.desired < before ? 'down' : 'hold' });
+        this.metrics.scaleEvents.inc({ revision: rev, direction: d.desired > before ? 'up' : d.desired < before ? 'down' : 'hold' });
         log.info({ revision: rev, from: before, to: d.desired, ready: d.ready, stable: d.stable, panic: d.panic, panicMode: d.panicMode, excessBurstCapacity: d.excessBurstCapacity, reason: d.reason }, 'autoscaler decision');
       },
       threads: (d) => log.info({ threads: d.desired, observedConcurrency: d.observed, panicMode: d.panic }, 'executor threads scaled'),
     });
-    this.#registerGauges();
     const l = config.limits;
     this.registry = new Registry(this.state, this.artifacts, {
       cpuMs: l.cpuMs, wallMs: l.wallMs, memoryMb: l.memoryMb, wasmMemoryPages: l.wasmMemoryPages,
@@ -212,21 +212,6 @@ export class Services {
     const f = this.state.getFunction(name);
     if (!f) throw new EdgeError('EDGE_ERR_FUNCTION_NOT_FOUND', `no function named ${JSON.stringify(name)}`);
     return f;
-  }
-
-  #registerGauges(): void {
-    const per = (f: (s: RevisionScaler) => number) => () =>
-      [...this.scaling.revisions()].map(([rev, s]) => [{ revision: rev }, f(s)] as [Record<string, string>, number]);
-    this.metrics.add(new Gauge('isoedge_revision_desired_instances', 'Instances the autoscaler wants per revision.', per((s) => s.desired)));
-    this.metrics.add(new Gauge('isoedge_revision_ready_instances', 'Live instances per revision, as the executors report.', per((s) => s.ready)));
-    this.metrics.add(new Gauge('isoedge_revision_inflight_requests', 'Requests in flight per revision.', per((s) => s.inflight)));
-    this.metrics.add(new Gauge('isoedge_revision_queued_requests', 'Requests waiting per revision (activator or queue).', per((s) => s.queued)));
-    this.metrics.add(new Gauge('isoedge_revision_panic_mode', '1 while the revision autoscaler is in panic mode.', per((s) => (s.panicMode ? 1 : 0))));
-    this.metrics.add(new Gauge('isoedge_revision_excess_burst_capacity', 'Excess burst capacity; negative keeps the activator in the path.', per((s) => s.excessBurstCapacity)));
-    this.metrics.add(new Gauge('isoedge_executor_threads', 'Executor threads: desired by the thread autoscaler, and running.', () => [[{ state: 'desired' }, this.scaling.threadsDesired], [{ state: 'running' }, this.executors.size]]));
-    this.metrics.add(new Gauge('isoedge_executor_threads_panic_mode', '1 while the thread autoscaler is in panic mode.', () => [[{}, this.scaling.threadsPanic ? 1 : 0]]));
-    this.metrics.add(new Gauge('isoedge_functions', 'Deployed functions.', () => [[{}, this.registry.functionCount]]));
-    this.metrics.add(new Gauge('process_resident_memory_bytes', 'Resident memory of the host process.', () => [[{}, process.memoryUsage().rss]]));
   }
 
   /** Whether any compile task ran: only then can a compile thread hold isolated-vm handles. */

@@ -10,7 +10,7 @@ export async function healthRoutes(app: FastifyInstance, opts: { services: Servi
     if (!s.ready) return reply.code(503).send({ status: 'starting' });
     return { status: 'ready', functions: s.registry.functionCount };
   });
-  app.get('/metrics', { schema: S.metrics }, async (_req, reply) => reply.type('text/plain; version=0.0.4; charset=utf-8').send(s.metrics.render()));
+  app.get('/metrics', { schema: S.metrics }, async (_req, reply) => reply.type(s.metrics.contentType).send(await s.metrics.render()));
   app.get('/v1/status', { schema: S.status }, async () => {
     const m = process.memoryUsage();
     return {

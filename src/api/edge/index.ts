@@ -115,10 +115,10 @@ export async function buildEdge(s: Services): Promise<FastifyInstance> {
       const err = toEdgeError(e);
       reply.header('isoedge-revision', rev);
       if (err.code === 'EDGE_ERR_QUEUE_FULL') reply.header('retry-after', '1');
-      s.requestsTotal.inc({ function: name, revision: rev, code: err.code });
+      s.metrics.requestsTotal.inc({ function: name, revision: rev, code: err.code });
       return sendError(req, reply, err);
     }
-    if (admission.queuedMs > 0) s.queueSeconds.observe({ revision: rev }, admission.queuedMs / 1000);
+    if (admission.queuedMs > 0) s.metrics.queueSeconds.observe({ revision: rev }, admission.queuedMs / 1000);
     s.scaling.requestStarted();
     try {
       const m = await s.executors.invoke(spec, {
@@ -129,9 +129,9 @@ export async function buildEdge(s: Services): Promise<FastifyInstance> {
         body,
       });
       if (m.t === 'res' || m.t === 'err') {
-        if (m.tier !== undefined) s.startSeconds.observe({ tier: m.tier, source: 'request' }, (m.startMs ?? 0) / 1000);
+        if (m.tier !== undefined) s.metrics.startSeconds.observe({ tier: m.tier, source: 'request' }, (m.startMs ?? 0) / 1000);
         const status = m.t === 'res' ? m.status : EdgeError.statusOf(m.code);
-        s.requestsTotal.inc({ function: name, revision: rev, code: m.t === 'res' ? String(m.status) : m.code });
+        s.metrics.requestsTotal.inc({ function: name, revision: rev, code: m.t === 'res' ? String(m.status) : m.code });
         const total = s.clock.now() - t0;
         s.logs.push({
           time: new Date().toISOString(), level: m.t === 'res' ? 'info' : 'warn', source: 'host', function: name, revision: rev, reqId: String(req.id),
