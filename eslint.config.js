@@ -17,7 +17,8 @@ const LAYERS = {
   concurrency: [PURE, ONLY_CORE, PURE_WHY],
   pool: [['node:*', 'pino', 'fastify', 'isolated-vm', 'piscina', 'better-sqlite3'], ONLY_CORE, 'pool/ holds instances through a narrow interface: core/ and lru-cache only.'],
   runtime: [['pino', 'fastify', 'piscina', 'better-sqlite3'], '^\\.\\./\\.\\./(?!core/)|^\\.\\./(?!(\\.\\./|core/|js/|types\\.ts))', 'runtime/ may import core/ only; it is the only home of isolated-vm.'],
-  telemetry: [PURE, ONLY_CORE, 'telemetry/ renders metrics; it reads nothing itself.'],
+  // prom-client is not in PURE: it is telemetry/'s library (its default metrics read the process, so telemetry/ needs no node:*).
+  telemetry: [PURE, ONLY_CORE, 'telemetry/ defines metrics on prom-client; host state reaches it only through the GaugeSources readers it is given.'],
   scaling: [['node:*', 'isolated-vm', 'fastify', 'pino', 'piscina', 'better-sqlite3', 'esbuild'], '^\\.\\./(?!(core|concurrency|autoscaler|metrics)/)', 'scaling/ is the shell around the pure autoscaler: it talks to executors through the ScalingTarget it is given.'],
   store: [['isolated-vm'], ABOVE, 'store/ is below the API and outside the runtime.'],
   deploy: [['isolated-vm'], ABOVE, 'deploy/ is below the API; isolated-vm stays in runtime/js.'],

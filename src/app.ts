@@ -173,7 +173,7 @@ export async function createIsoedge(config: Config, log: Logger, opts: HostOptio
       health: {
         ready: () => life.ready,
         functionCount: () => catalog.functionCount,
-        metrics: () => metrics.render(),
+        metrics,
         status: async () => hostStatus(catalog.functionCount, await executors.stats(), { desired: scaling.threadsDesired, running: executors.size, panicMode: scaling.threadsPanic }),
       },
       logs: { logs, linesPerFunction: config.logs.linesPerFunction, requireFunction: (name) => functions.getFunction(name) },

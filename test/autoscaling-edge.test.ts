@@ -37,8 +37,8 @@ describe('scale from zero through the edge', () => {
     expect(m.headers['content-type']).toMatch(/^text\/plain; version=0\.0\.4/);
     expect(m.body).toMatch(/^isoedge_revision_desired_instances\{revision="burst-00001"\} \d+$/m);
     expect(m.body).toMatch(/^isoedge_revision_ready_instances\{revision="burst-00001"\} \d+$/m);
-    expect(m.body).toMatch(/^isoedge_instance_start_seconds_bucket\{source="request",tier="(warm|cold)",le="0\.001"\} \d+$/m);
-    expect(m.body).toMatch(/^isoedge_requests_total\{code="200",function="burst",revision="burst-00001"\} 1000$/m);
+    expect(m.body).toMatch(/^isoedge_instance_start_seconds_bucket\{le="0\.001",tier="(warm|cold)",source="request"\} \d+$/m);
+    expect(m.body).toMatch(/^isoedge_requests_total\{function="burst",revision="burst-00001",code="200"\} 1000$/m);
     expect(m.body).toMatch(/^isoedge_executor_threads\{state="running"\} \d+$/m);
   });
 });

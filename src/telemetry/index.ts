@@ -1,2 +1,3 @@
-export { Registry, Counter, Gauge, Histogram } from './prometheus.ts';
-export { createHostMetrics, type HostMetrics, type GaugeSources } from './host-metrics.ts';
+/** Host metrics on prom-client: the four request/scaling metrics, the state gauges and the default process metrics. */
+export { createHostMetrics, type HostMetrics } from './host-metrics.ts';
+export type { GaugeSources, RevisionGaugeState } from './gauges.ts';

@@ -5,8 +5,8 @@ import * as S from './schemas.ts';
 export interface HealthRoutesOptions {
   ready(): boolean;
   functionCount(): number;
-  /** The Prometheus exposition of the host's metrics. */
-  metrics(): string | Promise<string>;
+  /** The Prometheus exposition of the host's metrics, and its content type. */
+  metrics: { render(): Promise<string>; contentType: string };
   /** Executors, threads and memory, for `GET /v1/status`. */
   status(): Promise<Record<string, unknown>>;
 }
@@ -17,6 +17,6 @@ export async function healthRoutes(app: FastifyInstance, o: HealthRoutesOptions)
     if (!o.ready()) return reply.code(503).send({ status: 'starting' });
     return { status: 'ready', functions: o.functionCount() };
   });
-  app.get('/metrics', { schema: S.metrics }, async (_req, reply) => reply.type('text/plain; version=0.0.4; charset=utf-8').send(await o.metrics()));
+  app.get('/metrics', { schema: S.metrics }, async (_req, reply) => reply.type(o.metrics.contentType).send(await o.metrics.render()));
   app.get('/v1/status', { schema: S.status }, async () => o.status());
 }
