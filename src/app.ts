@@ -19,7 +19,7 @@ import { ControlPlane, type FunctionService } from './control/index.ts';
 import { CompilePool } from './deploy/index.ts';
 import { Dispatcher, observeDispatch } from './dispatch/index.ts';
 import { ExecutorGroup } from './executor/index.ts';
-import { LogHub } from './logs/index.ts';
+import { LogHub } from './logging/index.ts';
 import { ScalingManager } from './scaling/index.ts';
 import { hostStatus, revisionStatus } from './status/index.ts';
 import { componentAbi, FileArtifactStore, SqliteStateStore } from './store/index.ts';

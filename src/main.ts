@@ -6,7 +6,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { ConfigError, loadConfig, OPTIONS, type Config } from './config/index.ts';
-import { createLogger } from './log/index.ts';
+import { createLogger } from './logging/index.ts';
 import { createIsoedge } from './app.ts';
 import { deployExamples } from './control/examples.ts';
 import { isClientCommand, runCli, usage } from './cli/index.ts';

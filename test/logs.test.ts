@@ -2,7 +2,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import http from 'node:http';
 import { testHost, type TestHost } from './helpers/host.ts';
-import { LogHub } from '../src/logs/index.ts';
+import { LogHub } from '../src/logging/index.ts';
 
 let h: TestHost;
 let adminPort = 0;

@@ -1,6 +1,6 @@
 /** The dispatch hooks the host installs: request metrics, the per-function request log and a warning per failed call. */
 import type { Logger } from 'pino';
-import type { LogEntry } from '../logs/index.ts';
+import type { LogEntry } from '../logging/index.ts';
 import type { DispatchEvent, DispatchHooks } from './types.ts';
 
 /** The metrics the hooks feed (prom-client's Counter and Histogram fit). */

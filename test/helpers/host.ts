@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { loadConfig, type Config } from '../../src/config/index.ts';
-import { createLogger } from '../../src/log/index.ts';
+import { createLogger } from '../../src/logging/index.ts';
 import { createIsoedge, type HostOptions, type Isoedge } from '../../src/app.ts';
 
 export interface TestHost extends Isoedge {

@@ -3,7 +3,7 @@
  * a server-sent event stream — the recent history first, then live entries.
  */
 import type { FastifyInstance } from 'fastify';
-import type { LogHub } from '../../logs/index.ts';
+import type { LogHub } from '../../logging/index.ts';
 import * as S from './schemas.ts';
 
 export interface LogRoutesOptions {

@@ -1,1 +1,0 @@
-export { LogHub, type LogEntry, type LogListener } from './hub.ts';
