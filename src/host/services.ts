@@ -5,7 +5,7 @@
  */
 import { Piscina } from 'piscina';
 import type { Logger } from 'pino';
-import type { Config } from '../config/index.ts';
+import { hostMaximums, revisionDefaults, type Config } from '../config/index.ts';
 import { EdgeError } from '../core/errors.ts';
 import { systemClock, type Clock } from '../core/clock.ts';
 import { mathRng, type Rng } from '../core/rng.ts';
@@ -97,11 +97,7 @@ export class Services {
       threads: (d) => log.info({ threads: d.desired, observedConcurrency: d.observed, panicMode: d.panic }, 'executor threads scaled'),
     });
     this.#registerGauges();
-    const l = config.limits;
-    this.registry = new Registry(this.state, this.artifacts, {
-      cpuMs: l.cpuMs, wallMs: l.wallMs, memoryMb: l.memoryMb, wasmMemoryPages: l.wasmMemoryPages,
-      bodyBytes: l.bodyBytes, responseBytes: l.responseBytes, headerCount: l.headerCount, headerBytes: l.headerBytes,
-    });
+    this.registry = new Registry(this.state, this.artifacts, revisionDefaults(config));
     this.deployer = new Deployer({
       state: this.state,
       artifacts: this.artifacts,
@@ -125,8 +121,7 @@ export class Services {
 
   /** The host's maximums for per-revision limits (limits.max*). */
   #maximums() {
-    const l = this.config.limits;
-    return { cpuMs: l.maxCpuMs, wallMs: l.maxWallMs, memoryMb: l.maxMemoryMb, wasmMemoryPages: l.maxWasmMemoryPages, bodyBytes: l.maxBodyBytes, responseBytes: l.maxResponseBytes };
+    return hostMaximums(this.config);
   }
 
   async deployJs(name: string, source: Uint8Array, config: RevisionConfig, rollout: RolloutOptions = {}): Promise<RevisionRecord & { compiled: boolean }> {
