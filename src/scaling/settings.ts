@@ -3,6 +3,7 @@
  * containerConcurrency and its own overrides (annotation names), resolved once.
  */
 import { specFromConfig, type AutoscalerSpec, type ScalingOverrides } from '../autoscaler/index.ts';
+import { panicWindowMs } from '../metrics/index.ts';
 
 export interface HostScalingDefaults {
   tickMs: number;
@@ -78,7 +79,7 @@ export function resolveSettings(host: HostScalingDefaults, cc: number, o: Revisi
     minScale: o.minScale ?? 0,
     maxScale: o.maxScale ?? 0,
     initialScale: o.initialScale ?? 1,
-    panicWindowMs: Math.max(1000, Math.round((spec.stableWindowMs * panicPct) / 100)),
+    panicWindowMs: panicWindowMs(spec.stableWindowMs, panicPct),
     scaleToZeroGraceMs: host.scaleToZeroGraceMs,
     scaleToZeroRetentionMs: o.scaleToZeroRetentionMs ?? 0,
     queueDepthPerInstance: o.queueDepth ?? 10 * Math.max(1, cc),
