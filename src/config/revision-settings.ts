@@ -8,9 +8,7 @@ import { OPTIONS, type Config, type OptionKey } from './schema.ts';
 /** Where a setting sits in a revision config: `limits.cpuMs`, `scaling.minScale`, or `concurrency` at the top. */
 export type SettingGroup = 'limits' | 'scaling' | 'top';
 
-/** A setting a revision may give itself. All are integers today. */
-export interface SettableSpec {
-  group: SettingGroup;
+interface SettableBase {
   type: 'int';
   /** Absolute bounds, checked before any host maximum. */
   min: number;
@@ -28,6 +26,19 @@ export interface SettableSpec {
   hostMax?: OptionKey;
   hostOnly?: undefined;
 }
+
+/** A limit reaches every instance, so the host always has a default for it. */
+interface SettableLimit extends SettableBase {
+  group: 'limits';
+  hostDefault: OptionKey;
+}
+
+interface SettableOther extends SettableBase {
+  group: 'scaling' | 'top';
+}
+
+/** A setting a revision may give itself. All are integers today. */
+export type SettableSpec = SettableLimit | SettableOther;
 
 /**
  * A limit every instance runs with that only the host sets (its option's bounds apply);
@@ -80,8 +91,6 @@ export type LimitName = NamesOf<'limits'>;
 /** Every limit an instance runs with: the settable ones and the host-only ones. */
 export type InstanceLimitName = { [K in SettingName]: Table[K]['group'] extends 'limits' ? K : never }[SettingName];
 export type ScalingName = NamesOf<'scaling'>;
-/** Limits that have a host maximum (all settable limits today). */
-export type CappedName = { [K in SettableName]: Table[K] extends { hostMax: OptionKey } ? K : never }[SettableName];
 
 /** A revision config's `limits` object; an absent limit is the host default. */
 export type RevisionLimitsConfig = { [K in LimitName]?: number };
@@ -96,10 +105,11 @@ export const SETTABLE_NAMES = names<SettableName>((s) => !s.hostOnly);
 export const LIMIT_NAMES = names<LimitName>((s) => s.group === 'limits' && !s.hostOnly);
 export const INSTANCE_LIMIT_NAMES = names<InstanceLimitName>((s) => s.group === 'limits');
 export const SCALING_NAMES = names<ScalingName>((s) => s.group === 'scaling');
-export const CAPPED_NAMES = names<CappedName>((s) => !s.hostOnly && s.hostMax !== undefined);
 
 /** The row of a settable setting, typed for code that reads its bounds. */
 export const settable = (name: SettableName): SettableSpec => REVISION_SETTINGS[name];
+
+const limitRow = (name: InstanceLimitName): SettableLimit | HostOnlySpec => REVISION_SETTINGS[name];
 
 /** Where the setting sits in a revision config: `limits.cpuMs`, `scaling.minScale`, `concurrency`. */
 export function settingPath(name: SettingName): string {
@@ -137,10 +147,13 @@ export function settingDescription(name: SettableName): string {
 
 /** The limits every instance of a revision gets when it sets none: the host's `limits.*` options. */
 export function revisionDefaults(config: Config): InstanceLimits {
-  return Object.fromEntries(INSTANCE_LIMIT_NAMES.map((k) => [k, optionValue(config, REVISION_SETTINGS[k].hostDefault)])) as InstanceLimits;
+  return Object.fromEntries(INSTANCE_LIMIT_NAMES.map((k) => [k, optionValue(config, limitRow(k).hostDefault)])) as InstanceLimits;
 }
 
-/** The host's maximums for per-revision limits (`limits.max*`), by limit name. */
-export function hostMaximums(config: Config): Record<CappedName, number> {
-  return Object.fromEntries(CAPPED_NAMES.map((k) => [k, optionValue(config, settable(k).hostMax!)])) as Record<CappedName, number>;
+/** The host's maximums for per-revision limits (`limits.max*`), by limit name; Infinity where a row has none. */
+export function hostMaximums(config: Config): Record<LimitName, number> {
+  return Object.fromEntries(LIMIT_NAMES.map((k) => {
+    const cap = settable(k).hostMax;
+    return [k, cap ? optionValue(config, cap) : Infinity];
+  })) as Record<LimitName, number>;
 }
