@@ -58,6 +58,13 @@ describe('the table', () => {
     expect(BASE_LIMITS).toEqual(revisionDefaults(loadConfig({ env: {} })));
   });
 
+  it('a signed string is taken only where the row goes below zero, and never as "-0"', async () => {
+    expect((await deploy(wide, 'targetBurstCapacity=-1')).json()).toMatchObject({ code: 'EDGE_ERR_MODULE_PARSE' });
+    for (const q of ['targetBurstCapacity=-0', 'targetBurstCapacity=-01', 'minScale=-0']) {
+      expect((await deploy(wide, q)).json(), q).toMatchObject({ code: 'EDGE_ERR_INVALID_CONFIG', message: expect.stringMatching(/must be an integer from/) });
+    }
+  });
+
   it('host-only limits are refused in a revision config, as before', async () => {
     for (const k of INSTANCE_LIMIT_NAMES.filter((n) => !(LIMIT_NAMES as string[]).includes(n))) {
       const r = await deploy(wide, `${k}=1`);

@@ -23,7 +23,7 @@ const need = (p: Parsed, i: number, what: string): string => {
   return v;
 };
 const int = (v: unknown, what: string, signed = false): number => {
-  if (typeof v !== 'string' || !(signed ? /^-?\d+$/ : /^\d+$/).test(v)) throw new UsageError(`${what} must be a whole number, got ${JSON.stringify(v)}`);
+  if (typeof v !== 'string' || !(signed ? /^(?:-[1-9]\d*|\d+)$/ : /^\d+$/).test(v)) throw new UsageError(`${what} must be a whole number, got ${JSON.stringify(v)}`);
   return Number(v);
 };
 

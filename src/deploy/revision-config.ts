@@ -1,6 +1,6 @@
-/** Parses and checks a revision's configuration (env, concurrency, limits) from JSON or query parameters. */
+/** Parses and checks a revision's configuration (env, concurrency, limits, scaling) from JSON or query parameters, by the rows of config/revision-settings.ts. */
 import { EdgeError } from '../core/errors.ts';
-import { LIMIT_NAMES, SCALING_NAMES, settable, type LimitName, type SettableName } from '../config/index.ts';
+import { LIMIT_NAMES, SCALING_NAMES, settable, settingPath, type LimitName, type SettableName } from '../config/index.ts';
 import type { RevisionConfig } from '../store/index.ts';
 
 /** Query parameters that say how a revision joins the traffic, not what it is. */
@@ -17,10 +17,11 @@ function bad(message: string): EdgeError {
 }
 
 /** A setting's value (a number, or a string of digits from a query or a form) within its row's bounds. */
-function int(value: unknown, what: string, name: SettableName): number {
+function int(value: unknown, name: SettableName): number {
   const { min, max } = settable(name);
-  // Only a setting whose bounds go below zero (targetBurstCapacity's -1) takes a signed string.
-  const digits = min < 0 ? /^-?\d+$/ : /^\d+$/;
+  const what = settingPath(name);
+  // Only a setting whose bounds go below zero (targetBurstCapacity's -1) takes a signed string; never "-0".
+  const digits = min < 0 ? /^(?:-[1-9]\d*|\d+)$/ : /^\d+$/;
   const n = typeof value === 'string' && digits.test(value) ? Number(value) : value;
   if (typeof n !== 'number' || !Number.isInteger(n) || n < min || n > max) throw bad(`${what} ${JSON.stringify(value)} must be an integer from ${min} to ${max}`);
   return n;
@@ -47,15 +48,15 @@ export function parseRevisionConfig(raw: unknown): RevisionConfig {
   const outLimits: Record<string, number> = {};
   for (const [k, v] of Object.entries(limits)) {
     if (!LIMITS.has(k)) throw bad(`unknown limit ${JSON.stringify(k)} (known: ${LIMIT_NAMES.join(', ')})`);
-    outLimits[k] = int(v, `limits.${k}`, k as LimitName);
+    outLimits[k] = int(v, k as LimitName);
   }
-  const out: RevisionConfig = { env: outEnv, concurrency: int(concurrency, 'concurrency', 'concurrency'), limits: outLimits as RevisionConfig['limits'] };
+  const out: RevisionConfig = { env: outEnv, concurrency: int(concurrency, 'concurrency'), limits: outLimits as RevisionConfig['limits'] };
   if (scaling !== undefined) {
     if (scaling === null || typeof scaling !== 'object' || Array.isArray(scaling)) throw bad('config.scaling must be an object');
     const sc: Record<string, number> = {};
     for (const [k, v] of Object.entries(scaling)) {
       if (!SCALING.has(k)) throw bad(`unknown scaling setting ${JSON.stringify(k)} (known: ${SCALING_NAMES.join(', ')})`);
-      sc[k] = int(v, `scaling.${k}`, k as SettableName);
+      sc[k] = int(v, k as SettableName);
     }
     if (sc.maxScale && sc.minScale !== undefined && sc.minScale > sc.maxScale) throw bad(`scaling.minScale ${sc.minScale} is above scaling.maxScale ${sc.maxScale}`);
     if (Object.keys(sc).length) out.scaling = sc;
