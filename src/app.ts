@@ -9,7 +9,7 @@
 import { cpus } from 'node:os';
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
-import type { Config } from './config/index.ts';
+import { hostMaximums, revisionDefaults, type Config } from './config/index.ts';
 import { systemClock, systemScheduler, type Clock, type Scheduler } from './core/clock.ts';
 import { mathRng, type Rng } from './core/rng.ts';
 import { buildAdmin } from './api/admin/index.ts';
@@ -107,10 +107,7 @@ export async function createIsoedge(config: Config, log: Logger, opts: HostOptio
     executors.preload(spec);
     scaling.deployed(spec.id, spec.concurrency, spec.scaling);
   };
-  const catalog = new Catalog(artifacts, {
-    cpuMs: l.cpuMs, wallMs: l.wallMs, memoryMb: l.memoryMb, wasmMemoryPages: l.wasmMemoryPages,
-    bodyBytes: l.bodyBytes, responseBytes: l.responseBytes, headerCount: l.headerCount, headerBytes: l.headerBytes,
-  }, {
+  const catalog = new Catalog(artifacts, revisionDefaults(config), {
     revisionReady: serve,
     revisionRemoved: (rev) => {
       served.delete(rev);
@@ -137,7 +134,7 @@ export async function createIsoedge(config: Config, log: Logger, opts: HostOptio
   const functions = new ControlPlane({
     state, artifacts, compiler, log,
     moduleBytes: l.moduleBytes, memoryMb: l.memoryMb,
-    maximums: { cpuMs: l.maxCpuMs, wallMs: l.maxWallMs, memoryMb: l.maxMemoryMb, wasmMemoryPages: l.maxWasmMemoryPages, bodyBytes: l.maxBodyBytes, responseBytes: l.maxResponseBytes },
+    maximums: hostMaximums(config),
     served: async (rev) => {
       const spec = await catalog.spec(rev);
       if (spec) serve(spec);

@@ -4,6 +4,7 @@ import { basename, join } from 'node:path';
 import { adminCall, adminStream, type Endpoints } from './http.ts';
 import { UsageError, type Parsed } from './args.ts';
 import { table } from './table.ts';
+import { REVISION_FLAGS } from './revision-flags.ts';
 
 export interface Ctx {
   ep: Endpoints;
@@ -21,10 +22,29 @@ const need = (p: Parsed, i: number, what: string): string => {
   if (!v) throw new UsageError(`missing ${what}`);
   return v;
 };
-const int = (v: unknown, what: string): number => {
-  if (typeof v !== 'string' || !/^\d+$/.test(v)) throw new UsageError(`${what} must be a whole number, got ${JSON.stringify(v)}`);
+const int = (v: unknown, what: string, signed = false): number => {
+  if (typeof v !== 'string' || !(signed ? /^(?:-[1-9]\d*|\d+)$/ : /^\d+$/).test(v)) throw new UsageError(`${what} must be a whole number, got ${JSON.stringify(v)}`);
   return Number(v);
 };
+
+/**
+ * The per-setting flags (`--cpu-ms`, `--min-scale`, …) over the manifest's config. Only the
+ * number's form is checked here: the host checks bounds and maximums, with the API's messages.
+ */
+function applySettingFlags(config: Record<string, unknown>, p: Parsed): void {
+  const groups: Record<string, Record<string, unknown>> = {
+    limits: { ...((config.limits as Record<string, unknown>) ?? {}) },
+    scaling: { ...((config.scaling as Record<string, unknown>) ?? {}) },
+  };
+  for (const f of REVISION_FLAGS) {
+    const v = p.flags[f.flag];
+    if (v === undefined) continue;
+    const n = int(v, `--${f.flag}`, f.signed);
+    if (f.group === 'top') config[f.key] = n;
+    else groups[f.group]![f.key] = n;
+  }
+  for (const [g, values] of Object.entries(groups)) if (Object.keys(values).length) config[g] = values;
+}
 
 export async function deploy(c: Ctx, p: Parsed): Promise<void> {
   const path = need(p, 0, 'the module file or folder to deploy');
@@ -46,11 +66,7 @@ export async function deploy(c: Ctx, p: Parsed): Promise<void> {
     env[kv.slice(0, eq)] = kv.slice(eq + 1);
   }
   if (Object.keys(env).length) config.env = env;
-  if (p.flags.concurrency !== undefined) config.concurrency = int(p.flags.concurrency, '--concurrency');
-  const scaling = { ...((config.scaling as Record<string, number>) ?? {}) };
-  if (p.flags['min-scale'] !== undefined) scaling.minScale = int(p.flags['min-scale'], '--min-scale');
-  if (p.flags['max-scale'] !== undefined) scaling.maxScale = int(p.flags['max-scale'], '--max-scale');
-  if (Object.keys(scaling).length) config.scaling = scaling;
+  applySettingFlags(config, p);
   const form = new FormData();
   form.set('config', JSON.stringify(config));
   const type = file.endsWith('.wasm') ? 'application/wasm' : 'application/javascript';

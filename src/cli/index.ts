@@ -8,6 +8,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs, UsageError, type FlagSpec } from './args.ts';
 import { ApiError, NetworkError } from './http.ts';
 import * as cmd from './commands.ts';
+import { REVISION_FLAGS } from './revision-flags.ts';
 
 export const EXIT = { ok: 0, usage: 2, api: 3, network: 4 } as const;
 
@@ -15,13 +16,18 @@ const GLOBAL: Record<string, FlagSpec> = {
   'admin-url': { type: 'string' }, 'edge-url': { type: 'string' }, token: { type: 'string' }, json: { type: 'boolean' }, help: { type: 'boolean', short: 'h' },
 };
 
-interface Command { usage: string; about: string; flags?: Record<string, FlagSpec>; run: (c: cmd.Ctx, p: ReturnType<typeof parseArgs>) => Promise<void> }
+interface Command { usage: string; about: string; flags?: Record<string, FlagSpec>; details?: string; run: (c: cmd.Ctx, p: ReturnType<typeof parseArgs>) => Promise<void> }
+
+const SETTING_FLAGS: Record<string, FlagSpec> = Object.fromEntries(REVISION_FLAGS.map((f) => [f.flag, { type: 'string' }]));
+const width = Math.max(...REVISION_FLAGS.map((f) => f.flag.length)) + 4;
+const SETTING_HELP = `Revision settings (the host checks ranges and its maximums):\n${REVISION_FLAGS.map((f) => `  ${`--${f.flag} N`.padEnd(width + 2)} ${f.help}`).join('\n')}`;
 
 const COMMANDS: Record<string, Command> = {
   deploy: {
-    usage: 'deploy <file|dir> [--name NAME] [--env K=V]... [--concurrency N] [--min-scale N] [--max-scale N] [--tag TAG] [--no-traffic]',
+    usage: 'deploy <file|dir> [--name NAME] [--env K=V]... [--<setting> N]... [--tag TAG] [--no-traffic]',
     about: 'Deploy a module (or a folder with isoedge.json) as a new revision.',
-    flags: { name: { type: 'string' }, env: { type: 'list', short: 'e' }, concurrency: { type: 'string' }, 'min-scale': { type: 'string' }, 'max-scale': { type: 'string' }, tag: { type: 'string' }, traffic: { type: 'boolean' } },
+    flags: { name: { type: 'string' }, env: { type: 'list', short: 'e' }, ...SETTING_FLAGS, tag: { type: 'string' }, traffic: { type: 'boolean' } },
+    details: SETTING_HELP,
     run: cmd.deploy,
   },
   ls: { usage: 'ls', about: 'List functions with their latest revision, traffic and URL.', run: (c) => cmd.ls(c) },
@@ -90,7 +96,7 @@ export async function runCli(name: string, argv: string[], out: (s: string) => v
   try {
     const p = parseArgs(argv, { ...GLOBAL, ...c.flags });
     if (p.flags.help) {
-      out(`Usage: isoedge ${c.usage}\n\n${c.about}\n\n${COMMON}`);
+      out(`Usage: isoedge ${c.usage}\n\n${c.about}\n\n${c.details ? `${c.details}\n\n` : ''}${COMMON}`);
       return EXIT.ok;
     }
     const env = process.env;

@@ -17,7 +17,8 @@ export interface OptionSpec {
   doc: string;
 }
 
-const opt = (key: string, type: OptionType, def: OptionSpec['default'], doc: string, extra: Partial<OptionSpec> = {}): OptionSpec => ({
+/** One row; generic so the table keeps each key and type as literals (the `Config` type is read off them). */
+const opt = <const K extends string, const T extends OptionType>(key: K, type: T, def: OptionSpec['default'], doc: string, extra: Partial<Pick<OptionSpec, 'min' | 'max' | 'choices'>> = {}): OptionSpec & { key: K; type: T } => ({
   key,
   env: 'ISOEDGE_' + key.replace(/([a-z])([A-Z])/g, '$1_$2').replace(/\./g, '_').toUpperCase(),
   flag: '--' + key.replace(/([a-z])([A-Z])/g, '$1-$2').replace(/\./g, '-').toLowerCase(),
@@ -27,7 +28,7 @@ const opt = (key: string, type: OptionType, def: OptionSpec['default'], doc: str
   ...extra,
 });
 
-export const OPTIONS: readonly OptionSpec[] = [
+export const OPTIONS = [
   opt('edge.host', 'host', '127.0.0.1', 'Address the edge (function traffic) listener binds; use 0.0.0.0 to serve other machines.'),
   opt('edge.port', 'int', 8080, 'Edge listener port; 0 picks a free port (the bound port is logged).', { min: 0, max: 65535 }),
   opt('admin.host', 'host', '127.0.0.1', 'Address the admin API binds. A non-loopback address needs an admin token.'),
@@ -80,28 +81,23 @@ export const OPTIONS: readonly OptionSpec[] = [
   opt('pool.hotMax', 'int', 2000, 'Idle specialised instances kept per executor (LRU by count).', { min: 0, max: 100_000 }),
   opt('pool.hotBudgetMb', 'int', 4096, 'Memory budget of the hot set per executor (MiB of isolate heap).', { min: 1, max: 1_048_576 }),
   opt('pool.idleTtlMs', 'int', 120_000, 'An idle specialised instance is disposed after this long unused (ms).', { min: 100, max: 86_400_000 }),
-];
+] as const;
 
-export interface Config {
-  edge: { host: string; port: number };
-  admin: { host: string; port: number; token: string };
-  dataDir: string;
-  domain: string;
-  logLevel: string;
-  logs: { linesPerFunction: number; maxLines: number };
-  examples: boolean;
-  executors: { min: number; max: number; targetConcurrency: number };
-  autoscaler: {
-    tickMs: number; stableWindowMs: number; panicWindowPercentage: number; panicThresholdPercentage: number;
-    maxScaleUpRate: number; maxScaleDownRate: number; containerConcurrencyTargetDefault: number; targetUtilizationPercentage: number;
-    targetBurstCapacity: number; scaleToZeroGraceMs: number; activatorQueueDepth: number; activationTimeoutMs: number; queueTimeoutMs: number;
-  };
-  compileThreads: number;
-  limits: {
-    cpuMs: number; wallMs: number; memoryMb: number; wasmMemoryPages: number; bodyBytes: number; moduleBytes: number;
-    responseBytes: number; headerCount: number; headerBytes: number;
-    maxCpuMs: number; maxWallMs: number; maxMemoryMb: number; maxWasmMemoryPages: number; maxBodyBytes: number; maxResponseBytes: number;
-  };
-  fetch: { allow: string[]; timeoutMs: number; maxBytes: number };
-  pool: { warmMin: number; warmMax: number; hotMax: number; hotBudgetMb: number; idleTtlMs: number; wasmCacheMb: number };
-}
+/** Every option key, dotted as in the config file (`limits.cpuMs`). */
+export type OptionKey = (typeof OPTIONS)[number]['key'];
+
+/** What `loadConfig` stores for each option type. */
+interface ValueOfType { string: string; host: string; int: number; bool: boolean; list: string[] }
+type ValueOf<K extends OptionKey> = ValueOfType[Extract<(typeof OPTIONS)[number], { key: K }>['type']];
+
+/**
+ * The options under `prefix`, nested at each dot: `limits.cpuMs` becomes `{ limits: { cpuMs: number } }`.
+ * Keys sharing a head map to the same (identical) subtree, so the union the `as` clause makes is one type.
+ */
+type Subtree<P extends string> = {
+  [K in OptionKey as K extends `${P}${infer R}` ? (R extends `${infer H}.${string}` ? H : R) : never]:
+    K extends `${P}${infer R}` ? (R extends `${infer H}.${string}` ? Subtree<`${P}${H}.`> : ValueOf<K>) : never;
+};
+
+/** The loaded configuration, read off OPTIONS: adding an option there adds it here. */
+export type Config = Subtree<''>;

@@ -1,37 +1,33 @@
-/** Parses and checks a revision's configuration (env, concurrency, limits) from JSON or query parameters. */
+/** Parses and checks a revision's configuration (env, concurrency, limits, scaling) from JSON or query parameters, by the rows of config/revision-settings.ts. */
 import { EdgeError } from '../core/errors.ts';
+import { LIMIT_NAMES, SCALING_NAMES, settable, settingPath, type LimitName, type SettableName } from '../config/index.ts';
 import type { RevisionConfig } from '../store/index.ts';
 
 /** Query parameters that say how a revision joins the traffic, not what it is. */
 const ROLLOUT_PARAMS = new Set(['tag', 'noTraffic']);
 const ENV_NAME_RE = /^[A-Za-z_][A-Za-z0-9_]{0,127}$/;
 const MAX_ENV_BYTES = 64 * 1024;
-/** Per-revision limits and their absolute bounds; the host's own maximums (limits.max*) apply on top. */
-const LIMIT_BOUNDS = {
-  cpuMs: [1, 600_000], wallMs: [10, 3_600_000], memoryMb: [8, 65536], wasmMemoryPages: [1, 65536],
-  bodyBytes: [0, 4 * 1024 ** 3], responseBytes: [0, 4 * 1024 ** 3],
-} as const;
 
-export type LimitName = keyof typeof LIMIT_BOUNDS;
-export const LIMIT_NAMES = Object.keys(LIMIT_BOUNDS) as LimitName[];
-/** Per-revision autoscaling overrides (Knative annotation names) and their bounds. */
-const SCALING_BOUNDS = {
-  minScale: [0, 10_000], maxScale: [0, 10_000], initialScale: [0, 10_000], target: [1, 100_000], targetUtilizationPercentage: [1, 100],
-  targetBurstCapacity: [-1, 1_000_000], activationScale: [1, 10_000], scaleDownDelayMs: [0, 3_600_000], windowMs: [6000, 3_600_000],
-  panicWindowPercentage: [1, 100], panicThresholdPercentage: [110, 1000], scaleToZeroRetentionMs: [0, 3_600_000], queueDepth: [0, 1_000_000],
-} as const;
+export { LIMIT_NAMES, type LimitName };
+const LIMITS = new Set<string>(LIMIT_NAMES);
+const SCALING = new Set<string>(SCALING_NAMES);
 
 function bad(message: string): EdgeError {
   return new EdgeError('EDGE_ERR_INVALID_CONFIG', message);
 }
 
-function int(value: unknown, what: string, min: number, max: number): number {
-  const n = typeof value === 'string' && /^\d+$/.test(value) ? Number(value) : value;
+/** A setting's value (a number, or a string of digits from a query or a form) within its row's bounds. */
+function int(value: unknown, name: SettableName): number {
+  const { min, max } = settable(name);
+  const what = settingPath(name);
+  // Only a setting whose bounds go below zero (targetBurstCapacity's -1) takes a signed string; never "-0".
+  const digits = min < 0 ? /^(?:-[1-9]\d*|\d+)$/ : /^\d+$/;
+  const n = typeof value === 'string' && digits.test(value) ? Number(value) : value;
   if (typeof n !== 'number' || !Number.isInteger(n) || n < min || n > max) throw bad(`${what} ${JSON.stringify(value)} must be an integer from ${min} to ${max}`);
   return n;
 }
 
-/** A config JSON object: `{ env?: {K: "v"}, concurrency?: n, limits?: { cpuMs?, wallMs?, memoryMb? } }`. */
+/** A config JSON object: `{ env?: {K: "v"}, concurrency?: n, limits?: {…}, scaling?: {…} }`, checked against REVISION_SETTINGS. */
 export function parseRevisionConfig(raw: unknown): RevisionConfig {
   if (raw === undefined || raw === null) raw = {};
   if (typeof raw !== 'object' || Array.isArray(raw)) throw bad('config must be a JSON object');
@@ -51,18 +47,16 @@ export function parseRevisionConfig(raw: unknown): RevisionConfig {
   if (limits === null || typeof limits !== 'object' || Array.isArray(limits)) throw bad('config.limits must be an object');
   const outLimits: Record<string, number> = {};
   for (const [k, v] of Object.entries(limits)) {
-    const b = LIMIT_BOUNDS[k as keyof typeof LIMIT_BOUNDS];
-    if (!b) throw bad(`unknown limit ${JSON.stringify(k)} (known: ${Object.keys(LIMIT_BOUNDS).join(', ')})`);
-    outLimits[k as keyof typeof LIMIT_BOUNDS] = int(v, `limits.${k}`, b[0], b[1]);
+    if (!LIMITS.has(k)) throw bad(`unknown limit ${JSON.stringify(k)} (known: ${LIMIT_NAMES.join(', ')})`);
+    outLimits[k] = int(v, k as LimitName);
   }
-  const out: RevisionConfig = { env: outEnv, concurrency: int(concurrency, 'concurrency', 0, 10_000), limits: outLimits as RevisionConfig['limits'] };
+  const out: RevisionConfig = { env: outEnv, concurrency: int(concurrency, 'concurrency'), limits: outLimits as RevisionConfig['limits'] };
   if (scaling !== undefined) {
     if (scaling === null || typeof scaling !== 'object' || Array.isArray(scaling)) throw bad('config.scaling must be an object');
     const sc: Record<string, number> = {};
     for (const [k, v] of Object.entries(scaling)) {
-      const b = SCALING_BOUNDS[k as keyof typeof SCALING_BOUNDS];
-      if (!b) throw bad(`unknown scaling setting ${JSON.stringify(k)} (known: ${Object.keys(SCALING_BOUNDS).join(', ')})`);
-      sc[k] = k === 'targetBurstCapacity' && (v === -1 || v === '-1') ? -1 : int(v, `scaling.${k}`, b[0], b[1]);
+      if (!SCALING.has(k)) throw bad(`unknown scaling setting ${JSON.stringify(k)} (known: ${SCALING_NAMES.join(', ')})`);
+      sc[k] = int(v, k as SettableName);
     }
     if (sc.maxScale && sc.minScale !== undefined && sc.minScale > sc.maxScale) throw bad(`scaling.minScale ${sc.minScale} is above scaling.maxScale ${sc.maxScale}`);
     if (Object.keys(sc).length) out.scaling = sc;
@@ -73,11 +67,9 @@ export function parseRevisionConfig(raw: unknown): RevisionConfig {
 /** Refuses per-revision limits above the host's maximums (`limits.maxCpuMs`, …). */
 export function checkHostMaximums(limits: RevisionConfig['limits'], max: Record<LimitName, number>): void {
   for (const k of LIMIT_NAMES) {
-    const v = (limits as Record<string, number | undefined>)[k];
-    if (v !== undefined && v > max[k]) {
-      const opt = `limits.max${k[0]!.toUpperCase()}${k.slice(1)}`;
-      throw bad(`limits.${k} ${v} is above the host maximum ${max[k]} (${opt})`);
-    }
+    const v = limits[k];
+    const cap = settable(k).hostMax;
+    if (v !== undefined && cap !== undefined && v > max[k]) throw bad(`limits.${k} ${v} is above the host maximum ${max[k]} (${cap})`);
   }
 }
 
@@ -100,8 +92,9 @@ export function mergeConfigPatch(base: RevisionConfig, patch: unknown): Revision
 }
 
 /**
- * Query parameters as config: `env.NAME=value` (repeatable names), `concurrency=n`,
- * `cpuMs=n`, `wallMs=n`, `memoryMb=n`. Merged over `base` (a multipart config part).
+ * Query parameters as config: `env.NAME=value` (repeatable names), `concurrency=n`, and
+ * every limit and scaling setting by its bare name (`cpuMs=n`, `minScale=n`). Merged over
+ * `base` (a multipart config part).
  */
 export function configFromQuery(query: Record<string, unknown>, base: unknown = {}): RevisionConfig {
   const merged = { ...(typeof base === 'object' && base !== null ? base : {}) } as Record<string, unknown>;
@@ -112,10 +105,10 @@ export function configFromQuery(query: Record<string, unknown>, base: unknown = 
     const value = Array.isArray(v) ? v.at(-1) : v;
     if (k.startsWith('env.')) env[k.slice(4)] = value;
     else if (k === 'concurrency') merged.concurrency = value;
-    else if (k in LIMIT_BOUNDS) limits[k] = value;
-    else if (k in SCALING_BOUNDS) scaling[k] = value;
+    else if (LIMITS.has(k)) limits[k] = value;
+    else if (SCALING.has(k)) scaling[k] = value;
     else if (ROLLOUT_PARAMS.has(k)) continue;
-    else throw bad(`unknown query parameter ${JSON.stringify(k)} (known: env.NAME, concurrency, ${Object.keys(LIMIT_BOUNDS).join(', ')}, ${Object.keys(SCALING_BOUNDS).join(', ')}, tag, noTraffic)`);
+    else throw bad(`unknown query parameter ${JSON.stringify(k)} (known: env.NAME, concurrency, ${LIMIT_NAMES.join(', ')}, ${SCALING_NAMES.join(', ')}, tag, noTraffic)`);
   }
   return parseRevisionConfig({ ...merged, env, limits, ...(Object.keys(scaling).length ? { scaling } : {}) });
 }

@@ -3,6 +3,10 @@ import type { ErrorCode } from '../core/errors.ts';
 
 export type HeaderPairs = [string, string][];
 
+/**
+ * The `limits` rows of config/revision-settings.ts, settable and host-only (runtime/ may not
+ * import config/, so this is written out; test/revision-settings.test.ts pins it to the table).
+ */
 export interface RevisionLimits {
   cpuMs: number;
   wallMs: number;
@@ -14,7 +18,7 @@ export interface RevisionLimits {
   headerBytes: number;
 }
 
-/** The host defaults (config limits.*), for code that builds a spec without a config (tests, deploy checks). */
+/** The host defaults (config limits.*), for code that builds a spec without a config (tests, deploy checks); a test checks them against `revisionDefaults()`. */
 export const BASE_LIMITS: Readonly<RevisionLimits> = Object.freeze({
   cpuMs: 50, wallMs: 30_000, memoryMb: 64, wasmMemoryPages: 256, bodyBytes: 16 * 1024 * 1024, responseBytes: 32 * 1024 * 1024, headerCount: 100, headerBytes: 8 * 1024,
 });

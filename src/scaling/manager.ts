@@ -8,7 +8,7 @@
 import { systemScheduler, type Clock, type Scheduler } from '../core/clock.ts';
 import { EdgeError } from '../core/errors.ts';
 import { Autoscaler } from '../autoscaler/index.ts';
-import { ConcurrencySampler, RevisionMetrics } from '../metrics/index.ts';
+import { ConcurrencySampler, RevisionMetrics, panicWindowMs } from '../metrics/index.ts';
 import { RevisionScaler, type Decision } from './revision-scaler.ts';
 import { resolveSettings, type HostScalingDefaults, type RevisionScalingOverrides } from './settings.ts';
 
@@ -55,7 +55,7 @@ export class ScalingManager {
     this.threadsDesired = threads.min;
     const now = clock.now();
     this.#threadSampler = new ConcurrencySampler(now);
-    this.#threadMetrics = new RevisionMetrics({ stableWindowMs: host.stableWindowMs, panicWindowMs: Math.max(1000, (host.stableWindowMs * host.panicWindowPercentage) / 100) });
+    this.#threadMetrics = new RevisionMetrics({ stableWindowMs: host.stableWindowMs, panicWindowMs: panicWindowMs(host.stableWindowMs, host.panicWindowPercentage) });
     const t = resolveSettings(host, 0, { target: threads.targetConcurrency });
     this.#threadScaler = new Autoscaler({ ...t.spec, targetBurstCapacity: 0 }, now);
     this.#timers.push(scheduler.every(1000, () => this.sample()));

@@ -3,6 +3,7 @@
  * containerConcurrency and its own overrides (annotation names), resolved once.
  */
 import { specFromConfig, type AutoscalerSpec, type ScalingOverrides } from '../autoscaler/index.ts';
+import { panicWindowMs } from '../metrics/index.ts';
 
 export interface HostScalingDefaults {
   tickMs: number;
@@ -23,7 +24,8 @@ export interface HostScalingDefaults {
 /**
  * Per-revision autoscaling settings (a revision config's `scaling` object; Knative annotation
  * names): the decider's own (target, utilisation, burst capacity, windows, …) plus the bounds
- * and queue settings the shell applies.
+ * and queue settings the shell applies. Together with ScalingOverrides these are the `scaling`
+ * rows of config/revision-settings.ts (scaling/ may not import config/; a test pins them).
  */
 export interface RevisionScalingOverrides extends ScalingOverrides {
   minScale?: number;
@@ -78,7 +80,7 @@ export function resolveSettings(host: HostScalingDefaults, cc: number, o: Revisi
     minScale: o.minScale ?? 0,
     maxScale: o.maxScale ?? 0,
     initialScale: o.initialScale ?? 1,
-    panicWindowMs: Math.max(1000, Math.round((spec.stableWindowMs * panicPct) / 100)),
+    panicWindowMs: panicWindowMs(spec.stableWindowMs, panicPct),
     scaleToZeroGraceMs: host.scaleToZeroGraceMs,
     scaleToZeroRetentionMs: o.scaleToZeroRetentionMs ?? 0,
     queueDepthPerInstance: o.queueDepth ?? 10 * Math.max(1, cc),

@@ -6,20 +6,21 @@
  * implementation passes.
  */
 import type { TrafficTarget } from '../router/index.ts';
-import type { RevisionScalingOverrides } from '../scaling/index.ts';
+import type { RevisionLimitsConfig, RevisionScalingConfig } from '../config/index.ts';
 export type { TrafficTarget };
 
 export interface RevisionConfig {
   env: Record<string, string>;
   /** Requests one instance serves at once; 0 = unlimited. */
   concurrency: number;
-  limits: { cpuMs?: number; wallMs?: number; memoryMb?: number; wasmMemoryPages?: number; bodyBytes?: number; responseBytes?: number };
+  /** Per-request limits (the `limits` rows of config/revision-settings.ts); absent = host default. */
+  limits: RevisionLimitsConfig;
   /** Per-revision autoscaling, named after Knative's autoscaling.knative.dev annotations; absent = host default. */
   scaling?: ScalingOverrides;
 }
 
-/** Named after Knative's autoscaling.knative.dev annotations; one definition, in scaling/. */
-export type ScalingOverrides = RevisionScalingOverrides;
+/** Named after Knative's autoscaling.knative.dev annotations: the `scaling` rows of config/revision-settings.ts. */
+export type ScalingOverrides = RevisionScalingConfig;
 
 export type RuntimeKind = 'js' | 'wasm' | 'component';
 

@@ -17,6 +17,7 @@
  */
 import type { FastifySchema, FastifySchemaValidationError } from 'fastify';
 import { ERROR_CODES, EdgeError, type ErrorCode } from '../../core/errors.ts';
+import { LIMIT_NAMES, SCALING_NAMES, SETTABLE_NAMES, settable, settingDescription, settingPath, type SettableName } from '../../config/index.ts';
 
 export type JsonSchema = { [key: string]: unknown };
 
@@ -143,56 +144,31 @@ const RevisionParams = {
 };
 
 // ---------------------------------------------------------------------------
-// Revision configuration. The bounds repeat src/deploy/revision-config.ts, which checks them.
+// Revision configuration: every limit and scaling setting is a row of config/revision-settings.ts.
 
-type Setting = [min: number, max: number, text: string];
-const LIMITS: Record<string, Setting> = {
-  cpuMs: [1, 600_000, 'CPU time a request may use in its isolate (ms); default the host setting `limits.cpuMs` (50), at most `limits.maxCpuMs`.'],
-  wallMs: [10, 3_600_000, 'Wall time from dispatch to response (ms); default `limits.wallMs` (30000), at most `limits.maxWallMs`.'],
-  memoryMb: [8, 65536, 'Heap limit per isolate (MiB); default `limits.memoryMb` (64), at most `limits.maxMemoryMb`.'],
-  wasmMemoryPages: [1, 65536, 'Largest Wasm linear memory (64 KiB pages); default `limits.wasmMemoryPages` (256), at most `limits.maxWasmMemoryPages`.'],
-  bodyBytes: [0, 4 * 1024 ** 3, 'Largest request body (bytes); default `limits.bodyBytes`, at most `limits.maxBodyBytes`.'],
-  responseBytes: [0, 4 * 1024 ** 3, 'Largest response body (bytes); default `limits.responseBytes`, at most `limits.maxResponseBytes`.'],
-};
-const CONCURRENCY: Setting = [0, 10_000, "Requests one instance serves at once (Knative's containerConcurrency); 0, the default, is unlimited."];
-/** Per-revision autoscaling, named after Knative's autoscaling.knative.dev annotations; absent = host default. */
-const SCALING: Record<string, Setting> = {
-  minScale: [0, 10_000, 'Fewest instances kept, even without traffic.'],
-  maxScale: [0, 10_000, 'Most instances; 0 is unbounded.'],
-  initialScale: [0, 10_000, 'Instances started on deploy (default 1); 0 starts the revision at zero.'],
-  target: [1, 100_000, 'Target concurrency per instance for the autoscaler.'],
-  targetUtilizationPercentage: [1, 100, 'Share of the target the autoscaler aims for.'],
-  targetBurstCapacity: [-1, 1_000_000, 'Spare capacity (in requests) below which the activator stays in the path (default 211); -1: always in the path, 0: only while the revision is at zero.'],
-  activationScale: [1, 10_000, 'Instances the revision scales to when it leaves zero.'],
-  scaleDownDelayMs: [0, 3_600_000, 'How long a lower desired count must hold before instances go (ms).'],
-  windowMs: [6000, 3_600_000, 'Stable window of the autoscaler (ms); default the host setting `autoscaler.stableWindowMs` (60000).'],
-  panicWindowPercentage: [1, 100, 'Panic window as a percentage of the stable window (default 10).'],
-  panicThresholdPercentage: [110, 1000, 'Panic mode starts at this percentage of the capacity (default 200).'],
-  scaleToZeroRetentionMs: [0, 3_600_000, 'Keep the last instance this long after traffic stops (ms).'],
-  queueDepth: [0, 1_000_000, 'Waiting requests per instance when `concurrency` > 0 (default 10 × concurrency).'],
-};
 const CONFIG_FIELDS = ['env', 'concurrency', 'limits', 'scaling'];
 
 const ENV_RULE = 'names match `^[A-Za-z_][A-Za-z0-9_]{0,127}$`, values are strings, 64 KiB in all';
 
 /** As stored and answered: integers with their ranges. */
-function storedInt([min, max, text]: Setting): JsonSchema {
-  return { type: 'integer', minimum: min, maximum: max, description: text };
+function storedInt(name: SettableName): JsonSchema {
+  const { min, max } = settable(name);
+  return { type: 'integer', minimum: min, maximum: max, description: settingDescription(name) };
 }
 /** In a merge patch: validated loosely (the handler checks the range, with its own message); `null` removes. */
-function patchInt([min, max, text]: Setting): JsonSchema {
-  return { type: ['integer', 'string', 'null'], description: `${text} An integer from ${min} to ${max} (a string of digits is accepted too); \`null\` removes the setting.` };
+function patchInt(name: SettableName): JsonSchema {
+  return { type: ['integer', 'string', 'null'], description: `${settingDescription(name)} A string of digits is accepted too; \`null\` removes the setting.` };
 }
-const mapSettings = (settings: Record<string, Setting>, f: (s: Setting) => JsonSchema) => Object.fromEntries(Object.entries(settings).map(([k, s]) => [k, f(s)]));
+const mapSettings = (names: readonly SettableName[], f: (name: SettableName) => JsonSchema) => Object.fromEntries(names.map((k) => [k, f(k)]));
 
 export const RevisionConfig = component('RevisionConfig', {
   type: 'object',
   description: `A revision's configuration. The \`config\` part of a multipart deploy has this shape (integers may also be strings of digits there); fields other than ${CONFIG_FIELDS.join(', ')} are refused with \`EDGE_ERR_INVALID_CONFIG\`, as are values out of range.`,
   properties: {
     env: { type: 'object', additionalProperties: { type: 'string' }, description: `Environment variables, the \`env\` argument of \`fetch(request, env, ctx)\`: ${ENV_RULE}.` },
-    concurrency: storedInt(CONCURRENCY),
-    limits: { type: 'object', properties: mapSettings(LIMITS, storedInt), additionalProperties: true, description: 'Per-request limits; an absent one is the host default.' },
-    scaling: { type: 'object', properties: mapSettings(SCALING, storedInt), additionalProperties: true, description: 'Per-revision autoscaling settings; absent ones (or the whole object) are host defaults.' },
+    concurrency: storedInt('concurrency'),
+    limits: { type: 'object', properties: mapSettings(LIMIT_NAMES, storedInt), additionalProperties: true, description: 'Per-request limits; an absent one is the host default.' },
+    scaling: { type: 'object', properties: mapSettings(SCALING_NAMES, storedInt), additionalProperties: true, description: 'Per-revision autoscaling settings; absent ones (or the whole object) are host defaults.' },
   },
   additionalProperties: true,
   examples: [{ env: { GREETING: 'hi' }, concurrency: 10, limits: { cpuMs: 20 }, scaling: { minScale: 1 } }],
@@ -203,9 +179,9 @@ export const ConfigPatch = component('ConfigPatch', {
   description: `A JSON merge patch (RFC 7396) over the latest revision's config: objects merge, \`null\` removes a key, anything else replaces. Fields other than ${CONFIG_FIELDS.join(', ')}, unknown limits or scaling settings, and values out of range are refused with \`EDGE_ERR_INVALID_CONFIG\`.`,
   properties: {
     env: { type: ['object', 'null'], additionalProperties: { type: ['string', 'null'] }, description: `Variables to set (strings) or remove (\`null\`): ${ENV_RULE}.` },
-    concurrency: patchInt(CONCURRENCY),
-    limits: { type: ['object', 'null'], properties: mapSettings(LIMITS, patchInt), description: `Limits to set or remove: ${Object.keys(LIMITS).join(', ')}.` },
-    scaling: { type: ['object', 'null'], properties: mapSettings(SCALING, patchInt), description: `Scaling settings to set or remove: ${Object.keys(SCALING).join(', ')}.` },
+    concurrency: patchInt('concurrency'),
+    limits: { type: ['object', 'null'], properties: mapSettings(LIMIT_NAMES, patchInt), description: `Limits to set or remove: ${LIMIT_NAMES.join(', ')}.` },
+    scaling: { type: ['object', 'null'], properties: mapSettings(SCALING_NAMES, patchInt), description: `Scaling settings to set or remove: ${SCALING_NAMES.join(', ')}.` },
   },
   examples: [{ env: { A: '1', B: null }, limits: { cpuMs: 20 } }],
 });
@@ -436,9 +412,7 @@ export const deployRevision: RouteSchema = {
     type: 'object',
     properties: {
       'env.NAME': query(`Sets the environment variable NAME (put the variable's name in place of \`NAME\`; repeat for more variables): ${ENV_RULE}.`, { examples: ['value'] }),
-      concurrency: query(`${CONCURRENCY[2]} An integer from ${CONCURRENCY[0]} to ${CONCURRENCY[1]}.`),
-      ...Object.fromEntries(Object.entries(LIMITS).map(([k, [min, max, text]]) => [k, query(`\`limits.${k}\`: ${text} An integer from ${min} to ${max}.`)])),
-      ...Object.fromEntries(Object.entries(SCALING).map(([k, [min, max, text]]) => [k, query(`\`scaling.${k}\`: ${text} An integer from ${min} to ${max}.`)])),
+      ...Object.fromEntries(SETTABLE_NAMES.map((k) => [k, query(`\`${settingPath(k)}\`: ${settingDescription(k)}`)])),
       ...rolloutQuery,
     },
     additionalProperties: true,
