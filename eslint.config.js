@@ -1,5 +1,5 @@
 // Lint rules, and the one-way imports of style.md §2 enforced per folder:
-// core ← config ← (pure: router, autoscaler, metrics, concurrency) ← (shells) ← api ← app/main.
+// core ← config ← (pure: router, autoscaler, concurrency) ← (shells) ← api ← app/main.
 import tseslint from 'typescript-eslint';
 
 const PURE = ['node:*', 'pino', 'fastify', 'isolated-vm', 'piscina', 'lru-cache', 'better-sqlite3', 'esbuild', '@bytecodealliance/*'];
@@ -13,13 +13,12 @@ const LAYERS = {
   config: [PURE, ONLY_CORE, 'config/ may import core/ only.'],
   router: [PURE, ONLY_CORE, PURE_WHY],
   autoscaler: [PURE, ONLY_CORE, PURE_WHY],
-  metrics: [PURE, ONLY_CORE, PURE_WHY],
   concurrency: [PURE, ONLY_CORE, PURE_WHY],
   pool: [['node:*', 'pino', 'fastify', 'isolated-vm', 'piscina', 'better-sqlite3'], ONLY_CORE, 'pool/ holds instances through a narrow interface: core/ and lru-cache only.'],
   runtime: [['pino', 'fastify', 'piscina', 'better-sqlite3'], '^\\.\\./\\.\\./(?!core/)|^\\.\\./(?!(\\.\\./|core/|js/|types\\.ts))', 'runtime/ may import core/ only; it is the only home of isolated-vm.'],
   // prom-client is not in PURE: it is telemetry/'s library (its default metrics read the process, so telemetry/ needs no node:*).
   telemetry: [PURE, ONLY_CORE, 'telemetry/ defines metrics on prom-client; host state reaches it only through the GaugeSources readers it is given.'],
-  scaling: [['node:*', 'isolated-vm', 'fastify', 'pino', 'piscina', 'better-sqlite3', 'esbuild'], '^\\.\\./(?!(core|concurrency|autoscaler|metrics)/)', 'scaling/ is the shell around the pure autoscaler: it talks to executors through the ScalingTarget it is given.'],
+  activator: [['node:*', 'isolated-vm', 'fastify', 'pino', 'piscina', 'better-sqlite3', 'esbuild'], '^\\.\\./(?!(core|concurrency|autoscaler)/)', 'activator/ is the shell around the pure autoscaler: it talks to executors through the ScalingTarget it is given.'],
   store: [['isolated-vm'], ABOVE, 'store/ is below the API and outside the runtime.'],
   deploy: [['isolated-vm'], ABOVE, 'deploy/ is below the API; isolated-vm stays in runtime/js.'],
   executor: [['isolated-vm'], ABOVE, 'executor/ is below the API; isolated-vm stays in runtime/js.'],

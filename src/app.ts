@@ -20,7 +20,7 @@ import { CompilePool } from './deploy/index.ts';
 import { Dispatcher, observeDispatch } from './dispatch/index.ts';
 import { ExecutorGroup } from './executor/index.ts';
 import { LogHub } from './logging/index.ts';
-import { ScalingManager } from './scaling/index.ts';
+import { ScalingManager } from './activator/index.ts';
 import { hostStatus, revisionStatus } from './status/index.ts';
 import { componentAbi, FileArtifactStore, SqliteStateStore } from './store/index.ts';
 import { createHostMetrics } from './telemetry/index.ts';

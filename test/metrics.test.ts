@@ -2,7 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import {
   ConcurrencySampler, MIN_EXPONENT, RevisionMetrics, TimedBuckets, WeightedBuckets, computeSmoothingCoeff, panicWindowMs, roundToDigits,
-} from '../src/metrics/index.ts';
+} from '../src/autoscaler/index.ts';
 
 /** Go's tests start at `time.Now()`, which is not on a bucket boundary; neither is this. */
 const NOW = 1_700_000_000_300;

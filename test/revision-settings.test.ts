@@ -7,7 +7,7 @@ import {
   type Config, type InstanceLimits, type RevisionLimitsConfig, type RevisionScalingConfig, type ScalingName, type SettableName,
 } from '../src/config/index.ts';
 import { BASE_LIMITS, type RevisionLimits } from '../src/runtime/types.ts';
-import type { RevisionScalingOverrides } from '../src/scaling/index.ts';
+import type { RevisionScalingOverrides } from '../src/activator/index.ts';
 import type { ScalingOverrides } from '../src/autoscaler/index.ts';
 import type { RevisionConfig } from '../src/store/index.ts';
 import { runCli } from '../src/cli/index.ts';

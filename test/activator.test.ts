@@ -1,7 +1,7 @@
 /** The autoscaling shell with a manual clock and ticker: activator, breaker, KPA bounds, scale to zero, threads. */
 import { describe, expect, it } from 'vitest';
 import { manualClock, type Scheduler } from '../src/core/clock.ts';
-import { ScalingManager } from '../src/scaling/index.ts';
+import { ScalingManager } from '../src/activator/index.ts';
 
 const HOST = {
   tickMs: 2000, stableWindowMs: 60_000, panicWindowPercentage: 10, panicThresholdPercentage: 200, maxScaleUpRate: 1000, maxScaleDownRate: 2,

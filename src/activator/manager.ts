@@ -7,8 +7,7 @@
  */
 import { systemScheduler, type Clock, type Scheduler } from '../core/clock.ts';
 import { EdgeError } from '../core/errors.ts';
-import { Autoscaler } from '../autoscaler/index.ts';
-import { ConcurrencySampler, RevisionMetrics, panicWindowMs } from '../metrics/index.ts';
+import { Autoscaler, ConcurrencySampler, RevisionMetrics, panicWindowMs } from '../autoscaler/index.ts';
 import { RevisionScaler, type Decision } from './revision-scaler.ts';
 import { resolveSettings, type HostScalingDefaults, type RevisionScalingOverrides } from './settings.ts';
 

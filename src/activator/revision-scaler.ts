@@ -9,8 +9,7 @@
 import { EdgeError } from '../core/errors.ts';
 import type { Scheduler } from '../core/clock.ts';
 import { Breaker } from '../concurrency/index.ts';
-import { Autoscaler } from '../autoscaler/index.ts';
-import { ConcurrencySampler, RevisionMetrics } from '../metrics/index.ts';
+import { Autoscaler, ConcurrencySampler, RevisionMetrics } from '../autoscaler/index.ts';
 import type { ScalerSettings } from './settings.ts';
 
 export interface Decision {

@@ -2,8 +2,7 @@
  * A revision's autoscaling settings: the host's Knative-style defaults, its
  * containerConcurrency and its own overrides (annotation names), resolved once.
  */
-import { specFromConfig, type AutoscalerSpec, type ScalingOverrides } from '../autoscaler/index.ts';
-import { panicWindowMs } from '../metrics/index.ts';
+import { panicWindowMs, specFromConfig, type AutoscalerSpec, type ScalingOverrides } from '../autoscaler/index.ts';
 
 export interface HostScalingDefaults {
   tickMs: number;
