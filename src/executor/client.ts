@@ -31,6 +31,8 @@ export class ExecutorClient {
   inflight = 0;
   #nextId = 1;
   readonly #waiting = new Map<number, Waiter>();
+  /** Waiting for `inflight` to reach 0 (a retiring executor ends then). */
+  #onDrained: (() => void)[] = [];
   readonly #out: Batcher<ToExecutor>;
   #dead: Error | undefined;
   #exited = false;
@@ -69,6 +71,7 @@ export class ExecutorClient {
       if (this.#dead) return;
       this.#dead = err;
       failReady(err);
+      this.#drain();
       for (const w of this.#waiting.values()) w.reject(err);
       this.#waiting.clear();
       onExit(this, err);
@@ -110,8 +113,20 @@ export class ExecutorClient {
       const transfer = body && body.byteOffset === 0 && body.byteLength === body.buffer.byteLength && body.buffer instanceof ArrayBuffer ? body.buffer : undefined;
       this.#out.push({ t: 'invoke', id, ...msg }, transfer);
     }).finally(() => {
-      this.inflight--;
+      if (--this.inflight === 0 && this.#onDrained.length > 0) this.#drain();
     });
+  }
+
+  /** Resolves once nothing is in flight here (at once if nothing is), or when the thread has died. */
+  drained(): Promise<void> {
+    if (this.inflight === 0 || this.#dead) return Promise.resolve();
+    return new Promise((res) => this.#onDrained.push(res));
+  }
+
+  #drain(): void {
+    const waiting = this.#onDrained;
+    this.#onDrained = [];
+    for (const res of waiting) res();
   }
 
   async stats(): Promise<ExecutorStats> {
