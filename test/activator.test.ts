@@ -1,6 +1,6 @@
 /** The autoscaling shell with a manual clock and ticker: activator, breaker, KPA bounds, scale to zero, threads. */
 import { describe, expect, it } from 'vitest';
-import { manualClock, type Scheduler } from '../src/core/clock.ts';
+import { manualClock, manualScheduler, type Scheduler } from '../src/core/clock.ts';
 import { ScalingManager } from '../src/activator/index.ts';
 
 const HOST = {
@@ -13,8 +13,9 @@ function setup(host = HOST) {
   const clock = manualClock(1_000_000);
   const realized: [string, number][] = [];
   const threads: number[] = [];
-  // Ticks are stepped by hand (sample()/tick()); deadlines follow the manual clock.
-  const manual: Scheduler = { every: () => ({ stop() {} }), after: (ms, fn) => clock.after(ms, fn) };
+  // Ticks are stepped by hand (sample()/tick()); deadlines run when `timers.advance()` moves the clock.
+  const timers = manualScheduler((ms) => clock.advance(ms));
+  const manual: Scheduler = { ...timers, every: () => () => {} };
   const m = new ScalingManager(host, { min: 1, max: 4, targetConcurrency: 10 }, clock, {
     realize: (rev, n) => realized.push([rev, n]),
     resizeThreads: (n) => threads.push(n),
@@ -28,7 +29,7 @@ function setup(host = HOST) {
       if ((clock.now() / 1000) % 2 === 0) m.tick();
     }
   };
-  return { m, clock, realized, threads, now, run };
+  return { m, clock, timers, realized, threads, now, run };
 }
 
 describe('activator', () => {
@@ -73,29 +74,29 @@ describe('activator', () => {
 
 describe('admission deadlines (on the injected clock)', () => {
   it('a request waiting while no instance is ready fails with EDGE_ERR_ACTIVATION_TIMEOUT at activationTimeoutMs', async () => {
-    const { m, now, clock } = setup({ ...HOST, activationTimeoutMs: 500 });
+    const { m, now, timers } = setup({ ...HOST, activationTimeoutMs: 500 });
     const s = m.scaler('f-00001', 1, undefined);
     const first = await s.admit(now); // pokes: one slot, the instance is still starting
     const second = s.admit(now);
     let settled = false;
     second.catch(() => {}).finally(() => { settled = true; });
-    clock.advance(499);
+    timers.advance(499);
     await Promise.resolve();
     expect(settled).toBe(false);
-    clock.advance(1);
+    timers.advance(1);
     await expect(second).rejects.toMatchObject({ code: 'EDGE_ERR_ACTIVATION_TIMEOUT', message: 'revision f-00001 did not scale from zero within 500 ms' });
     expect(s.queued).toBe(0);
     first.release();
-    expect(clock.pending).toBe(0);
+    expect(timers.pending.after).toBe(0);
   });
 
   it('a request waiting for a slot of a ready revision fails with EDGE_ERR_QUEUE_TIMEOUT at queueTimeoutMs', async () => {
-    const { m, now, clock } = setup({ ...HOST, queueTimeoutMs: 200 });
+    const { m, now, timers } = setup({ ...HOST, queueTimeoutMs: 200 });
     const s = m.scaler('f-00001', 1, undefined);
     const first = await s.admit(now);
     s.setReady(1);
     const second = s.admit(now);
-    clock.advance(200);
+    timers.advance(200);
     await expect(second).rejects.toMatchObject({ code: 'EDGE_ERR_QUEUE_TIMEOUT', message: 'no slot of revision f-00001 within 200 ms' });
     // The slot is still usable: a request after the release is admitted at once.
     first.release();
@@ -105,16 +106,16 @@ describe('admission deadlines (on the injected clock)', () => {
   });
 
   it('a waiter admitted before its deadline reports how long it queued, and its timer is cancelled', async () => {
-    const { m, now, clock } = setup({ ...HOST, queueTimeoutMs: 1000 });
+    const { m, now, timers } = setup({ ...HOST, queueTimeoutMs: 1000 });
     const s = m.scaler('f-00001', 1, undefined);
     const first = await s.admit(now);
     s.setReady(1);
     const second = s.admit(now);
-    clock.advance(300);
+    timers.advance(300);
     first.release();
     const adm = await second;
     expect(adm.queuedMs).toBe(300);
-    expect(clock.pending).toBe(0);
+    expect(timers.pending.after).toBe(0);
     adm.release();
   });
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { HotSet, WarmPool, type PooledInstance } from '../src/pool/index.ts';
-import { manualClock } from '../src/core/clock.ts';
+import { HotSet, IdleWork, WarmPool, type PooledInstance } from '../src/pool/index.ts';
+import { manualClock, manualScheduler } from '../src/core/clock.ts';
 
 let ids = 0;
 function fake(revId: string, bytes = 1000): PooledInstance & { disposedCount: number } {
@@ -120,17 +120,19 @@ describe('HotSet with no room (pool.hotMax 0)', () => {
 describe('WarmPool', () => {
   function setup(min: number, max: number) {
     const clock = manualClock();
-    const queue: (() => void)[] = [];
+    const scheduler = manualScheduler();
     let made = 0;
-    const pool = new WarmPool<number>({ create: () => ++made, dispose: () => {}, min, max, clock, defer: (fn) => queue.push(fn) });
-    const drain = () => { while (queue.length) queue.shift()!(); };
-    return { pool, clock, drain, queue };
+    const pool = new WarmPool<number>({ create: () => ++made, dispose: () => {}, min, max, clock, idle: new IdleWork({ scheduler, quiet: () => true }) });
+    const drain = () => { scheduler.runImmediates(); };
+    return { pool, clock, drain, scheduler };
   }
 
   it('fills to min in the background, one per deferred turn', () => {
-    const { pool, drain, queue } = setup(3, 10);
+    const { pool, drain, scheduler } = setup(3, 10);
     expect(pool.size).toBe(0);
-    expect(queue.length).toBe(1);
+    expect(scheduler.pending.immediate).toBe(1);
+    expect(scheduler.runImmediates(1)).toBe(1);
+    expect(pool.size).toBe(1);
     drain();
     expect(pool.size).toBe(3);
   });

@@ -35,7 +35,7 @@ export class ScalingManager {
   readonly #clock: Clock;
   readonly #target: ScalingTarget;
   readonly #events: ScalingEvents;
-  readonly #timers: { stop(): void }[] = [];
+  readonly #timers: (() => void)[] = [];
   readonly #scheduler: Scheduler;
   readonly #threadSampler: ConcurrencySampler;
   readonly #threadMetrics: RevisionMetrics;
@@ -135,7 +135,7 @@ export class ScalingManager {
   }
 
   close(): void {
-    for (const t of this.#timers) t.stop();
+    for (const stop of this.#timers) stop();
     for (const s of this.#scalers.values()) s.close(new EdgeError('EDGE_ERR_SHUTTING_DOWN', 'the host is shutting down'));
   }
 }

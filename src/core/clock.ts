@@ -1,6 +1,6 @@
 /**
- * Time as a dependency: shells take a Clock (and a Scheduler for timers) so tests can
- * step them; pure code takes `now` as an argument.
+ * Time and deferred work as dependencies: shells take a Clock and a Scheduler so tests can
+ * step them by hand; pure code takes `now` as an argument.
  */
 export interface Clock {
   /** Milliseconds, monotonic, fractional. */
@@ -9,69 +9,105 @@ export interface Clock {
 
 export const systemClock: Clock = { now: () => performance.now() };
 
-/** Timers as a dependency (knative's tickProvider): `after` for deadlines, `every` for loops. */
-export interface Scheduler {
-  /** Runs `fn` once after `ms`; the returned function cancels it. */
-  after(ms: number, fn: () => void): () => void;
-  /** Runs `fn` every `ms` until stopped. Never keeps the process alive. */
-  every(ms: number, fn: () => void): { stop(): void };
+export interface ManualClock extends Clock {
+  advance(ms: number): void;
+  set(ms: number): void;
 }
 
+export function manualClock(start = 0): ManualClock {
+  let t = start;
+  return {
+    now: () => t,
+    advance(ms) { t += ms; },
+    set(ms) { t = ms; },
+  };
+}
+
+/**
+ * The three ways shells defer work (knative's tickProvider, widened). `immediate` is the next
+ * event-loop turn (after pending I/O, so requests that already arrived go first); `after` a
+ * pause or a deadline; `every` a background tick. None keeps the process alive by itself.
+ */
+export interface Scheduler {
+  immediate(fn: () => void): void;
+  /** Runs `fn` once after `ms`; the returned function cancels it. */
+  after(ms: number, fn: () => void): () => void;
+  /** Calls `fn` every `ms` until the returned function is called. */
+  every(ms: number, fn: () => void): () => void;
+}
+
+/** setImmediate / an unref'd setTimeout / an unref'd setInterval. */
 export const systemScheduler: Scheduler = {
-  after(ms, fn) {
-    const h = setTimeout(fn, ms);
-    h.unref();
-    return () => clearTimeout(h);
+  immediate: (fn) => { setImmediate(fn); },
+  after: (ms, fn) => {
+    const t = setTimeout(fn, ms);
+    t.unref();
+    return () => clearTimeout(t);
   },
-  every(ms, fn) {
-    const h = setInterval(fn, ms);
-    h.unref();
-    return { stop: () => clearInterval(h) };
+  every: (ms, fn) => {
+    const t = setInterval(fn, ms);
+    t.unref();
+    return () => clearInterval(t);
   },
 };
 
-export interface ManualClock extends Clock, Scheduler {
-  /** Moves time forward, running every timer that falls due on the way, in order. */
+export interface ManualScheduler extends Scheduler {
+  /** Runs the jobs queued with `immediate`, including those they queue, until none is left (at most `limit`). Returns how many ran. */
+  runImmediates(limit?: number): number;
+  /** Moves time forward: runs due `after` and `every` jobs in time order, with their immediates. */
   advance(ms: number): void;
-  set(ms: number): void;
-  /** Timers not yet run or cancelled. */
-  readonly pending: number;
+  /** Jobs waiting: immediates, pauses and ticks. */
+  readonly pending: { immediate: number; after: number; every: number };
 }
 
-/** A clock and scheduler for tests: nothing happens until `advance()`. */
-export function manualClock(start = 0): ManualClock {
-  let t = start;
-  let seq = 0;
-  const timers = new Map<number, { at: number; fn: () => void; every?: number }>();
-  const next = (until: number): [number, { at: number; fn: () => void; every?: number }] | undefined => {
-    let best: [number, { at: number; fn: () => void; every?: number }] | undefined;
-    for (const e of timers) if (e[1].at <= until && (!best || e[1].at < best[1].at)) best = e;
-    return best;
+/**
+ * A scheduler for tests. Time is its own (start at 0) unless `onAdvance` is given, which is
+ * told each step so a manualClock can follow (`manualScheduler((ms) => clock.advance(ms))`).
+ */
+export function manualScheduler(onAdvance?: (ms: number) => void): ManualScheduler {
+  let now = 0;
+  const immediates: (() => void)[] = [];
+  let timers: { at: number; fn: () => void; every?: number; stopped?: boolean }[] = [];
+  const runImmediates = (limit = 100_000): number => {
+    let n = 0;
+    while (immediates.length && n < limit) {
+      immediates.shift()!();
+      n++;
+    }
+    return n;
   };
   return {
-    now: () => t,
+    immediate: (fn) => { immediates.push(fn); },
+    after: (ms, fn) => {
+      const t = { at: now + ms, fn, stopped: false };
+      timers.push(t);
+      return () => { t.stopped = true; };
+    },
+    every: (ms, fn) => {
+      const t = { at: now + ms, fn, every: ms, stopped: false };
+      timers.push(t);
+      return () => { t.stopped = true; };
+    },
+    runImmediates,
     advance(ms) {
-      const until = t + ms;
-      for (let due = next(until); due; due = next(until)) {
-        const [id, timer] = due;
-        t = Math.max(t, timer.at);
-        if (timer.every) timer.at += timer.every;
-        else timers.delete(id);
-        timer.fn();
+      const end = now + ms;
+      runImmediates();
+      for (;;) {
+        timers = timers.filter((t) => !t.stopped);
+        const due = timers.filter((t) => t.at <= end).sort((a, b) => a.at - b.at)[0];
+        if (!due) break;
+        onAdvance?.(due.at - now);
+        now = due.at;
+        if (due.every) due.at += due.every;
+        else timers.splice(timers.indexOf(due), 1);
+        due.fn();
+        runImmediates();
       }
-      t = until;
+      onAdvance?.(end - now);
+      now = end;
     },
-    set(ms) { t = ms; },
-    after(ms, fn) {
-      const id = seq++;
-      timers.set(id, { at: t + ms, fn });
-      return () => { timers.delete(id); };
+    get pending() {
+      return { immediate: immediates.length, after: timers.filter((t) => !t.every && !t.stopped).length, every: timers.filter((t) => t.every && !t.stopped).length };
     },
-    every(ms, fn) {
-      const id = seq++;
-      timers.set(id, { at: t + ms, fn, every: Math.max(1, ms) });
-      return { stop: () => { timers.delete(id); } };
-    },
-    get pending() { return timers.size; },
   };
 }

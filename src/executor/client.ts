@@ -8,11 +8,12 @@ import { EdgeError } from '../core/errors.ts';
 import { exactBytes } from '../core/bytes.ts';
 import type { RevisionSpec } from '../runtime/types.ts';
 import { Batcher } from './batcher.ts';
-import type { ExecutorInit, ExecutorStats, FromExecutor, ToExecutor } from './protocol.ts';
+import type { ExecutorInit, ExecutorStats, FromExecutor, InstancesMessage, InvokeMessage, InvokeResponse, LogMessage, ToExecutor } from './protocol.ts';
 
-export type InvokeReply = Extract<FromExecutor, { t: 'res' }>;
-export type GuestLog = Extract<FromExecutor, { t: 'log' }>;
-export type ReadyEvent = Extract<FromExecutor, { t: 'ready' }>;
+export type InvokeReply = InvokeResponse;
+export type GuestLog = LogMessage;
+/** An executor's instance count for a revision changed (the `instances` message). */
+export type ReadyEvent = InstancesMessage;
 
 interface Waiter {
   resolve: (m: FromExecutor) => void;
@@ -30,6 +31,8 @@ export class ExecutorClient {
   inflight = 0;
   #nextId = 1;
   readonly #waiting = new Map<number, Waiter>();
+  /** Waiting for `inflight` to reach 0 (a retiring executor ends then). */
+  #onDrained: (() => void)[] = [];
   readonly #out: Batcher<ToExecutor>;
   #dead: Error | undefined;
   #exited = false;
@@ -51,11 +54,11 @@ export class ExecutorClient {
     this.worker.on('message', (batch: FromExecutor[]) => {
       for (const m of batch) {
         if (m.t === 'log') onLog(m);
-        else if (m.t === 'ready') {
+        else if (m.t === 'instances') {
           if (m.count > 0) this.instances.set(m.rev, m.count);
           else this.instances.delete(m.rev);
           onReady(this, m);
-        } else if (m.t === 'up') markReady();
+        } else if (m.t === 'started') markReady();
         else {
           const w = this.#waiting.get(m.id);
           if (!w) continue;
@@ -68,6 +71,7 @@ export class ExecutorClient {
       if (this.#dead) return;
       this.#dead = err;
       failReady(err);
+      this.#drain();
       for (const w of this.#waiting.values()) w.reject(err);
       this.#waiting.clear();
       onExit(this, err);
@@ -86,11 +90,11 @@ export class ExecutorClient {
   load(rev: RevisionSpec): void {
     this.loaded.add(rev.id);
     // Byte arrays go as exact copies (exactBytes): postMessage would copy a view's whole buffer.
-    this.#out.push({ t: 'rev', rev: { ...rev, cache: rev.cache && exactBytes(rev.cache), ...(rev.wasm ? { wasm: exactBytes(rev.wasm) } : {}), ...(rev.cores ? { cores: rev.cores.map(([n, b]) => [n, exactBytes(b)] as [string, Uint8Array]) } : {}) } });
+    this.#out.push({ t: 'load-revision', rev: { ...rev, cache: rev.cache && exactBytes(rev.cache), ...(rev.wasm ? { wasm: exactBytes(rev.wasm) } : {}), ...(rev.cores ? { cores: rev.cores.map(([n, b]) => [n, exactBytes(b)] as [string, Uint8Array]) } : {}) } });
   }
 
   unload(revId: string): void {
-    if (this.loaded.delete(revId)) this.#out.push({ t: 'unrev', id: revId });
+    if (this.loaded.delete(revId)) this.#out.push({ t: 'unload-revision', id: revId });
   }
 
   scale(rev: RevisionSpec, min: number): void {
@@ -98,7 +102,7 @@ export class ExecutorClient {
     this.#out.push({ t: 'scale', rev: rev.id, min });
   }
 
-  invoke(msg: Omit<Extract<ToExecutor, { t: 'inv' }>, 'id' | 't'>): Promise<FromExecutor> {
+  invoke(msg: Omit<InvokeMessage, 'id' | 't'>): Promise<FromExecutor> {
     if (this.#dead) return Promise.reject(this.#dead);
     const id = this.#nextId++;
     this.inflight++;
@@ -107,10 +111,22 @@ export class ExecutorClient {
       const body = msg.body;
       // Transfer the body when it owns its whole buffer; otherwise structured clone copies it.
       const transfer = body && body.byteOffset === 0 && body.byteLength === body.buffer.byteLength && body.buffer instanceof ArrayBuffer ? body.buffer : undefined;
-      this.#out.push({ t: 'inv', id, ...msg }, transfer);
+      this.#out.push({ t: 'invoke', id, ...msg }, transfer);
     }).finally(() => {
-      this.inflight--;
+      if (--this.inflight === 0 && this.#onDrained.length > 0) this.#drain();
     });
+  }
+
+  /** Resolves once nothing is in flight here (at once if nothing is), or when the thread has died. */
+  drained(): Promise<void> {
+    if (this.inflight === 0 || this.#dead) return Promise.resolve();
+    return new Promise((res) => this.#onDrained.push(res));
+  }
+
+  #drain(): void {
+    const waiting = this.#onDrained;
+    this.#onDrained = [];
+    for (const res of waiting) res();
   }
 
   async stats(): Promise<ExecutorStats> {
@@ -134,7 +150,8 @@ export class ExecutorClient {
     }
     // Ask the worker to dispose its isolates and exit by itself; terminate it if it does not.
     const exited = new Promise<void>((res) => this.worker.once('exit', () => res()));
-    this.worker.postMessage([{ t: 'close' }]);
+    const close: ToExecutor[] = [{ t: 'close' }];
+    this.worker.postMessage(close);
     const timer = setTimeout(() => { process.stderr.write(`executor ${this.index} did not exit in 2 s; terminating\n`); void this.worker.terminate(); }, 2000);
     await exited;
     clearTimeout(timer);

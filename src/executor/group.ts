@@ -130,7 +130,7 @@ export class ExecutorGroup {
   }
 
   async #retire(c: ExecutorClient): Promise<void> {
-    while (c.inflight > 0 && c.alive) await new Promise((r) => setTimeout(r, 50));
+    await c.drained();
     await c.terminate();
     this.#retiring.delete(c);
   }

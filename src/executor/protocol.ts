@@ -18,14 +18,20 @@ export interface ExecutorInit {
   fetch: { allow: string[]; timeoutMs: number; maxBytes: number };
 }
 
-export type ToExecutor =
-  | { t: 'rev'; rev: RevisionSpec }
-  | { t: 'unrev'; id: string }
-  | { t: 'inv'; id: number; rev: string; reqId: string; method: string; url: string; headers: HeaderPairs; body: Uint8Array | null }
-  | { t: 'stats'; id: number }
-  /** Keep at least `min` instances of the revision (pre-created from the warm pool, spared by the idle TTL). */
-  | { t: 'scale'; rev: string; min: number }
-  | { t: 'close' };
+/** Gateway → executor: run one request on an instance of `rev`; answered by `res` or `err` with the same id. */
+export interface InvokeMessage { t: 'invoke'; id: number; rev: string; reqId: string; method: string; url: string; headers: HeaderPairs; body: Uint8Array | null }
+/** Gateway → executor: hold this revision's code (replacing an older copy retires its instances). */
+export interface LoadRevisionMessage { t: 'load-revision'; rev: RevisionSpec }
+/** Gateway → executor: forget a revision; its instances finish their requests and are disposed. */
+export interface UnloadRevisionMessage { t: 'unload-revision'; id: string }
+/** Gateway → executor: report ExecutorStats; answered by a `stats` message with the same id. */
+export interface StatsRequest { t: 'stats'; id: number }
+/** Gateway → executor: keep at least `min` instances of the revision (pre-created from the warm pool, spared by the idle TTL). */
+export interface ScaleMessage { t: 'scale'; rev: string; min: number }
+/** Gateway → executor: dispose every isolate and end the thread. */
+export interface CloseMessage { t: 'close' }
+
+export type ToExecutor = InvokeMessage | LoadRevisionMessage | UnloadRevisionMessage | StatsRequest | ScaleMessage | CloseMessage;
 
 export interface Timing {
   tier: StartTier;
@@ -33,13 +39,20 @@ export interface Timing {
   execMs: number;
 }
 
-export type FromExecutor =
-  | ({ t: 'res'; id: number; status: number; headers: HeaderPairs; body: Uint8Array | string | null } & Timing)
-  | ({ t: 'err'; id: number; code: ErrorCode; message: string } & Partial<Timing>)
-  | { t: 'log'; level: 'debug' | 'info' | 'warn' | 'error'; fn: string; rev: string; reqId: string; msg: string }
-  | { t: 'stats'; id: number; stats: ExecutorStats }
-  | { t: 'ready'; rev: string; count: number; tier?: StartTier; startMs?: number }
-  | { t: 'up' };
+/** The success reply to `invoke`. Its tag and shape are consumed outside executor/ (api/edge): keep them. */
+export type InvokeResponse = { t: 'res'; id: number; status: number; headers: HeaderPairs; body: Uint8Array | string | null } & Timing;
+/** The failure reply to `invoke` (no timing when the revision is not loaded). Tag and shape kept as for `res`. */
+export type InvokeError = { t: 'err'; id: number; code: ErrorCode; message: string } & Partial<Timing>;
+/** Executor → gateway: a guest's console line, tagged with what it served. */
+export interface LogMessage { t: 'log'; level: 'debug' | 'info' | 'warn' | 'error'; fn: string; rev: string; reqId: string; msg: string }
+/** Executor → gateway: the reply to a `stats` request. */
+export interface StatsReply { t: 'stats'; id: number; stats: ExecutorStats }
+/** Executor → gateway: the revision's live instance count changed (tier/startMs when a pinned one was pre-started). */
+export interface InstancesMessage { t: 'instances'; rev: string; count: number; tier?: StartTier; startMs?: number }
+/** Executor → gateway: the thread is up and takes messages. */
+export interface StartedMessage { t: 'started' }
+
+export type FromExecutor = InvokeResponse | InvokeError | LogMessage | StatsReply | InstancesMessage | StartedMessage;
 
 export interface ExecutorStats {
   warm: number;

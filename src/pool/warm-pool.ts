@@ -1,11 +1,12 @@
 /**
  * The warm pool (Fission's poolmgr): generic isolates with the runtime loaded,
- * created ahead of need and handed out for specialisation. Refilled in the
- * background one isolate per event-loop turn, so a refill never holds up a
- * request for more than one isolate's creation (~2 ms). The target size adapts
+ * created ahead of need and handed out for specialisation. Refilled through the
+ * idle-work queue, one isolate per step, so a refill never holds up a request
+ * for more than one isolate's creation (~2 ms). The target size adapts
  * to the recent rate of specialisations, between `min` and `max`.
  */
 import type { Clock } from '../core/clock.ts';
+import type { IdleQueue } from './idle-work.ts';
 
 export interface WarmPoolOptions<G> {
   create: () => G;
@@ -13,17 +14,12 @@ export interface WarmPoolOptions<G> {
   min: number;
   max: number;
   clock: Clock;
-  /** Defers work to a later turn of the event loop (setImmediate in production). */
-  defer: (fn: () => void) => void;
   /**
-   * True while requests are being served. Refilling then waits (`later`), so a
-   * stream of first requests never queues behind isolate creation: a request that
-   * finds the pool empty creates its own isolate, once, instead of waiting for
-   * several refills ahead of it.
+   * Where refills run: in quiet moments only, one isolate per step. A stream of first
+   * requests then never queues behind isolate creation: a request that finds the pool
+   * empty creates its own isolate, once, instead of waiting for several refills ahead of it.
    */
-  busy?: () => boolean;
-  /** Retries a deferred refill after a short pause (setTimeout in production). */
-  later?: (fn: () => void) => void;
+  idle: IdleQueue;
   onError?: (e: unknown) => void;
 }
 
@@ -35,8 +31,9 @@ export class WarmPool<G> {
   readonly #ready: G[] = [];
   readonly #takes: number[] = [];
   readonly #o: WarmPoolOptions<G>;
-  #scheduled = false;
   #closed = false;
+  /** The refill job is in the idle queue (saves a target() per take while it is). */
+  #posted = false;
   created = 0;
 
   constructor(opts: WarmPoolOptions<G>) {
@@ -65,25 +62,27 @@ export class WarmPool<G> {
   }
 
   refill(): void {
-    if (this.#scheduled || this.#closed || this.#ready.length >= this.target()) return;
-    this.#scheduled = true;
-    this.#o.defer(() => {
-      this.#scheduled = false;
-      if (this.#closed || this.#ready.length >= this.target()) return;
-      if (this.#o.busy?.() && this.#o.later) {
-        this.#scheduled = true;
-        this.#o.later(() => { this.#scheduled = false; this.refill(); });
-        return;
-      }
-      try {
-        this.#ready.push(this.#o.create());
-        this.created++;
-      } catch (e) {
-        this.#o.onError?.(e);
-        return; // do not spin on a failing create; the next take() retries
-      }
-      this.refill();
-    });
+    if (this.#posted || this.#closed || this.#ready.length >= this.target()) return;
+    this.#posted = true;
+    this.#o.idle.post(this.#step);
+  }
+
+  /** One refill step: one isolate, and whether the pool still wants more. */
+  readonly #step = (): boolean => {
+    this.#posted = this.#more();
+    return this.#posted;
+  };
+
+  #more(): boolean {
+    if (this.#closed || this.#ready.length >= this.target()) return false;
+    try {
+      this.#ready.push(this.#o.create());
+      this.created++;
+    } catch (e) {
+      this.#o.onError?.(e);
+      return false; // do not spin on a failing create; the next take() retries
+    }
+    return this.#ready.length < this.target();
   }
 
   close(): void {
