@@ -1,11 +1,11 @@
-// Lint rules, and the one-way imports of style.md §2 enforced per folder:
+// Lint rules, and the one-way imports of docs/architecture.md ("Source layout and the import rule") enforced per folder:
 // core ← config ← (pure: router, autoscaler, concurrency) ← (shells) ← api ← app/main.
 import tseslint from 'typescript-eslint';
 
 const PURE = ['node:*', 'pino', 'fastify', 'isolated-vm', 'piscina', 'lru-cache', 'better-sqlite3', 'esbuild', '@bytecodealliance/*'];
 const ONLY_CORE = '^\\.\\./(?!core/)';
 const ABOVE = '^\\.\\./(api/|app\\.ts|main\\.ts)';
-const PURE_WHY = 'Pure algorithms take `now` and a random source as arguments: no I/O, timers, loggers or other layers (style.md §2).';
+const PURE_WHY = 'Pure algorithms take `now` and a random source as arguments: no I/O, timers, loggers or other layers (docs/architecture.md).';
 
 // One entry per folder: flat config lets the last matching block win for a rule, so each folder's list is complete.
 const LAYERS = {

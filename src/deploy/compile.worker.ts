@@ -3,7 +3,7 @@
  * module into a script that yields its default export, checks it in a real
  * isolate with the guest runtime, and builds the V8 code cache executors load
  * it from. Modules are transformed because isolated-vm consumes code caches
- * for scripts only (facts.md).
+ * for scripts only (docs/architecture.md, "Why these choices").
  */
 import { readFileSync } from 'node:fs';
 import * as esbuild from 'esbuild';

@@ -1,6 +1,6 @@
 /**
  * Messages between the gateway and an executor thread. Both sides send arrays of
- * these, one postMessage per event-loop turn (design §3: batching is what makes
+ * these, one postMessage per event-loop turn (docs/architecture.md, the gateway → executor hop: batching is what makes
  * the MessagePort hop cheaper than node:http's own per-request work).
  */
 import type { ErrorCode } from '../core/errors.ts';

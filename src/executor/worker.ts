@@ -1,7 +1,7 @@
 /**
  * Executor thread entry point: builds the lifecycle, the request path and the Wasm cache with
  * the real clock and scheduler, then dispatches the gateway's messages. The thread owns the warm
- * pool, the hot set and every instance, and runs guest code; the gateway never does (design §3).
+ * pool, the hot set and every instance, and runs guest code; the gateway never does (docs/architecture.md).
  */
 import { parentPort, workerData, type MessagePort } from 'node:worker_threads';
 import { systemClock } from '../core/clock.ts';

@@ -2,7 +2,7 @@
  * The state the host keeps, behind asynchronous interfaces: functions, revisions and
  * traffic tables (StateStore), and content-addressed artifacts (ArtifactStore). SQLite
  * and a directory implement them on one node; a NATS JetStream KV and Object Store can
- * implement them for a cluster (design §8). test/contracts/ holds the suites every
+ * implement them for a cluster (docs/architecture.md, "State and durability"). test/contracts/ holds the suites every
  * implementation passes.
  */
 import type { TrafficTarget } from '../router/index.ts';

@@ -1,4 +1,4 @@
-/** Admin API: functions and revisions (design §6). */
+/** Admin API: functions and revisions (docs/admin-api.md). */
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { EdgeError } from '../../core/errors.ts';
 import { assertFunctionName, configFromQuery, type RolloutOptions } from '../../deploy/index.ts';

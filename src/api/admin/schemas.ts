@@ -502,7 +502,7 @@ export const setTraffic: RouteSchema = {
   tags: ['traffic'],
   params: NameParams,
   body: TrafficUpdate,
-  response: { 200: alias(TrafficState, 'The table now in force.'), ...errors(...AUTHED, ...JSON_BODY, 'EDGE_ERR_INVALID_CONFIG', 'EDGE_ERR_FUNCTION_NOT_FOUND') },
+  response: { 200: alias(TrafficState, 'The table now in force.'), ...errors(...AUTHED, ...JSON_BODY, 'EDGE_ERR_INVALID_CONFIG', 'EDGE_ERR_FUNCTION_NOT_FOUND', 'EDGE_ERR_CONFLICT') },
 };
 
 export const deleteFunction: RouteSchema = {
@@ -520,7 +520,7 @@ export const deleteRevision: RouteSchema = {
   description: 'Refused while the traffic table routes to it, by percent, by tag or as the latest revision.',
   tags: ['revisions'],
   params: RevisionParams,
-  response: { 204: NO_CONTENT('Deleted.'), ...errors(...AUTHED, 'EDGE_ERR_FUNCTION_NOT_FOUND', 'EDGE_ERR_REVISION_NOT_FOUND', 'EDGE_ERR_REVISION_HAS_TRAFFIC') },
+  response: { 204: NO_CONTENT('Deleted.'), ...errors(...AUTHED, 'EDGE_ERR_FUNCTION_NOT_FOUND', 'EDGE_ERR_REVISION_NOT_FOUND', 'EDGE_ERR_REVISION_HAS_TRAFFIC', 'EDGE_ERR_CONFLICT') },
 };
 
 export const getLogs: RouteSchema = {
