@@ -73,6 +73,10 @@ export class HostBridge {
   constructor(impls: Omit<HostImpls, 'cancel'>, hooks: BridgeHooks) {
     this.#hooks = hooks;
     const all: HostImpls = { ...impls, cancel: (id: number) => this.#cancel(id) };
+    // The types already demand exactly the table's ops; checked again because a callback the table
+    // does not list would be a bridge entry no guest binding, argument check or CPU rule covers.
+    for (const k of Object.keys(all)) if (!Object.hasOwn(OPS, k)) throw new TypeError(`bridge: ${k} is not an op of the table`);
+    for (const k of OP_NAMES) if (typeof all[k] !== 'function') throw new TypeError(`bridge: op ${k} has no host implementation`);
     this.callbacks = OP_NAMES.map((name) => this.#callback(name, OPS[name], all[name] as (...args: unknown[]) => unknown));
   }
 

@@ -128,3 +128,15 @@ export function guestTable(): [OpName, 'sync' | 'async', number, number][] {
     return [n, o.kind, o.args.length, o.kind === 'async' ? o.result.length : o.result === undefined ? 0 : 1];
   });
 }
+
+/** The TS type of a wire type on the guest side (ArrayBuffers arrive as ArrayBuffers). */
+type GuestResult<R extends readonly WireType[]> = R extends readonly [] ? void : R extends readonly [infer T extends WireType] ? HostType<T> : HostTypes<R>;
+
+/** `ns.ops` as the guest sees it, derived from the table (guest/guest.d.ts types the guest files with it). */
+export type GuestOps = {
+  readonly [K in OpName]: (typeof OPS)[K] extends { kind: 'sync'; args: infer A extends readonly WireType[]; result: infer R }
+    ? (...args: HostTypes<A>) => R extends WireType ? HostType<R> : void
+    : (typeof OPS)[K] extends { kind: 'async'; args: infer A extends readonly WireType[]; result: infer R extends readonly WireType[] }
+      ? (...args: HostTypes<A>) => Promise<GuestResult<R>>
+      : never;
+};

@@ -54,10 +54,12 @@ const ns = /** @type {IsoedgeNs} */ (/** @type {unknown} */ ({ entry: {}, state:
   };
   /** An exception thrown by a host callback, as the guest should see it (others pass through). */
   const refusal = (/** @type {unknown} */ e) => {
-    if (!(e instanceof Error) || !p.StringPrototypeStartsWith(e.message, 'EDGE_ERR_')) return e;
-    const at = p.StringPrototypeIndexOf(e.message, ': ');
+    // Not `instanceof Error`: the error is made by isolated-vm, in whichever realm it chooses.
+    const message = e !== null && typeof e === 'object' ? /** @type {{ message?: unknown }} */ (e).message : undefined;
+    if (typeof message !== 'string' || !p.StringPrototypeStartsWith(message, 'EDGE_ERR_')) return e;
+    const at = p.StringPrototypeIndexOf(message, ': ');
     if (at < 0) return e;
-    return opError(p.StringPrototypeSlice(e.message, 0, at), p.StringPrototypeSlice(e.message, at + 2));
+    return opError(p.StringPrototypeSlice(message, 0, at), p.StringPrototypeSlice(message, at + 2));
   };
 
   // ---- async ops: one table of pending promises, settled by complete(opId, ok, …) ----
