@@ -2,19 +2,20 @@
 /* URLSearchParams and URL: WHATWG parsing for special schemes (http, https, ws, wss, ftp, file) and opaque others. */
 {
   const { define } = ns;
-  // ---- URLSearchParams ----
-  const decodeQ = (s) => { try { return decodeURIComponent(s.replace(/\+/g, ' ')); } catch { return s; } };
-  const encodeQ = (s) => encodeURIComponent(s).replace(/%20/g, '+').replace(/[!'()~]/g, (c) => '%' + c.charCodeAt(0).toString(16).toUpperCase());
+  const decodeQ = (/** @type {string} */ s) => { try { return decodeURIComponent(s.replace(/\+/g, ' ')); } catch { return s; } };
+  const encodeQ = (/** @type {string} */ s) => encodeURIComponent(s).replace(/%20/g, '+').replace(/[!'()~]/g, (c) => '%' + c.charCodeAt(0).toString(16).toUpperCase());
   class URLSearchParams {
+    /** @type {[string, string][]} */
     #list = [];
+    /** @type {((query: string) => void) | null} */
     #onChange = null;
-    constructor(init = '') {
+    constructor(/** @type {any} */ init = '') {
       if (typeof init === 'string') this.#parse(init);
       else if (init instanceof URLSearchParams) this.#list = init.#list.map((p) => [p[0], p[1]]);
       else if (init && typeof init[Symbol.iterator] === 'function') for (const [k, v] of init) this.#list.push([String(k), String(v)]);
       else if (init && typeof init === 'object') for (const k of Object.keys(init)) this.#list.push([k, String(init[k])]);
     }
-    #parse(s) {
+    #parse(/** @type {string} */ s) {
       this.#list = [];
       for (const part of s.replace(/^\?/, '').split('&')) {
         if (!part) continue;
@@ -23,40 +24,41 @@
       }
     }
     #changed() { if (this.#onChange) this.#onChange(this.toString()); }
-    static attach(p, query, onChange) { p.#parse(query); p.#onChange = onChange; }
+    static attach(/** @type {URLSearchParams} */ p, /** @type {string} */ query, /** @type {(query: string) => void} */ onChange) { p.#parse(query); p.#onChange = onChange; }
     get size() { return this.#list.length; }
-    append(k, v) { this.#list.push([String(k), String(v)]); this.#changed(); }
-    delete(k, v) { this.#list = this.#list.filter((p) => p[0] !== String(k) || (v !== undefined && p[1] !== String(v))); this.#changed(); }
-    get(k) { const p = this.#list.find((x) => x[0] === String(k)); return p ? p[1] : null; }
-    getAll(k) { return this.#list.filter((x) => x[0] === String(k)).map((x) => x[1]); }
-    has(k, v) { return this.#list.some((x) => x[0] === String(k) && (v === undefined || x[1] === String(v))); }
-    set(k, v) {
+    append(/** @type {unknown} */ k, /** @type {unknown} */ v) { this.#list.push([String(k), String(v)]); this.#changed(); }
+    delete(/** @type {unknown} */ k, /** @type {unknown} */ v) { this.#list = this.#list.filter((p) => p[0] !== String(k) || (v !== undefined && p[1] !== String(v))); this.#changed(); }
+    get(/** @type {unknown} */ k) { const p = this.#list.find((x) => x[0] === String(k)); return p ? p[1] : null; }
+    getAll(/** @type {unknown} */ k) { return this.#list.filter((x) => x[0] === String(k)).map((x) => x[1]); }
+    has(/** @type {unknown} */ k, /** @type {unknown} */ v) { return this.#list.some((x) => x[0] === String(k) && (v === undefined || x[1] === String(v))); }
+    set(/** @type {unknown} */ k, /** @type {unknown} */ v) {
       const key = String(k);
       const i = this.#list.findIndex((x) => x[0] === key);
       if (i === -1) this.#list.push([key, String(v)]);
-      else { this.#list[i][1] = String(v); this.#list = this.#list.filter((x, j) => j <= i || x[0] !== key); }
+      else { /** @type {[string, string]} */ (this.#list[i])[1] = String(v); this.#list = this.#list.filter((x, j) => j <= i || x[0] !== key); }
       this.#changed();
     }
     sort() { this.#list.sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0)); this.#changed(); }
     *entries() { for (const p of this.#list) yield [p[0], p[1]]; }
     *keys() { for (const p of this.#list) yield p[0]; }
     *values() { for (const p of this.#list) yield p[1]; }
-    forEach(cb, thisArg) { for (const [k, v] of this.entries()) cb.call(thisArg, v, k, this); }
+    forEach(/** @type {Function} */ cb, /** @type {unknown} */ thisArg) { for (const [k, v] of this.entries()) cb.call(thisArg, v, k, this); }
     [Symbol.iterator]() { return this.entries(); }
     toString() { return this.#list.map((p) => encodeQ(p[0]) + '=' + encodeQ(p[1])).join('&'); }
   }
   define('URLSearchParams', URLSearchParams);
 
-  // ---- URL: WHATWG parsing for special schemes (http, https, ws, wss, ftp, file) and opaque others ----
+  /** @type {Record<string, string>} */
   const DEFAULT_PORT = { 'http:': '80', 'https:': '443', 'ws:': '80', 'wss:': '443', 'ftp:': '21', 'file:': '' };
-  const pathEnc = (s) => s.replace(/[\u0000-\u0020"#<>?`{}\u007f-\uffff]/g, (c) => encodeURIComponent(c));
-  const queryEnc = (s) => s.replace(/[\u0000-\u0020"#<>\u007f-\uffff]/g, (c) => encodeURIComponent(c));
-  const fragEnc = (s) => s.replace(/[\u0000-\u0020"<>`\u007f-\uffff]/g, (c) => encodeURIComponent(c));
-  function normPath(path) {
+  const pathEnc = (/** @type {string} */ s) => s.replace(/[\u0000-\u0020"#<>?`{}\u007f-\uffff]/g, (c) => encodeURIComponent(c));
+  const queryEnc = (/** @type {string} */ s) => s.replace(/[\u0000-\u0020"#<>\u007f-\uffff]/g, (c) => encodeURIComponent(c));
+  const fragEnc = (/** @type {string} */ s) => s.replace(/[\u0000-\u0020"<>`\u007f-\uffff]/g, (c) => encodeURIComponent(c));
+  function normPath(/** @type {string} */ path) {
+    /** @type {string[]} */
     const out = [];
     const segs = path.split('/');
     for (let i = 1; i < segs.length; i++) {
-      const s = segs[i];
+      const s = /** @type {string} */ (segs[i]);
       const d = s.toLowerCase();
       if (d === '..' || d === '.%2e' || d === '%2e.' || d === '%2e%2e') { out.pop(); if (i === segs.length - 1) out.push(''); }
       else if (d === '.' || d === '%2e') { if (i === segs.length - 1) out.push(''); }
@@ -68,20 +70,20 @@
     #protocol = ''; #username = ''; #password = ''; #hostname = ''; #port = ''; #pathname = ''; #search = ''; #hash = '';
     #special = false;
     #sp = new URLSearchParams();
-    constructor(input, base) {
+    constructor(/** @type {unknown} */ input, /** @type {any} */ base = undefined) {
       let s = String(input).replace(/^[\u0000-\u0020]+|[\u0000-\u0020]+$/g, '').replace(/[\t\n\r]/g, '');
       const m = /^([A-Za-z][A-Za-z0-9+.-]*):(.*)$/s.exec(s);
-      if (m) this.#parseAbsolute(m[1].toLowerCase() + ':', m[2]);
+      if (m) this.#parseAbsolute(/** @type {string} */ (m[1]).toLowerCase() + ':', /** @type {string} */ (m[2]));
       else {
         if (base === undefined) throw new TypeError(`Invalid URL: ${String(input)}`);
         const b = base instanceof URL ? base : new URL(base);
         this.#resolve(s, b);
       }
-      URLSearchParams.attach(this.#sp, this.#search, (q) => { this.#search = q ? '?' + q : ''; });
+      URLSearchParams.attach(this.#sp, this.#search, (/** @type {string} */ q) => { this.#search = q ? '?' + q : ''; });
     }
-    static canParse(input, base) { try { new URL(input, base); return true; } catch { return false; } }
-    static parse(input, base) { try { return new URL(input, base); } catch { return null; } }
-    #parseAbsolute(protocol, rest) {
+    static canParse(/** @type {unknown} */ input, /** @type {unknown} */ base) { try { new URL(input, base); return true; } catch { return false; } }
+    static parse(/** @type {unknown} */ input, /** @type {unknown} */ base) { try { return new URL(input, base); } catch { return null; } }
+    #parseAbsolute(/** @type {string} */ protocol, /** @type {string} */ rest) {
       this.#protocol = protocol;
       this.#special = protocol in DEFAULT_PORT;
       if (this.#special) rest = rest.replace(/\\/g, '/');
@@ -100,7 +102,7 @@
         this.#setQueryHash(q === -1 ? '' : rest.slice(q));
       }
     }
-    #setAuthority(a) {
+    #setAuthority(/** @type {string} */ a) {
       const at = a.lastIndexOf('@');
       if (at !== -1) {
         const cred = a.slice(0, at);
@@ -111,26 +113,26 @@
       }
       const pm = /^(\[[0-9A-Fa-f:.]+\]|[^:]*)(?::(\d*))?$/.exec(a);
       if (!pm) throw new TypeError(`Invalid URL host: ${a}`);
-      const host = pm[1].toLowerCase();
+      const host = /** @type {string} */ (pm[1]).toLowerCase();
       if (this.#special && /[\u0000\t\n\r #/:<>?@[\\\]^|%]/.test(host.replace(/^\[.*\]$/, ''))) throw new TypeError(`Invalid URL host: ${host}`);
       this.#hostname = host;
       const port = pm[2] ?? '';
       if (port !== '' && Number(port) > 65535) throw new TypeError(`Invalid URL port: ${port}`);
       this.#port = port === '' || String(Number(port)) === DEFAULT_PORT[this.#protocol] ? '' : String(Number(port));
     }
-    #setTail(t) {
+    #setTail(/** @type {string} */ t) {
       const q = t.search(/[?#]/);
       const path = q === -1 ? t : t.slice(0, q);
       this.#pathname = this.#special ? normPath(pathEnc(path || '/')) : pathEnc(path);
       this.#setQueryHash(q === -1 ? '' : t.slice(q));
     }
-    #setQueryHash(t) {
+    #setQueryHash(/** @type {string} */ t) {
       const h = t.indexOf('#');
       const query = h === -1 ? t : t.slice(0, h);
       this.#search = query.length > 1 ? queryEnc(query) : '';
       this.#hash = h === -1 || h === t.length - 1 ? '' : '#' + fragEnc(t.slice(h + 1));
     }
-    #resolve(s, b) {
+    #resolve(/** @type {string} */ s, /** @type {URL} */ b) {
       this.#protocol = b.protocol;
       this.#special = b.protocol in DEFAULT_PORT;
       if (this.#special) s = s.replace(/\\/g, '/');
@@ -159,7 +161,7 @@
     get pathname() { return this.#pathname; }
     set pathname(v) { const p = String(v); this.#pathname = this.#special ? normPath(pathEnc(p.startsWith('/') ? p : '/' + p)) : pathEnc(p); }
     get search() { return this.#search.length > 1 ? this.#search : ''; }
-    set search(v) { const q = String(v).replace(/^\?/, ''); this.#search = q ? '?' + queryEnc(q) : ''; URLSearchParams.attach(this.#sp, this.#search, (x) => { this.#search = x ? '?' + x : ''; }); }
+    set search(v) { const q = String(v).replace(/^\?/, ''); this.#search = q ? '?' + queryEnc(q) : ''; URLSearchParams.attach(this.#sp, this.#search, (/** @type {string} */ x) => { this.#search = x ? '?' + x : ''; }); }
     get searchParams() { return this.#sp; }
     get hash() { return this.#hash; }
     set hash(v) { const h = String(v).replace(/^#/, ''); this.#hash = h ? '#' + fragEnc(h) : ''; }

@@ -8,9 +8,10 @@
 
   /** A buffered body stream: enough for `new Response(request.body)` and getReader() loops. */
   class BufferedStream {
+    /** @type {Uint8Array | undefined} */
     #bytes;
-    constructor(bytes) { this.#bytes = bytes; }
-    static bytes(s) { return s.#bytes; }
+    constructor(/** @type {Uint8Array} */ bytes) { this.#bytes = bytes; }
+    static bytes(/** @type {BufferedStream} */ s) { return s.#bytes; }
     get locked() { return this.#bytes === undefined; }
     getReader() {
       let bytes = this.#bytes;
@@ -24,6 +25,7 @@
   }
 
   /** Normalises any BodyInit to string | Uint8Array | null and a default content type. */
+  /** @type {(body: unknown) => [string | Uint8Array | null, string | null]} */
   function extractBody(body) {
     if (body == null) return [null, null];
     if (typeof body === 'string') return [body, 'text/plain;charset=UTF-8'];
@@ -32,13 +34,14 @@
     if (body instanceof URLSearchParams) return [body.toString(), 'application/x-www-form-urlencoded;charset=UTF-8'];
     if (body instanceof BufferedStream) {
       if (body.locked) throw new TypeError('Body: the stream is already locked or read');
-      return [BufferedStream.bytes(body), null];
+      return [/** @type {Uint8Array} */ (BufferedStream.bytes(body)), null];
     }
     return [String(body), 'text/plain;charset=UTF-8'];
   }
 
   /** The Body mixin shared by Request and Response. */
   class Body {
+    /** @type {string | Uint8Array | null} */
     [BODY] = null;
     #used = false;
     #take() {

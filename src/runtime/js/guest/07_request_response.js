@@ -5,8 +5,12 @@
   const METHODS = /^(GET|HEAD|POST|PUT|DELETE|OPTIONS|PATCH|CONNECT|TRACE)$/i;
   const FROM_HOST = Symbol('isoedge.fromHost');
   class Request extends Body {
-    #method; #url; #headers; #redirect; #rawHeaders = null;
-    constructor(input, init = {}) {
+    /** @type {string} */ #method;
+    /** @type {string} */ #url;
+    /** @type {any} */ #headers;
+    /** @type {string} */ #redirect;
+    /** @type {string | null} */ #rawHeaders = null;
+    constructor(/** @type {any} */ input, /** @type {any} */ init = {}) {
       super();
       if (input === FROM_HOST) {
         // Built by dispatch(): the host already validated the URL and method; headers are parsed on first use.
@@ -19,6 +23,7 @@
       let src = null;
       if (input instanceof Request) src = input;
       this.#url = src ? src.url : new URL(String(input)).href;
+      /** @type {string} */
       let method = init.method ?? (src ? src.method : 'GET');
       method = String(method);
       if (METHODS.test(method)) method = method.toUpperCase();
@@ -30,10 +35,10 @@
       if (init.body !== undefined && init.body !== null) {
         if (method === 'GET' || method === 'HEAD') throw new TypeError('Request with GET/HEAD method cannot have body.');
         const [b, type] = extractBody(init.body);
-        this[BODY] = b;
+        /** @type {any} */ (this)[BODY] = b;
         if (type && !this.#headers.has('content-type')) this.#headers.set('content-type', type);
       } else if (src && init.body === undefined) {
-        this[BODY] = src[BODY];
+        /** @type {any} */ (this)[BODY] = /** @type {any} */ (src)[BODY];
       }
     }
     get method() { return this.#method; }
@@ -43,7 +48,7 @@
       return this.#headers;
     }
     get redirect() { return this.#redirect; }
-    static fromHost(url, method, headersJson) { return new Request(FROM_HOST, { url, method, headers: headersJson }); }
+    static fromHost(/** @type {string} */ url, /** @type {string} */ method, /** @type {string} */ headersJson) { return new Request(FROM_HOST, { url, method, headers: headersJson }); }
     /** The request's header pairs as received (for Wasm frames), without building a Headers object. */
     headersForWasm() { return this.#rawHeaders !== null ? JSON.parse(this.#rawHeaders) : Headers.pairs(this.headers); }
     get signal() { return undefined; }
@@ -57,8 +62,11 @@
 
   const NULL_BODY_STATUS = new Set([101, 204, 205, 304]);
   class Response extends Body {
-    #status; #statusText; #headers; #type = 'default';
-    constructor(body = null, init = {}) {
+    /** @type {number} */ #status;
+    /** @type {string} */ #statusText;
+    /** @type {any} */ #headers;
+    #type = 'default';
+    constructor(/** @type {unknown} */ body = null, /** @type {any} */ init = {}) {
       super();
       const status = init.status === undefined ? 200 : Number(init.status);
       if (!Number.isInteger(status) || status < 200 || status > 599) throw new RangeError(`Response: status ${init.status} is outside 200-599`);
@@ -68,16 +76,16 @@
       if (body !== null && body !== undefined) {
         if (NULL_BODY_STATUS.has(status)) throw new TypeError(`Response with null body status ${status} cannot have a body`);
         const [b, type] = extractBody(body);
-        this[BODY] = b;
+        /** @type {any} */ (this)[BODY] = b;
         if (type && !this.#headers.has('content-type')) this.#headers.set('content-type', type);
       }
     }
-    static json(data, init = {}) {
+    static json(/** @type {unknown} */ data, /** @type {any} */ init = {}) {
       const headers = new Headers(init.headers);
       if (!headers.has('content-type')) headers.set('content-type', 'application/json');
       return new Response(JSON.stringify(data), { ...init, headers });
     }
-    static redirect(url, status = 302) {
+    static redirect(/** @type {unknown} */ url, status = 302) {
       if (![301, 302, 303, 307, 308].includes(status)) throw new RangeError(`Response.redirect: invalid status ${status}`);
       return new Response(null, { status, headers: { location: new URL(String(url)).href } });
     }
@@ -92,7 +100,7 @@
     clone() {
       if (this.bodyUsed) throw new TypeError('Response.clone: body has already been used');
       const r = new Response(null, { status: this.#status, statusText: this.#statusText, headers: this.#headers });
-      r[BODY] = this[BODY];
+      /** @type {any} */ (r)[BODY] = /** @type {any} */ (this)[BODY];
       return r;
     }
     get [Symbol.toStringTag]() { return 'Response'; }

@@ -14,18 +14,20 @@
     const nativeUnregister = NativeFinalizationRegistry.prototype.unregister;
     const REGISTRY = Symbol('isoedge.registry');
     define('FinalizationRegistry', class FinalizationRegistry {
-      constructor(cleanup) {
+      constructor(/** @type {unknown} */ cleanup) {
         if (typeof cleanup !== 'function') throw new TypeError('FinalizationRegistry: cleanup must be callable');
         deferredCode = true;
-        Object.defineProperty(this, REGISTRY, { value: new NativeFinalizationRegistry((held) => { if (!detached) cleanup(held); }) });
+        Object.defineProperty(this, REGISTRY, { value: new NativeFinalizationRegistry((held) => { if (!detached) /** @type {Function} */ (cleanup)(held); }) });
       }
-      register(target, held, token) { return apply(nativeRegister, this[REGISTRY], [target, held, token]); }
-      unregister(token) { return apply(nativeUnregister, this[REGISTRY], [token]); }
+      register(/** @type {object} */ target, /** @type {unknown} */ held, /** @type {object | undefined} */ token) { return apply(nativeRegister, /** @type {any} */ (this)[REGISTRY], [target, held, token]); }
+      unregister(/** @type {object} */ token) { return apply(nativeUnregister, /** @type {any} */ (this)[REGISTRY], [token]); }
     });
   }
-  if (typeof Atomics.waitAsync === 'function') {
-    const nativeWaitAsync = Atomics.waitAsync;
-    Atomics.waitAsync = function waitAsync(...args) { deferredCode = true; return apply(nativeWaitAsync, Atomics, args); };
+  // es2023's lib, which the project targets, has no Atomics.waitAsync.
+  const atomics = /** @type {any} */ (Atomics);
+  if (typeof atomics.waitAsync === 'function') {
+    const nativeWaitAsync = atomics.waitAsync;
+    atomics.waitAsync = function waitAsync(/** @type {unknown[]} */ ...args) { deferredCode = true; return apply(nativeWaitAsync, Atomics, args); };
   }
   /** detach(): mutes the callbacks; true when this context registered any (so its isolate is not reused). */
   ns.muteDeferred = () => { detached = true; return deferredCode; };

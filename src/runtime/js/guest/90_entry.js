@@ -13,7 +13,7 @@
     passThroughOnException() {},
   });
 
-  /** @type {(id: number, res: unknown) => void} */
+  /** @type {(id: number, res: any) => void} */
   function finish(id, res) {
     if (!(res instanceof Response)) {
       const got = res === null ? 'null' : typeof res === 'object' ? (res.constructor && res.constructor.name) || 'object' : typeof res;
@@ -33,26 +33,28 @@
 
   Object.assign(ns.entry, {
     /** After the tenant script ran: bind its default export and the revision's env. Returns '' or a reason. */
-    bind(envJson) {
+    bind(/** @type {string} */ envJson) {
       const mod = globalThis.__isoedge_module;
       globalThis.__isoedge_module = undefined; // a top-level `var`: not deletable
       const def = mod && mod.default;
       if (!def || typeof def.fetch !== 'function') return 'the module has no default export with a fetch(request, env, ctx) method';
-      state.handler = def;
+      state.handler = /** @type {IsoedgeHandler} */ (def);
       state.env = deepFreeze(JSON.parse(envJson));
       return '';
     },
-    dispatch(id, method, url, headersJson, body) {
+    dispatch(/** @type {number} */ id, /** @type {string} */ method, /** @type {string} */ url, /** @type {string} */ headersJson, /** @type {ArrayBuffer | null} */ body) {
+      /** @type {any} */
       let res;
       try {
         const req = Request.fromHost(url, method, headersJson);
         if (body !== null && body !== undefined) req[BODY] = new Uint8Array(body);
-        res = state.handler.fetch(req, state.env, ctx);
+        // dispatch() runs only after a bind: the host calls it on specialised instances only.
+        res = /** @type {IsoedgeHandler} */ (state.handler).fetch(req, state.env, ctx);
       } catch (e) {
         failWith(id, e);
         return;
       }
-      if (res && typeof res.then === 'function') res.then((r) => finish(id, r), (e) => failWith(id, e));
+      if (res && typeof res.then === 'function') res.then((/** @type {unknown} */ r) => finish(id, r), (/** @type {unknown} */ e) => failWith(id, e));
       else finish(id, res);
     },
     /**
@@ -90,7 +92,7 @@
   // The host's list of entry points, no more and no fewer: a mismatch fails the isolate's start.
   const names = __isoedge_table.entries;
   if (ObjectKeys(ns.entry).length !== names.length) throw new TypeError(`isoedge: the runtime defines entry points ${ObjectKeys(ns.entry).join(', ')}, the host expects ${names.join(', ')}`);
-  /** @type {Record<string, Function>} */
+  /** @type {Record<string, IsoedgeEntry>} */
   const api = {};
   for (const n of names) {
     const f = ns.entry[n];
