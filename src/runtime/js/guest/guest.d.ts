@@ -34,9 +34,6 @@ declare global {
       MapPrototypeSet: <K, V>(m: Map<K, V>, k: K, v: V) => Map<K, V>;
       MapPrototypeDelete: <K, V>(m: Map<K, V>, k: K) => boolean;
       MapPrototypeClear: <K, V>(m: Map<K, V>) => void;
-      SetPrototypeAdd: <T>(s: Set<T>, v: T) => Set<T>;
-      SetPrototypeDelete: <T>(s: Set<T>, v: T) => boolean;
-      SetPrototypeClear: <T>(s: Set<T>) => void;
       StringPrototypeStartsWith: (s: string, search: string) => boolean;
       StringPrototypeIndexOf: (s: string, search: string) => number;
       StringPrototypeSlice: (s: string, start?: number, end?: number) => string;
