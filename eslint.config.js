@@ -51,4 +51,6 @@ export default tseslint.config(
   { files: ['examples/**/*.js'], languageOptions: { sourceType: 'module' }, rules: { '@typescript-eslint/no-unused-vars': ['error', { args: 'none' }] } },
   { files: ['bench/**', 'test/**', 'src/main.ts', 'bin/**'], rules: { 'no-console': 'off' } },
   ...layers,
+  // runtime/js/bridge/ and guest/ sit one folder deeper: the same rule as runtime/, with its paths one level up.
+  { files: ['src/runtime/js/bridge/**', 'src/runtime/js/guest/**'], rules: { 'no-restricted-imports': ['error', { patterns: [{ group: LAYERS.runtime[0], message: LAYERS.runtime[2] }, { regex: '^\\.\\./\\.\\./\\.\\./(?!core/)|^\\.\\./\\.\\./(?!(\\.\\./|types\\.ts))', message: LAYERS.runtime[2] }] }] } },
 );

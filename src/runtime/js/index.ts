@@ -1,2 +1,3 @@
-export { GenericIsolate, Instance, STARTUP_CPU_MS, startError, releaseThreadCaches, collectReleasedHandles, codeCacheFrom, buildCodeCache, type CachedScript, type CodeCache } from './isolate.ts';
+export { GenericIsolate, STARTUP_CPU_MS, releaseThreadCaches, collectReleasedHandles, type CachedScript } from './isolate.ts';
+export { Instance, startError, codeCacheFrom, buildCodeCache, type CodeCache } from './instance.ts';
 export { PRELUDE_SOURCE } from './prelude-source.ts';

@@ -2,7 +2,7 @@
  * One JS instance = one isolated-vm isolate with one context. The isolate is the
  * isolation boundary: its own heap limit, its own CPU timeout, nothing shared
  * with another tenant. A `GenericIsolate` has the guest runtime loaded and no
- * tenant code (the warm pool holds these); `specialise()` turns it into an
+ * tenant code (the warm pool holds these); `specialise()` (instance.ts) turns it into an
  * `Instance` of one revision by running that revision's script from its V8 code cache.
  */
 import ivm from 'isolated-vm';
@@ -11,8 +11,12 @@ import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import type { GuestLogSink, InvokeRequest, InvokeResult, RevisionSpec } from '../types.ts';
 import type { ErrorCode } from '../../core/errors.ts';
-import { exactBytes } from '../../core/bytes.ts';
 import { PRELUDE_SOURCE } from './prelude-source.ts';
+import { HostBridge } from './bridge/host.ts';
+import { ENTRY_POINTS, FAULTS, OpError, type EntryName, type FaultKind, type HostImpls } from './bridge/ops.ts';
+import { DENY_ALL, startFetch, type OutboundPolicy } from './bridge/outbound.ts';
+
+export type { OutboundPolicy } from './bridge/outbound.ts';
 
 /** Evaluation of a tenant's top-level code gets this much CPU, like Workers' startup limit. */
 export const STARTUP_CPU_MS = 400;
@@ -22,7 +26,8 @@ const TIMED_OUT = 'Script execution timed out.';
 /** isolated-vm sets these on compiled scripts; its typings omit them. */
 export type CachedScript = ivm.Script & { cachedData?: ivm.ExternalCopy<ArrayBuffer>; cachedDataRejected?: boolean };
 
-interface Pending {
+/** A request in flight in this instance: its CPU so far, its budget and how to answer it. */
+export interface Pending {
   id: number;
   resolve: (r: InvokeResult) => void;
   req: InvokeRequest;
@@ -67,16 +72,6 @@ export function collectReleasedHandles(): void {
   gc();
 }
 
-/** Outbound fetch from guests: which destinations, how long, how much (docs/host-abi.md). */
-export interface OutboundPolicy {
-  /** Returns '' when the URL may be fetched, or why not. */
-  check(url: URL): string;
-  timeoutMs: number;
-  maxBytes: number;
-}
-
-const DENY_ALL: OutboundPolicy = { check: (u) => `outbound fetch to ${u.href} is not allowed by the host allowlist`, timeoutMs: 0, maxBytes: 0 };
-
 export interface IsolateOptions {
   memoryMb: number;
   outbound?: OutboundPolicy;
@@ -97,11 +92,12 @@ export interface IsolateOptions {
 export class GenericIsolate {
   readonly isolate: ivm.Isolate;
   readonly context: ivm.Context;
-  protected readonly rt: { bind: ivm.Reference; bindWasm: ivm.Reference; bindComponent: ivm.Reference; dispatch: ivm.Reference; fire: ivm.Reference; warmup: ivm.Reference; fetchDone: ivm.Reference; detach: ivm.Reference };
+  /** The guest's entry points (bridge/ops.ts ENTRY_POINTS), by name. */
+  protected readonly rt: Record<EntryName, ivm.Reference>;
   readonly #outbound: OutboundPolicy;
-  readonly #fetches = new Map<number, AbortController>();
+  /** The host half of the bridge: the op callbacks and the pending async ops (timers, fetches). */
+  readonly #bridge: HostBridge;
   protected readonly pending = new Map<number, Pending>();
-  protected readonly timers = new Map<number, { handle: NodeJS.Timeout; reqId: string }>();
   /** The request whose call into the isolate is running now: console output is attributed to it. */
   protected active: Pending | undefined;
   /**
@@ -124,40 +120,24 @@ export class GenericIsolate {
     this.context = this.isolate.createContextSync();
     // Before anything is allocated in it: free the previous context's memory so the new one reuses its pages.
     if (this.reusedIsolate && opts.collect) this.context.evalSync('gc()', { timeout: 1000 });
-    const host = [
-      new ivm.Callback((level: string, text: string) => this.onLog(level, text)),
-      new ivm.Callback((id: number, status: number, headers: string, body: ArrayBuffer | string | null) => this.onDone(id, status, headers, body)),
-      new ivm.Callback((id: number, kind: string, message: string) => this.onFail(id, kind, message)),
-      new ivm.Callback((n: number) => randomFillSync(new Uint8Array(Math.min(65536, Math.max(0, n | 0)))).buffer),
-      new ivm.Callback((id: number, ms: number) => this.onTimer(id, ms)),
-      new ivm.Callback((id: number) => this.onUntimer(id)),
-      new ivm.Callback((id: number, method: string, url: string, headers: string, body: ArrayBuffer | string | null) => this.onFetch(id, method, url, headers, body)),
-    ];
-    this.context.evalClosureSync(
-      'globalThis.__isoedge_host = { log: $0, done: $1, fail: $2, random: $3, timer: $4, untimer: $5, fetch: $6 };',
-      host,
-    );
+    this.#bridge = new HostBridge(this.#ops(), {
+      ended: () => this.released,
+      activeReqId: () => this.active?.req.reqId ?? '',
+      complete: (reqId, opId, ok, a, b, c) => this.#complete(reqId, opId, ok, a, b, c),
+    });
+    // One array in table order; 00_infra.js takes it from this global and deletes the global.
+    this.context.evalClosureSync('globalThis.__isoedge_host = Array.prototype.slice.call(arguments);', this.#bridge.callbacks);
     const useCache = opts.cachePrelude !== false;
     const script = this.isolate.compileScriptSync(PRELUDE_SOURCE, useCache && preludeCache ? { cachedData: preludeCache, filename: 'isoedge:prelude' } : { produceCachedData: useCache, filename: 'isoedge:prelude' }) as CachedScript;
     if (useCache && !preludeCache && script.cachedData) preludeCache = script.cachedData;
     else script.cachedData?.release();
-    script.runSync(this.context, { timeout: 1000 });
+    // The prelude's value is its entry points: no global holds them, so tenant code cannot reach them.
+    const api = script.runSync(this.context, { timeout: 1000, reference: true }) as ivm.Reference;
     script.release();
-    const g = this.context.global;
-    const api = g.getSync('__isoedge_runtime', { reference: true }) as ivm.Reference;
-    this.rt = {
-      bind: api.getSync('bind', { reference: true }) as ivm.Reference,
-      bindWasm: api.getSync('bindWasm', { reference: true }) as ivm.Reference,
-      bindComponent: api.getSync('bindComponent', { reference: true }) as ivm.Reference,
-      dispatch: api.getSync('dispatch', { reference: true }) as ivm.Reference,
-      fire: api.getSync('fire', { reference: true }) as ivm.Reference,
-      warmup: api.getSync('warmup', { reference: true }) as ivm.Reference,
-      fetchDone: api.getSync('fetchDone', { reference: true }) as ivm.Reference,
-      detach: api.getSync('detach', { reference: true }) as ivm.Reference,
-    };
+    const rt = {} as Record<EntryName, ivm.Reference>;
+    for (const name of ENTRY_POINTS) rt[name] = api.getSync(name, { reference: true }) as ivm.Reference;
     api.release();
-    // Tenant code must not reach the entry points; the host holds References to them.
-    g.deleteSync('__isoedge_runtime');
+    this.rt = rt;
     if (opts.warmup) this.rt.warmup.applySync(undefined, [], { timeout: 1000 });
     this.createdMs = performance.now() - t0;
   }
@@ -198,17 +178,14 @@ export class GenericIsolate {
 
   #stop(): void {
     this.released = true;
-    for (const t of this.timers.values()) clearTimeout(t.handle);
-    this.timers.clear();
-    for (const a of this.#fetches.values()) a.abort();
-    this.#fetches.clear();
+    this.#bridge.stop();
     for (const r of Object.values(this.rt)) r.release();
   }
 
   /**
    * Ends this instance but keeps its isolate for a new context (the warm pool's next
    * isolate), because V8 does not give a disposed isolate's memory back to the OS
-   * (facts.md): with reuse, RSS follows the number of isolates alive at once, not the
+   * (docs/architecture.md, "Why these choices"): with reuse, RSS follows the number of isolates alive at once, not the
    * number ever created. Only a clean, idle instance is reused: nothing in flight, no
    * fault, a heap under `maxHeapBytes`. Its context is detached first (handler, timers
    * and finalizers dropped) and its host bridge goes dead, so nothing of the old tenant
@@ -247,10 +224,28 @@ export class GenericIsolate {
     p.resolve(r);
   }
 
-  private onLog(level: string, text: string): void {
-    if (this.released) return;
-    const lv = level === 'warn' || level === 'error' || level === 'debug' ? level : 'info';
-    this.log(lv, this.active?.req.reqId ?? '', String(text));
+  /** The host implementations of the op table's rows (bridge/ops.ts); `cancel` is the bridge's own. */
+  #ops(): Omit<HostImpls, 'cancel'> {
+    return {
+      log: (level, text) => {
+        const lv = level === 'warn' || level === 'error' || level === 'debug' ? level : 'info';
+        this.log(lv, this.active?.req.reqId ?? '', text);
+      },
+      done: (id, status, headersJson, body) => this.onDone(id, status, headersJson, body),
+      fail: (id, kind, message) => this.onFail(id, kind, message),
+      random: (n) => randomFillSync(new Uint8Array(Math.min(65536, Math.max(0, n | 0)))).buffer,
+      timer: (settle, ms) => {
+        // The bridge counts this timer already.
+        if (this.#bridge.inflight('timer') > MAX_TIMERS) {
+          const message = `setTimeout ignored: more than ${MAX_TIMERS} timers pending in this instance`;
+          this.log('warn', this.active?.req.reqId ?? '', message);
+          throw new OpError('EDGE_ERR_TOO_MANY_TIMERS', message);
+        }
+        const handle = setTimeout(() => settle.resolve(), Math.min(ms, 2 ** 31 - 1));
+        return () => clearTimeout(handle);
+      },
+      fetch: (settle, method, url, headersJson, body) => startFetch(this.#outbound, this.#bridge.inflight('fetch'), settle, method, url, headersJson, body),
+    };
   }
 
   private onDone(id: number, status: number, headersJson: string, body: ArrayBuffer | string | null): void {
@@ -270,86 +265,22 @@ export class GenericIsolate {
   private onFail(id: number, kind: string, message: string): void {
     const p = this.pending.get(id);
     if (!p) return;
-    // A trap or a memory overrun leaves the Wasm instance in an unknown state: drop it (after this call returns).
-    const fatal = kind === 'trap' || kind === 'memory';
-    const code: ErrorCode = FAULT_CODES[kind] ?? 'EDGE_ERR_FUNCTION_THREW';
-    this.settle(id, p, { ok: false, code, message: String(message).slice(0, 2048), fatal });
-  }
-
-  private onTimer(id: number, ms: number): void {
-    if (this.released) return;
-    if (this.timers.size >= MAX_TIMERS) {
-      this.log('warn', this.active?.req.reqId ?? '', `setTimeout ignored: more than ${MAX_TIMERS} timers pending in this instance`);
-      return;
-    }
-    const reqId = this.active?.req.reqId ?? '';
-    const handle = setTimeout(() => {
-      this.timers.delete(id);
-      this.fireTimer(id, reqId);
-    }, Math.min(ms, 2 ** 31 - 1));
-    this.timers.set(id, { handle, reqId });
+    const fault = Object.hasOwn(FAULTS, kind) ? FAULTS[kind as FaultKind] : FAULTS.threw;
+    // A fatal fault (a trap, a memory overrun) drops the instance after this call returns.
+    this.settle(id, p, { ok: false, code: fault.code, message: message.slice(0, 2048), fatal: fault.fatal });
   }
 
   /**
-   * Starts a guest's outbound fetch if the policy allows it; the answer re-enters the
-   * isolate through fetchDone(), charged to the request that made the call. Returns
-   * '' or why the fetch was refused (the guest's promise rejects with it).
+   * An async op completed: re-enter the isolate through complete(), charged to the request that
+   * started the op while it is pending, else to the background budget (the rules of enter()).
+   * ArrayBuffers go in as copies released on arrival.
    */
-  private onFetch(id: number, method: string, url: string, headersJson: string, body: ArrayBuffer | string | null): string {
-    if (this.released) return 'EDGE_ERR_FETCH_DENIED: the instance has ended';
-    let u: URL;
-    try {
-      u = new URL(url);
-    } catch {
-      return `EDGE_ERR_FETCH_DENIED: ${JSON.stringify(url)} is not a URL`;
-    }
-    if (u.protocol !== 'http:' && u.protocol !== 'https:') return `EDGE_ERR_FETCH_DENIED: only http and https URLs can be fetched, not ${u.protocol}`;
-    const why = this.#outbound.check(u);
-    if (why) return `EDGE_ERR_FETCH_DENIED: ${why}`;
-    if (this.#fetches.size >= 16) return 'EDGE_ERR_FETCH_DENIED: more than 16 fetches in flight in this instance';
-    const reqId = this.active?.req.reqId ?? '';
-    const ac = new AbortController();
-    this.#fetches.set(id, ac);
-    const timer = setTimeout(() => ac.abort(new Error(`no answer within ${this.#outbound.timeoutMs} ms`)), this.#outbound.timeoutMs);
-    const finish = (status: number, headers: string, out: ArrayBuffer | null, error: string | null) => {
-      clearTimeout(timer);
-      if (!this.#fetches.delete(id) || this.disposed) return;
-      let owner: Pending | undefined;
-      for (const p of this.pending.values()) if (p.req.reqId === reqId) owner = p;
-      const payload = out === null ? null : new ivm.ExternalCopy(out).copyInto({ release: true });
-      this.enter(owner, (timeout) => this.rt.fetchDone.applySync(undefined, [id, status, headers, payload, error], { timeout }), owner ? owner.budgetNs - owner.cpuNs : this.backgroundBudgetNs());
-    };
-    const headers = (JSON.parse(headersJson) as [string, string][]).filter(([k]) => k !== 'host' && k !== 'content-length');
-    fetch(u, { method, headers, body: body === null || method === 'GET' || method === 'HEAD' ? undefined : body, signal: ac.signal, redirect: 'follow' })
-      .then(async (res) => {
-        const chunks: Uint8Array[] = [];
-        let size = 0;
-        for await (const c of res.body ?? []) {
-          size += (c as Uint8Array).byteLength;
-          if (size > this.#outbound.maxBytes) throw new Error(`the response is over the limit of ${this.#outbound.maxBytes} bytes`);
-          chunks.push(c as Uint8Array);
-        }
-        const all = new Uint8Array(size);
-        let o = 0;
-        for (const c of chunks) { all.set(c, o); o += c.byteLength; }
-        finish(res.status, JSON.stringify([...res.headers]), all.buffer, null);
-      })
-      .catch((e: Error) => finish(0, '[]', null, `fetch to ${u.origin} failed: ${(e.cause as Error | undefined)?.message ?? e.message}`));
-    return '';
-  }
-
-  private onUntimer(id: number): void {
-    const t = this.timers.get(id);
-    if (t) clearTimeout(t.handle);
-    this.timers.delete(id);
-  }
-
-  /** Re-enters the isolate for a timer, charged to the request that set it while it is pending. */
-  private fireTimer(id: number, reqId: string): void {
-    if (this.released || this.isolate.isDisposed) return;
+  #complete(reqId: string | undefined, opId: number, ok: boolean, a: unknown, b: unknown, c: unknown): void {
+    if (this.disposed) return;
     let owner: Pending | undefined;
-    for (const p of this.pending.values()) if (p.req.reqId === reqId) owner = p;
-    this.enter(owner, (timeout) => this.rt.fire.applySync(undefined, [id], { timeout }), owner ? owner.budgetNs - owner.cpuNs : this.backgroundBudgetNs());
+    if (reqId !== undefined) for (const p of this.pending.values()) if (p.req.reqId === reqId) owner = p;
+    const args = [opId, ok, transferable(a), transferable(b), transferable(c)];
+    this.enter(owner, (timeout) => this.rt.complete.applySync(undefined, args, { timeout }), owner ? owner.budgetNs - owner.cpuNs : this.backgroundBudgetNs());
   }
 
   /** What is left of the background CPU allowance (one request's budget; see backgroundNs). */
@@ -408,119 +339,7 @@ export class GenericIsolate {
   }
 }
 
-/** What the guest runtime's fault kinds (host.fail) answer with. */
-const FAULT_CODES: Record<string, ErrorCode> = {
-  bad_response: 'EDGE_ERR_BAD_RESPONSE',
-  trap: 'EDGE_ERR_WASM_TRAP',
-  memory: 'EDGE_ERR_MEMORY_LIMIT',
-  too_large: 'EDGE_ERR_RESPONSE_TOO_LARGE',
-};
-
-let nextInstanceId = 1;
-
-/** A generic isolate specialised to one revision: serves requests until disposed. */
-export class Instance extends GenericIsolate {
-  inflight = 0;
-
-  get revId(): string {
-    return this.rev?.id ?? '';
-  }
-
-  /** Set when the pool evicted this instance while it was busy: dispose once idle. */
-  retired = false;
-  readonly id = nextInstanceId++;
-
-  /**
-   * Loads the revision's script from its code cache and binds its default export.
-   * Throws an Error whose `code` says why the revision cannot start here.
-   */
-  specialise(rev: RevisionSpec, cache: ivm.ExternalCopy<ArrayBuffer> | undefined): void {
-    this.#runScript(rev, cache);
-    const why = this.rt.bind.applySync(undefined, [JSON.stringify(rev.env)], { timeout: STARTUP_CPU_MS }) as string;
-    if (why) throw startError('EDGE_ERR_MODULE_NO_FETCH', why);
-  }
-
-  /** A jco-transpiled component: its script from the code cache, then its core modules (compiled on this thread). */
-  specialiseComponent(rev: RevisionSpec, cache: ivm.ExternalCopy<ArrayBuffer> | undefined, names: string[], mods: WebAssembly.Module[], maxMemoryBytes: number): void {
-    this.#runScript(rev, cache);
-    const copies = mods.map((m) => new ivm.ExternalCopy(m).copyInto({ release: true }));
-    let why: string;
-    try {
-      why = this.rt.bindComponent.applySync(undefined, [JSON.stringify(names), JSON.stringify(rev.env), maxMemoryBytes, rev.limits.responseBytes, ...copies], { timeout: STARTUP_CPU_MS }) as string;
-    } catch (e) {
-      throw startError('EDGE_ERR_MODULE_INIT', `the component's start-up failed: ${(e as Error).message}`);
-    }
-    if (why) throw startError('EDGE_ERR_MODULE_INIT', why);
-  }
-
-  #runScript(rev: RevisionSpec, cache: ivm.ExternalCopy<ArrayBuffer> | undefined): void {
-    this.rev = rev;
-    let script: ivm.Script;
-    try {
-      script = this.isolate.compileScriptSync(rev.script, cache ? { cachedData: cache, filename: `${rev.id}.js` } : { filename: `${rev.id}.js` });
-    } catch (e) {
-      throw startError('EDGE_ERR_MODULE_PARSE', `the revision's script does not compile: ${(e as Error).message}`);
-    }
-    const run = this.enter(undefined, (timeout) => script.runSync(this.context, { timeout }), BigInt(STARTUP_CPU_MS) * 1_000_000n);
-    script.release();
-    if (run && !run.ok) throw startError('EDGE_ERR_MODULE_INIT', `the module's top-level code failed: ${run.message}`);
-  }
-
-  /** Binds an edge-core-v1 module compiled on this thread; the copy into the isolate is released at once. */
-  specialiseWasm(rev: RevisionSpec, mod: WebAssembly.Module, maxMemoryBytes: number): void {
-    this.rev = rev;
-    const copy = new ivm.ExternalCopy(mod).copyInto({ release: true });
-    let why: string;
-    try {
-      why = this.rt.bindWasm.applySync(undefined, [copy, JSON.stringify(rev.env), maxMemoryBytes], { timeout: STARTUP_CPU_MS }) as string;
-    } catch (e) {
-      throw startError('EDGE_ERR_MODULE_INIT', `the module's start-up failed: ${(e as Error).message}`);
-    }
-    if (why) throw startError('EDGE_ERR_MODULE_INIT', why);
-  }
-
-  invoke(req: InvokeRequest, nextId: number): Promise<InvokeResult> {
-    return new Promise<InvokeResult>((resolve) => {
-      if (this.disposed) {
-        resolve({ ok: false, code: 'EDGE_ERR_INSTANCE_START', message: 'the instance was disposed', fatal: true });
-        return;
-      }
-      const budgetNs = BigInt(this.rev.limits.cpuMs) * 1_000_000n;
-      this.backgroundNs = 0n; // a new request: background work may again use up to one budget
-      const p: Pending = { id: nextId, resolve, req, cpuNs: 0n, budgetNs, wall: undefined };
-      this.pending.set(nextId, p);
-      p.wall = setTimeout(() => {
-        this.settle(nextId, p, { ok: false, code: 'EDGE_ERR_WALL_TIMEOUT', message: `no response within the wall-time limit of ${this.rev.limits.wallMs} ms`, fatal: false });
-      }, this.rev.limits.wallMs);
-      const body = req.body === null ? null : new ivm.ExternalCopy(bufferOf(req.body)).copyInto({ release: true });
-      const fault = this.enter(p, (timeout) => this.rt.dispatch.applySync(undefined, [nextId, req.method, req.url, JSON.stringify(req.headers), body], { timeout }), budgetNs);
-      if (fault) this.settle(nextId, p, fault);
-    });
-  }
-}
-
-function bufferOf(u: Uint8Array): ArrayBuffer {
-  return exactBytes(u).buffer;
-}
-
-export function startError(code: ErrorCode, message: string): Error & { code: ErrorCode } {
-  return Object.assign(new Error(message), { code });
-}
-
-/** A V8 code cache held outside any isolate, shareable into many (release it when the revision goes). */
-export type CodeCache = ivm.ExternalCopy<ArrayBuffer>;
-
-export function codeCacheFrom(bytes: Uint8Array): CodeCache {
-  return new ivm.ExternalCopy(bytes.slice().buffer as ArrayBuffer);
-}
-
-/** Compiles `script` in `inst`'s isolate and returns the V8 code cache V8 produced for it. */
-export function buildCodeCache(inst: GenericIsolate, script: string, filename: string): Uint8Array | null {
-  const compiled = inst.isolate.compileScriptSync(script, { produceCachedData: true, filename }) as CachedScript;
-  const data = compiled.cachedData;
-  compiled.release();
-  if (!data) return null;
-  const bytes = new Uint8Array(data.copy());
-  data.release();
-  return bytes;
+/** An op result as applySync can pass it: bytes as a copy the isolate releases on arrival. */
+function transferable(v: unknown): unknown {
+  return v instanceof ArrayBuffer ? new ivm.ExternalCopy(v).copyInto({ release: true }) : v;
 }

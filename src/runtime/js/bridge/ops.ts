@@ -1,0 +1,142 @@
+/**
+ * The host operations a guest runtime may call: one declarative table from which both
+ * sides of the bridge are built (host callbacks in bridge/host.ts, guest `ops.<name>` in
+ * guest/00_infra.js from the names and shapes the host injects). Adding a bridged Web API
+ * is one row here plus its host implementation (docs/architecture.md, "The bridge table").
+ */
+import type { ErrorCode } from '../../../core/errors.ts';
+
+/**
+ * Argument and result types as they cross isolated-vm: 'int' and 'number' are JS numbers
+ * ('int' must be a safe integer), 'body' is ArrayBuffer | string | null, 'bytes' is an
+ * ArrayBuffer (results only: ExternalCopy'd in), 'bytes?' the same or null.
+ */
+export type WireType = 'string' | 'int' | 'number' | 'body' | 'bytes' | 'bytes?';
+
+/**
+ * Where the CPU of an op's guest-side work is charged:
+ * - 'caller': a sync op runs inside the call that made it, already metered to whoever that call is for;
+ * - 'request': an async op's completion re-enters the isolate charged to the request that started it
+ *   while that request is pending, else to the background budget (GenericIsolate.enter());
+ * - 'background': the completion is always charged to the background budget.
+ */
+export type CpuCharge = 'caller' | 'request' | 'background';
+
+export interface SyncOpSpec {
+  readonly kind: 'sync';
+  readonly args: readonly WireType[];
+  /** undefined: the op returns nothing. */
+  readonly result: WireType | undefined;
+  readonly cpu: 'caller';
+}
+
+export interface AsyncOpSpec {
+  readonly kind: 'async';
+  readonly args: readonly WireType[];
+  /** The values the completion carries; the guest's promise resolves to undefined (none), the value (one) or an array. */
+  readonly result: readonly WireType[];
+  readonly cpu: 'request' | 'background';
+}
+
+export type OpSpec = SyncOpSpec | AsyncOpSpec;
+
+/** The table. Its key order is the order of the callbacks handed to the context. */
+export const OPS = {
+  /** console output, attributed to the request whose call is running. */
+  log: { kind: 'sync', args: ['string', 'string'], result: undefined, cpu: 'caller' },
+  /** A request's response: id, status, headers as JSON pairs, body. */
+  done: { kind: 'sync', args: ['int', 'int', 'string', 'body'], result: undefined, cpu: 'caller' },
+  /** A request failed in the guest: id, fault kind (FAULTS), message. */
+  fail: { kind: 'sync', args: ['int', 'string', 'string'], result: undefined, cpu: 'caller' },
+  /** n bytes (at most 65536) from the host's CSPRNG. */
+  random: { kind: 'sync', args: ['int'], result: 'bytes', cpu: 'caller' },
+  /** Cancels a pending async op by its id: it never completes. */
+  cancel: { kind: 'sync', args: ['int'], result: undefined, cpu: 'caller' },
+  /** Completes after ms milliseconds (setTimeout). */
+  timer: { kind: 'async', args: ['number'], result: [], cpu: 'request' },
+  /** Outbound fetch: method, url, headers as JSON pairs, body → status, headers as JSON pairs, body. */
+  fetch: { kind: 'async', args: ['string', 'string', 'string', 'body'], result: ['int', 'string', 'bytes?'], cpu: 'request' },
+} as const satisfies Record<string, OpSpec>;
+
+export type OpName = keyof typeof OPS;
+export const OP_NAMES = Object.keys(OPS) as OpName[];
+
+/** The host→guest entry points, in the order the guest runtime returns them (guest/90_entry.js). */
+export const ENTRY_POINTS = ['bind', 'bindWasm', 'bindComponent', 'dispatch', 'warmup', 'detach', 'complete'] as const;
+export type EntryName = (typeof ENTRY_POINTS)[number];
+
+/**
+ * The one refusal convention: a host op refuses by throwing an OpError; the guest sees an
+ * exception whose `code` is the OpError's and whose message is `${code}: ${message}`
+ * (a TypeError: fetch's refusals must be TypeErrors, and no op needs another class yet).
+ * An async op that fails later completes with ok = false, code and message, the same way.
+ */
+export type OpCode = 'EDGE_ERR_FETCH_DENIED' | 'EDGE_ERR_FETCH_FAILED' | 'EDGE_ERR_TOO_MANY_TIMERS' | 'EDGE_ERR_BAD_ARGUMENT' | 'EDGE_ERR_INSTANCE_ENDED';
+
+export class OpError extends Error {
+  readonly code: OpCode;
+  constructor(code: OpCode, message: string) {
+    // isolated-vm carries only the message into the isolate: the code travels as its prefix.
+    super(`${code}: ${message}`);
+    this.code = code;
+  }
+}
+
+/** The guest's fault kinds (the `fail` op) and what each answers with; fatal ones drop the instance. */
+export const FAULTS = {
+  threw: { code: 'EDGE_ERR_FUNCTION_THREW', fatal: false },
+  bad_response: { code: 'EDGE_ERR_BAD_RESPONSE', fatal: false },
+  too_large: { code: 'EDGE_ERR_RESPONSE_TOO_LARGE', fatal: false },
+  // A trap or a memory overrun leaves the Wasm instance in an unknown state.
+  trap: { code: 'EDGE_ERR_WASM_TRAP', fatal: true },
+  memory: { code: 'EDGE_ERR_MEMORY_LIMIT', fatal: true },
+} as const satisfies Record<string, { code: ErrorCode; fatal: boolean }>;
+
+export type FaultKind = keyof typeof FAULTS;
+
+/** The TS type of a wire type on the host side. */
+type HostType<T extends WireType> = T extends 'string' ? string
+  : T extends 'int' | 'number' ? number
+  : T extends 'body' ? ArrayBuffer | string | null
+  : T extends 'bytes' ? ArrayBuffer
+  : T extends 'bytes?' ? ArrayBuffer | null
+  : never;
+type HostTypes<A extends readonly WireType[]> = { -readonly [I in keyof A]: HostType<A[I]> };
+
+/** How an async op's host implementation reports its outcome (once; later calls are ignored). */
+export interface Settle<R extends readonly WireType[]> {
+  resolve(...values: HostTypes<R>): void;
+  reject(code: OpCode, message: string): void;
+}
+
+/**
+ * What the host implements per row: a sync op returns its result; an async op starts its work,
+ * may return a cancel function, and settles later. Either refuses by throwing an OpError.
+ */
+export type HostImpls = {
+  [K in OpName]: (typeof OPS)[K] extends { kind: 'sync'; args: infer A extends readonly WireType[]; result: infer R }
+    ? (...args: HostTypes<A>) => R extends WireType ? HostType<R> : void
+    : (typeof OPS)[K] extends { kind: 'async'; args: infer A extends readonly WireType[]; result: infer R extends readonly WireType[] }
+      ? (settle: Settle<R>, ...args: HostTypes<A>) => (() => void) | undefined
+      : never;
+};
+
+/** The shapes the guest builds its op functions from: [name, kind, arity, result arity]. */
+export function guestTable(): [OpName, 'sync' | 'async', number, number][] {
+  return OP_NAMES.map((n) => {
+    const o: OpSpec = OPS[n];
+    return [n, o.kind, o.args.length, o.kind === 'async' ? o.result.length : o.result === undefined ? 0 : 1];
+  });
+}
+
+/** The TS type of a wire type on the guest side (ArrayBuffers arrive as ArrayBuffers). */
+type GuestResult<R extends readonly WireType[]> = R extends readonly [] ? void : R extends readonly [infer T extends WireType] ? HostType<T> : HostTypes<R>;
+
+/** `ns.ops` as the guest sees it, derived from the table (guest/guest.d.ts types the guest files with it). */
+export type GuestOps = {
+  readonly [K in OpName]: (typeof OPS)[K] extends { kind: 'sync'; args: infer A extends readonly WireType[]; result: infer R }
+    ? (...args: HostTypes<A>) => R extends WireType ? HostType<R> : void
+    : (typeof OPS)[K] extends { kind: 'async'; args: infer A extends readonly WireType[]; result: infer R extends readonly WireType[] }
+      ? (...args: HostTypes<A>) => Promise<GuestResult<R>>
+      : never;
+};

@@ -1,0 +1,97 @@
+/**
+ * Types for the guest runtime files (guest/NN_*.js, `// @ts-check`): the two parameters of the
+ * function prelude-source.ts wraps them in, and `ns`, the namespace they share. Global on purpose:
+ * the files are concatenated into one script, so these names are in scope in every one of them.
+ */
+/* eslint-disable @typescript-eslint/no-explicit-any -- the runtime's classes are declared inside the files' blocks, and a clone or a handler takes anything */
+import type { FaultKind, GuestOps } from '../bridge/ops.ts';
+
+declare global {
+  /** The host's callbacks, one per op, in table order (isolate.ts). */
+  const __isoedge_bridge: unknown;
+  /** The op table and entry-point list, generated into the script (prelude-source.ts GUEST_TABLE). */
+  const __isoedge_table: { ops: [string, 'sync' | 'async', number, number][]; entries: string[] };
+  const ns: IsoedgeNs;
+
+  type IsoedgeOps = GuestOps;
+  type IsoedgeEntry = (...args: any[]) => unknown;
+  /** A bound handler: a tenant's default export, or the runtime's own for Wasm and components. */
+  type IsoedgeHandler = { fetch(req: any, env?: unknown, ctx?: unknown): unknown };
+
+  interface IsoedgeNs {
+    // 00_infra.js
+    primordials: {
+      ReflectApply: typeof Reflect.apply;
+      ObjectDefineProperty: typeof Object.defineProperty;
+      ObjectFreeze: typeof Object.freeze;
+      ObjectKeys: typeof Object.keys;
+      JSONParse: typeof JSON.parse;
+      JSONStringify: typeof JSON.stringify;
+      Promise: PromiseConstructor;
+      PromiseReject: (reason: unknown) => Promise<never>;
+      PromisePrototypeThen: <T, R>(p: Promise<T>, onFulfilled: (v: T) => R, onRejected?: (e: unknown) => unknown) => Promise<R>;
+      MapPrototypeGet: <K, V>(m: Map<K, V>, k: K) => V | undefined;
+      MapPrototypeSet: <K, V>(m: Map<K, V>, k: K, v: V) => Map<K, V>;
+      MapPrototypeDelete: <K, V>(m: Map<K, V>, k: K) => boolean;
+      MapPrototypeClear: <K, V>(m: Map<K, V>) => void;
+      StringPrototypeStartsWith: (s: string, search: string) => boolean;
+      StringPrototypeIndexOf: (s: string, search: string) => number;
+      StringPrototypeSlice: (s: string, start?: number, end?: number) => string;
+    };
+    define(name: string, value: unknown): void;
+    deepFreeze<T>(o: T): T;
+    ops: IsoedgeOps;
+    OP_ID: symbol;
+    cancel(promise: Promise<unknown>): void;
+    dropPending(): void;
+    /** The entry points by name; 90_entry.js checks them against `__isoedge_table.entries`. */
+    entry: Record<string, IsoedgeEntry>;
+    api: Readonly<Record<string, IsoedgeEntry>>;
+    /** The bound handler and env (bind, bindWasm, bindComponent set them; detach drops them). */
+    state: { handler: IsoedgeHandler | null; env: unknown };
+    // 01_console.js
+    fmt(v: unknown): string;
+    console: { log(...a: unknown[]): void; info(...a: unknown[]): void; debug(...a: unknown[]): void; trace(...a: unknown[]): void; warn(...a: unknown[]): void; error(...a: unknown[]): void };
+    // 02_encoding.js … 04_url.js
+    TextEncoder: any;
+    TextDecoder: any;
+    Headers: any;
+    URL: any;
+    URLSearchParams: any;
+    // 06_body.js, 07_request_response.js
+    enc: { encode(s?: string): Uint8Array };
+    dec: { decode(b?: Uint8Array | ArrayBuffer): string };
+    readonly BODY: unique symbol;
+    Body: any;
+    BufferedStream: any;
+    extractBody(body: unknown): [string | Uint8Array | null, string | null];
+    Request: any;
+    Response: any;
+    NULL_BODY_STATUS: Set<number>;
+    // 09_timers.js, 11_deferred.js
+    dropTimers(): void;
+    muteDeferred(): boolean;
+    // 12_wasm.js
+    readonly WASM_FAULT: unique symbol;
+    wasmFault(kind: FaultKind, message: string): Error;
+    bodyBytes(req: any): Uint8Array;
+    checkMemory(memory: WebAssembly.Memory, maxBytes: number, who: string): void;
+  }
+
+  /* eslint-disable no-var -- globals the host and the deploy transform set: `var` is how a global is declared */
+  /** The host's callbacks until 00_infra.js deletes it. */
+  var __isoedge_host: unknown;
+  /** What a revision's script defines: its module (JS) or its component glue (jco). */
+  var __isoedge_module: { default?: { fetch?: unknown } } | undefined;
+  var __isoedge_component: { instantiate?: (getCore: (name: string) => WebAssembly.Module, imports: object) => any; wasiHttp?: (cap: object) => any } | undefined;
+
+  /** The parts of the JS WebAssembly API the guest uses; the project's libs (es2023 + node) declare only its types. */
+  namespace WebAssembly {
+    interface Memory { readonly buffer: ArrayBuffer }
+    var Memory: { prototype: Memory; new (descriptor: { initial: number; maximum?: number }): Memory };
+    interface Instance { readonly exports: Record<string, unknown> }
+    var Instance: { prototype: Instance; new (module: Module, imports?: object): Instance };
+    type RuntimeError = Error;
+    var RuntimeError: { prototype: RuntimeError; new (message?: string): RuntimeError };
+  }
+}

@@ -1,0 +1,119 @@
+/**
+ * An `Instance`: a generic isolate (isolate.ts) specialised to one revision (a JS script from its
+ * code cache, an edge-core-v1 module or a component), serving requests until it is disposed; and
+ * the V8 code-cache helpers the deployer and executors share.
+ */
+import ivm from 'isolated-vm';
+import type { InvokeRequest, InvokeResult, RevisionSpec } from '../types.ts';
+import type { ErrorCode } from '../../core/errors.ts';
+import { exactBytes } from '../../core/bytes.ts';
+import { GenericIsolate, STARTUP_CPU_MS, type CachedScript, type Pending } from './isolate.ts';
+
+let nextInstanceId = 1;
+
+/** A generic isolate specialised to one revision: serves requests until disposed. */
+export class Instance extends GenericIsolate {
+  inflight = 0;
+
+  get revId(): string {
+    return this.rev?.id ?? '';
+  }
+
+  /** Set when the pool evicted this instance while it was busy: dispose once idle. */
+  retired = false;
+  readonly id = nextInstanceId++;
+
+  /**
+   * Loads the revision's script from its code cache and binds its default export.
+   * Throws an Error whose `code` says why the revision cannot start here.
+   */
+  specialise(rev: RevisionSpec, cache: ivm.ExternalCopy<ArrayBuffer> | undefined): void {
+    this.#runScript(rev, cache);
+    const why = this.rt.bind.applySync(undefined, [JSON.stringify(rev.env)], { timeout: STARTUP_CPU_MS }) as string;
+    if (why) throw startError('EDGE_ERR_MODULE_NO_FETCH', why);
+  }
+
+  /** A jco-transpiled component: its script from the code cache, then its core modules (compiled on this thread). */
+  specialiseComponent(rev: RevisionSpec, cache: ivm.ExternalCopy<ArrayBuffer> | undefined, names: string[], mods: WebAssembly.Module[], maxMemoryBytes: number): void {
+    this.#runScript(rev, cache);
+    const copies = mods.map((m) => new ivm.ExternalCopy(m).copyInto({ release: true }));
+    let why: string;
+    try {
+      why = this.rt.bindComponent.applySync(undefined, [JSON.stringify(names), JSON.stringify(rev.env), maxMemoryBytes, rev.limits.responseBytes, ...copies], { timeout: STARTUP_CPU_MS }) as string;
+    } catch (e) {
+      throw startError('EDGE_ERR_MODULE_INIT', `the component's start-up failed: ${(e as Error).message}`);
+    }
+    if (why) throw startError('EDGE_ERR_MODULE_INIT', why);
+  }
+
+  #runScript(rev: RevisionSpec, cache: ivm.ExternalCopy<ArrayBuffer> | undefined): void {
+    this.rev = rev;
+    let script: ivm.Script;
+    try {
+      script = this.isolate.compileScriptSync(rev.script, cache ? { cachedData: cache, filename: `${rev.id}.js` } : { filename: `${rev.id}.js` });
+    } catch (e) {
+      throw startError('EDGE_ERR_MODULE_PARSE', `the revision's script does not compile: ${(e as Error).message}`);
+    }
+    const run = this.enter(undefined, (timeout) => script.runSync(this.context, { timeout }), BigInt(STARTUP_CPU_MS) * 1_000_000n);
+    script.release();
+    if (run && !run.ok) throw startError('EDGE_ERR_MODULE_INIT', `the module's top-level code failed: ${run.message}`);
+  }
+
+  /** Binds an edge-core-v1 module compiled on this thread; the copy into the isolate is released at once. */
+  specialiseWasm(rev: RevisionSpec, mod: WebAssembly.Module, maxMemoryBytes: number): void {
+    this.rev = rev;
+    const copy = new ivm.ExternalCopy(mod).copyInto({ release: true });
+    let why: string;
+    try {
+      why = this.rt.bindWasm.applySync(undefined, [copy, JSON.stringify(rev.env), maxMemoryBytes], { timeout: STARTUP_CPU_MS }) as string;
+    } catch (e) {
+      throw startError('EDGE_ERR_MODULE_INIT', `the module's start-up failed: ${(e as Error).message}`);
+    }
+    if (why) throw startError('EDGE_ERR_MODULE_INIT', why);
+  }
+
+  invoke(req: InvokeRequest, nextId: number): Promise<InvokeResult> {
+    return new Promise<InvokeResult>((resolve) => {
+      if (this.disposed) {
+        resolve({ ok: false, code: 'EDGE_ERR_INSTANCE_START', message: 'the instance was disposed', fatal: true });
+        return;
+      }
+      const budgetNs = BigInt(this.rev.limits.cpuMs) * 1_000_000n;
+      this.backgroundNs = 0n; // a new request: background work may again use up to one budget
+      const p: Pending = { id: nextId, resolve, req, cpuNs: 0n, budgetNs, wall: undefined };
+      this.pending.set(nextId, p);
+      p.wall = setTimeout(() => {
+        this.settle(nextId, p, { ok: false, code: 'EDGE_ERR_WALL_TIMEOUT', message: `no response within the wall-time limit of ${this.rev.limits.wallMs} ms`, fatal: false });
+      }, this.rev.limits.wallMs);
+      const body = req.body === null ? null : new ivm.ExternalCopy(bufferOf(req.body)).copyInto({ release: true });
+      const fault = this.enter(p, (timeout) => this.rt.dispatch.applySync(undefined, [nextId, req.method, req.url, JSON.stringify(req.headers), body], { timeout }), budgetNs);
+      if (fault) this.settle(nextId, p, fault);
+    });
+  }
+}
+
+function bufferOf(u: Uint8Array): ArrayBuffer {
+  return exactBytes(u).buffer;
+}
+
+export function startError(code: ErrorCode, message: string): Error & { code: ErrorCode } {
+  return Object.assign(new Error(message), { code });
+}
+
+/** A V8 code cache held outside any isolate, shareable into many (release it when the revision goes). */
+export type CodeCache = ivm.ExternalCopy<ArrayBuffer>;
+
+export function codeCacheFrom(bytes: Uint8Array): CodeCache {
+  return new ivm.ExternalCopy(bytes.slice().buffer as ArrayBuffer);
+}
+
+/** Compiles `script` in `inst`'s isolate and returns the V8 code cache V8 produced for it. */
+export function buildCodeCache(inst: GenericIsolate, script: string, filename: string): Uint8Array | null {
+  const compiled = inst.isolate.compileScriptSync(script, { produceCachedData: true, filename }) as CachedScript;
+  const data = compiled.cachedData;
+  compiled.release();
+  if (!data) return null;
+  const bytes = new Uint8Array(data.copy());
+  data.release();
+  return bytes;
+}
