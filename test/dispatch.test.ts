@@ -107,8 +107,10 @@ describe('admission deadlines through the edge', () => {
   it('a request queued behind a busy single-slot revision gets 504 EDGE_ERR_QUEUE_TIMEOUT; the busy one finishes', async () => {
     const h = await testHost(['--autoscaler-queue-timeout-ms', '200']);
     try {
-      // The handler holds its only slot for 1.5 s: far past the 200 ms deadline, so a loaded machine cannot flip the outcome.
-      const dep = await h.admin.inject({ method: 'POST', url: '/v1/functions/slow/revisions?concurrency=1', headers: { 'content-type': 'application/javascript' },
+      // One instance (maxScale 1) of one slot: with a target of 0.7 requests per instance the autoscaler
+      // would otherwise add a second one at its next tick. The handler holds the slot for 1.5 s, far past
+      // the 200 ms deadline, so a loaded machine cannot flip the outcome.
+      const dep = await h.admin.inject({ method: 'POST', url: '/v1/functions/slow/revisions?concurrency=1&maxScale=1', headers: { 'content-type': 'application/javascript' },
         payload: 'export default { async fetch(req) { await new Promise((r) => setTimeout(r, 1500)); return new Response("done"); } };' });
       expect(dep.statusCode).toBe(201);
       // Warm it first, so the revision has a ready instance and the wait is for a slot, not for activation.
