@@ -8,6 +8,7 @@ import type { InvokeRequest, InvokeResult, RevisionSpec } from '../types.ts';
 import type { ErrorCode } from '../../core/errors.ts';
 import { exactBytes } from '../../core/bytes.ts';
 import { GenericIsolate, STARTUP_CPU_MS, type CachedScript, type Pending } from './isolate.ts';
+import { entryRefusal } from './bridge/ops.ts';
 
 let nextInstanceId = 1;
 
@@ -29,21 +30,17 @@ export class Instance extends GenericIsolate {
    */
   specialise(rev: RevisionSpec, cache: ivm.ExternalCopy<ArrayBuffer> | undefined): void {
     this.#runScript(rev, cache);
-    const why = this.rt.bind.applySync(undefined, [JSON.stringify(rev.env)], { timeout: STARTUP_CPU_MS }) as string;
-    if (why) throw startError('EDGE_ERR_MODULE_NO_FETCH', why);
+    bindEntry(() => this.rt.bind.applySync(undefined, [JSON.stringify(rev.env)], { timeout: STARTUP_CPU_MS }));
   }
 
   /** A jco-transpiled component: its script from the code cache, then its core modules (compiled on this thread). */
   specialiseComponent(rev: RevisionSpec, cache: ivm.ExternalCopy<ArrayBuffer> | undefined, names: string[], mods: WebAssembly.Module[], maxMemoryBytes: number): void {
     this.#runScript(rev, cache);
     const copies = mods.map((m) => new ivm.ExternalCopy(m).copyInto({ release: true }));
-    let why: string;
-    try {
-      why = this.rt.bindComponent.applySync(undefined, [JSON.stringify(names), JSON.stringify(rev.env), maxMemoryBytes, rev.limits.responseBytes, ...copies], { timeout: STARTUP_CPU_MS }) as string;
-    } catch (e) {
-      throw startError('EDGE_ERR_MODULE_INIT', `the component's start-up failed: ${(e as Error).message}`);
-    }
-    if (why) throw startError('EDGE_ERR_MODULE_INIT', why);
+    bindEntry(
+      () => this.rt.bindComponent.applySync(undefined, [JSON.stringify(names), JSON.stringify(rev.env), maxMemoryBytes, rev.limits.responseBytes, ...copies], { timeout: STARTUP_CPU_MS }),
+      (message) => startError('EDGE_ERR_MODULE_INIT', `the component's start-up failed: ${message}`),
+    );
   }
 
   #runScript(rev: RevisionSpec, cache: ivm.ExternalCopy<ArrayBuffer> | undefined): void {
@@ -63,13 +60,10 @@ export class Instance extends GenericIsolate {
   specialiseWasm(rev: RevisionSpec, mod: WebAssembly.Module, maxMemoryBytes: number): void {
     this.rev = rev;
     const copy = new ivm.ExternalCopy(mod).copyInto({ release: true });
-    let why: string;
-    try {
-      why = this.rt.bindWasm.applySync(undefined, [copy, JSON.stringify(rev.env), maxMemoryBytes], { timeout: STARTUP_CPU_MS }) as string;
-    } catch (e) {
-      throw startError('EDGE_ERR_MODULE_INIT', `the module's start-up failed: ${(e as Error).message}`);
-    }
-    if (why) throw startError('EDGE_ERR_MODULE_INIT', why);
+    bindEntry(
+      () => this.rt.bindWasm.applySync(undefined, [copy, JSON.stringify(rev.env), maxMemoryBytes], { timeout: STARTUP_CPU_MS }),
+      (message) => startError('EDGE_ERR_MODULE_INIT', `the module's start-up failed: ${message}`),
+    );
   }
 
   invoke(req: InvokeRequest, nextId: number): Promise<InvokeResult> {
@@ -94,6 +88,22 @@ export class Instance extends GenericIsolate {
 
 function bufferOf(u: Uint8Array): ArrayBuffer {
   return exactBytes(u).buffer;
+}
+
+/**
+ * Calls a binding entry point (bind, bindWasm, bindComponent). Its refusal, a guest exception
+ * `${code}: ${message}` (bridge/ops.ts entryRefusal), becomes startError(code, message); any other
+ * exception (a timeout, a fault in the glue) becomes `failed(its message)`, or propagates without one.
+ */
+function bindEntry(call: () => unknown, failed?: (message: string) => Error): void {
+  try {
+    call();
+  } catch (e) {
+    const refused = entryRefusal(e);
+    if (refused) throw startError(refused.code, refused.message);
+    if (failed) throw failed((e as Error).message);
+    throw e;
+  }
 }
 
 export function startError(code: ErrorCode, message: string): Error & { code: ErrorCode } {

@@ -200,8 +200,8 @@ export class GenericIsolate {
         const h = this.isolate.getHeapStatisticsSync();
         ok = h.used_heap_size + h.externally_allocated_size <= maxHeapBytes;
       }
-      // detach() answers '' when nothing of this context can run later (no finalizers, no Atomics.waitAsync).
-      if (ok) ok = this.rt.detach.applySync(undefined, [], { timeout: 50 }) === '';
+      // detach() answers true when nothing of this context can run later (no finalizers, no Atomics.waitAsync).
+      if (ok) ok = this.rt.detach.applySync(undefined, [], { timeout: 50 }) === true;
     } catch {
       ok = false;
     }

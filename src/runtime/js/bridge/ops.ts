@@ -82,6 +82,25 @@ export class OpError extends Error {
   }
 }
 
+/**
+ * The entry points that bind a revision (bind, bindWasm, bindComponent) refuse the same way, the
+ * other direction: the guest throws `ns.refuse(code, message)` (guest/00_infra.js), a TypeError
+ * whose message is `${code}: ${message}`, and the host reads the code back with entryRefusal
+ * (instance.ts raises it as the revision's start error). `detach` is not a refusal: it answers
+ * whether the isolate may be reused.
+ */
+export type EntryCode = 'EDGE_ERR_MODULE_NO_FETCH' | 'EDGE_ERR_MODULE_INIT';
+const ENTRY_CODES: ReadonlySet<string> = new Set(['EDGE_ERR_MODULE_NO_FETCH', 'EDGE_ERR_MODULE_INIT'] satisfies EntryCode[]);
+
+/** An entry point's refusal (the exception isolated-vm rethrew on the host), or undefined for any other exception. */
+export function entryRefusal(e: unknown): { code: EntryCode; message: string } | undefined {
+  const message = e !== null && typeof e === 'object' ? (e as { message?: unknown }).message : undefined;
+  if (typeof message !== 'string') return undefined;
+  const at = message.indexOf(': ');
+  const code = at < 0 ? '' : message.slice(0, at);
+  return ENTRY_CODES.has(code) ? { code: code as EntryCode, message: message.slice(at + 2) } : undefined;
+}
+
 /** The guest's fault kinds (the `fail` op) and what each answers with; fatal ones drop the instance. */
 export const FAULTS = {
   threw: { code: 'EDGE_ERR_FUNCTION_THREW', fatal: false },

@@ -49,6 +49,8 @@ const ns = /** @type {IsoedgeNs} */ (/** @type {unknown} */ ({ entry: {}, state:
     p.ObjectDefineProperty(e, 'code', { value: code, writable: true, configurable: true, enumerable: false });
     return /** @type {TypeError & { code: string }} */ (e);
   };
+  // An entry point (bind, bindWasm, bindComponent) refuses the same way, towards the host (instance.ts).
+  ns.refuse = (code, message) => /** @type {TypeError & { code: typeof code }} */ (opError(code, message));
   /** An exception thrown by a host callback, as the guest should see it (others pass through). */
   const refusal = (/** @type {unknown} */ e) => {
     // Not `instanceof Error`: the error is made by isolated-vm, in whichever realm it chooses.

@@ -1,7 +1,7 @@
 // @ts-check
 /* edge-core-v1 guests: a core Wasm module behind the same fetch entry point (the framing of docs/host-abi.md). */
 {
-  const { ops, state, deepFreeze, enc, dec, BODY, Response, NULL_BODY_STATUS } = ns;
+  const { ops, state, deepFreeze, refuse, enc, dec, BODY, Response, NULL_BODY_STATUS } = ns;
   const WASM_FAULT = Symbol('isoedge.wasmFault');
   /** @type {IsoedgeNs['wasmFault']} */
   const wasmFault = (kind, message) => Object.assign(new Error(message), { [WASM_FAULT]: kind });
@@ -51,7 +51,7 @@
 
   Object.assign(ns, { WASM_FAULT, wasmFault, bodyBytes, checkMemory });
 
-  /** An edge-core-v1 module (compiled by the host) becomes this isolate's handler. Returns '' or a reason. */
+  /** An edge-core-v1 module (compiled by the host) becomes this isolate's handler, or it refuses (EDGE_ERR_MODULE_INIT). */
   ns.entry.bindWasm = function bindWasm(/** @type {WebAssembly.Module} */ mod, /** @type {string} */ envJson, /** @type {number} */ maxBytes) {
     /** @type {CoreExports | null} */
     let x = null;
@@ -61,10 +61,9 @@
       x = exp;
       if (typeof exp._initialize === 'function') exp._initialize();
     } catch (e) {
-      return `the module could not be instantiated: ${e && /** @type {Error} */ (e).message}`;
+      throw refuse('EDGE_ERR_MODULE_INIT', `the module could not be instantiated: ${e && /** @type {Error} */ (e).message}`);
     }
     state.env = deepFreeze(JSON.parse(envJson));
     state.handler = wasmHandler(x, maxBytes);
-    return '';
   };
 }

@@ -1,7 +1,7 @@
 // @ts-check
 /* Components: jco-transpiled edge:host/handler and wasi:http/proxy guests. */
 {
-  const { ops, state, deepFreeze, Response, NULL_BODY_STATUS, wasmFault, WASM_FAULT, bodyBytes, checkMemory, fmt } = ns;
+  const { ops, state, deepFreeze, refuse, Response, NULL_BODY_STATUS, wasmFault, WASM_FAULT, bodyBytes, checkMemory, fmt } = ns;
   /**
    * Runs jco's instantiate() with WebAssembly.Instance wrapped, to note the memories its core
    * instances export (jco keeps them private, and the host must bound them).
@@ -34,10 +34,10 @@
    * component (a trap, or a misuse its glue or the WASI implementation refuses) leaves it in an
    * unknown state, so it is reported as a trap and the instance is dropped.
    */
-  /** @type {(x: any, wasi: any, instantiate: () => any, checkMemories: () => void) => string} */
+  /** @type {(x: any, wasi: any, instantiate: () => any, checkMemories: () => void) => void} */
   function bindWasiHttp(x, wasi, instantiate, checkMemories) {
     const key = x && Object.keys(x).find((k) => k.startsWith('wasi:http/incoming-handler@'));
-    if (!key || typeof x[key].handle !== 'function') return 'the component has no wasi:http/incoming-handler export';
+    if (!key || typeof x[key].handle !== 'function') throw refuse('EDGE_ERR_MODULE_INIT', 'the component has no wasi:http/incoming-handler export');
     let fresh = x;
     state.handler = {
       fetch(/** @type {any} */ req) {
@@ -59,19 +59,18 @@
         return new Response(NULL_BODY_STATUS.has(r.status) ? null : r.body, { status: r.status, headers: r.headers });
       },
     };
-    return '';
   }
 
   /**
    * A jco-transpiled component: the tenant script defined `__isoedge_component.instantiate`;
    * the host passes the compiled core modules by name. A script that also defines `wasiHttp`
    * is a wasi:http/proxy component (the deployer bundled guest/wasi-http.js into it); any
-   * other serves edge:host/handler@0.1.0.
+   * other serves edge:host/handler@0.1.0. Refuses (EDGE_ERR_MODULE_INIT) a component it cannot bind.
    */
   ns.entry.bindComponent = function bindComponent(/** @type {string} */ namesJson, /** @type {string} */ envJson, /** @type {number} */ maxBytes, /** @type {number} */ maxBodyBytes, /** @type {WebAssembly.Module[]} */ ...mods) {
     const c = globalThis.__isoedge_component;
     globalThis.__isoedge_component = undefined; // a top-level `var`: not deletable
-    if (!c || typeof c.instantiate !== 'function') return 'the component script defines no instantiate()';
+    if (!c || typeof c.instantiate !== 'function') throw refuse('EDGE_ERR_MODULE_INIT', 'the component script defines no instantiate()');
     /** @type {Record<string, WebAssembly.Module>} */
     const byName = {};
     JSON.parse(namesJson).forEach((/** @type {string} */ n, /** @type {number} */ i) => { byName[n] = /** @type {WebAssembly.Module} */ (mods[i]); });
@@ -85,12 +84,12 @@
     try {
       x = instantiate();
     } catch (e) {
-      return `the component could not be instantiated: ${e && /** @type {Error} */ (e).message}`;
+      throw refuse('EDGE_ERR_MODULE_INIT', `the component could not be instantiated: ${e && /** @type {Error} */ (e).message}`);
     }
     state.env = deepFreeze(vars);
     const checkMemories = () => { for (const m of memories) checkMemory(m, maxBytes, 'component'); };
-    if (wasi) return bindWasiHttp(x, wasi, () => { memories.length = 0; return instantiate(); }, checkMemories);
-    if (!x || typeof x.handle !== 'function') return 'the component has no handle export';
+    if (wasi) { bindWasiHttp(x, wasi, () => { memories.length = 0; return instantiate(); }, checkMemories); return; }
+    if (!x || typeof x.handle !== 'function') throw refuse('EDGE_ERR_MODULE_INIT', 'the component has no handle export');
     state.handler = {
       fetch(/** @type {any} */ req) {
         let r;
@@ -104,6 +103,5 @@
         return new Response(NULL_BODY_STATUS.has(status) ? null : r.body, { status, headers: r.headers });
       },
     };
-    return '';
   };
 }

@@ -5,7 +5,7 @@
  * (bridge/ops.ts ENTRY_POINTS, generated into the script) and hands exactly those to the host.
  */
 {
-  const { ops, state, deepFreeze, BODY, Request, Response, Headers, enc, fmt, WASM_FAULT, console } = ns;
+  const { ops, state, deepFreeze, refuse, BODY, Request, Response, Headers, enc, fmt, WASM_FAULT, console } = ns;
   const { JSONStringify, ObjectKeys } = ns.primordials;
   // One ctx for every request: waitUntil's promises are tracked by the isolate's own job queue.
   const ctx = Object.freeze({
@@ -32,15 +32,14 @@
   }
 
   Object.assign(ns.entry, {
-    /** After the tenant script ran: bind its default export and the revision's env. Returns '' or a reason. */
+    /** After the tenant script ran: bind its default export and the revision's env, or refuse (EDGE_ERR_MODULE_NO_FETCH). */
     bind(/** @type {string} */ envJson) {
       const mod = globalThis.__isoedge_module;
       globalThis.__isoedge_module = undefined; // a top-level `var`: not deletable
       const def = mod && mod.default;
-      if (!def || typeof def.fetch !== 'function') return 'the module has no default export with a fetch(request, env, ctx) method';
+      if (!def || typeof def.fetch !== 'function') throw refuse('EDGE_ERR_MODULE_NO_FETCH', 'the module has no default export with a fetch(request, env, ctx) method');
       state.handler = /** @type {IsoedgeHandler} */ (def);
       state.env = deepFreeze(JSON.parse(envJson));
-      return '';
     },
     dispatch(/** @type {number} */ id, /** @type {string} */ method, /** @type {string} */ url, /** @type {string} */ headersJson, /** @type {ArrayBuffer | null} */ body) {
       /** @type {any} */
@@ -77,6 +76,8 @@
      * The host is about to reuse this isolate for another context (isolate.ts, recycle()):
      * drop the tenant's handler, env, timers and fetches so they can be collected, and mute
      * finalization callbacks, the one way this context's code could still run afterwards.
+     * Not a refusal: it always detaches, and answers whether the isolate may be reused (false
+     * when this context made a FinalizationRegistry or called Atomics.waitAsync).
      */
     detach() {
       // Captured intrinsics only: tenant code must not run here (it would run unmetered).
@@ -85,7 +86,7 @@
       state.env = null;
       ns.dropTimers();
       ns.dropPending();
-      return deferred ? 'deferred code' : '';
+      return !deferred;
     },
   });
 

@@ -4,7 +4,7 @@
  * the files are concatenated into one script, so these names are in scope in every one of them.
  */
 /* eslint-disable @typescript-eslint/no-explicit-any -- the runtime's classes are declared inside the files' blocks, and a clone or a handler takes anything */
-import type { FaultKind, GuestOps } from '../bridge/ops.ts';
+import type { EntryCode, FaultKind, GuestOps } from '../bridge/ops.ts';
 
 declare global {
   /** The host's callbacks, one per op, in table order (isolate.ts). */
@@ -42,12 +42,14 @@ declare global {
     deepFreeze<T>(o: T): T;
     ops: IsoedgeOps;
     OP_ID: symbol;
+    /** An entry point's refusal, to throw: a TypeError `${code}: ${message}` (the host reads it with bridge/ops.ts entryRefusal). */
+    refuse<C extends EntryCode>(code: C, message: string): TypeError & { code: C };
     cancel(promise: Promise<unknown>): void;
     dropPending(): void;
     /** The entry points by name; 90_entry.js checks them against `__isoedge_table.entries`. */
     entry: Record<string, IsoedgeEntry>;
     api: Readonly<Record<string, IsoedgeEntry>>;
-    /** The bound handler and env (bind, bindWasm, bindComponent set them; detach drops them). */
+    /** The bound handler and env (bind, bindWasm, bindComponent set them, or throw ns.refuse(…); detach drops them). */
     state: { handler: IsoedgeHandler | null; env: unknown };
     // 01_console.js
     fmt(v: unknown): string;
