@@ -3,7 +3,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { runInNewContext } from 'node:vm';
 import { Instance } from '../src/runtime/js/index.ts';
 import { HostBridge } from '../src/runtime/js/bridge/host.ts';
-import { ENTRY_POINTS, OPS, OP_NAMES, type HostImpls } from '../src/runtime/js/bridge/ops.ts';
+import { ENTRY_POINTS, OPS, OP_NAMES, entryRefusal, type HostImpls } from '../src/runtime/js/bridge/ops.ts';
 import { GUEST_FILES, GUEST_TABLE, PRELUDE_SOURCE } from '../src/runtime/js/prelude-source.ts';
 import { BASE_LIMITS, type InvokeResult, type RevisionSpec } from '../src/runtime/types.ts';
 
@@ -107,6 +107,25 @@ const AFTER_TIMERS = (ms: number) => `{ async fetch() {
   await new Promise((r) => setTimeout(r, 5)); spin();
   return new Response('done');
 } }`;
+
+describe('entry-point refusals', () => {
+  it.each([
+    ['EDGE_ERR_MODULE_NO_FETCH: the module has no default export', { code: 'EDGE_ERR_MODULE_NO_FETCH', message: 'the module has no default export' }],
+    ['EDGE_ERR_MODULE_INIT: a: b', { code: 'EDGE_ERR_MODULE_INIT', message: 'a: b' }],
+    // An op's code passing through, a plain error, or something that is not an error: not a refusal.
+    ['EDGE_ERR_FETCH_DENIED: nope', undefined],
+    ['TypeError: x is not a function', undefined],
+    ['no code at all', undefined],
+  ])('%j reads back as %j', (message, want) => {
+    expect(entryRefusal(new Error(message))).toEqual(want);
+  });
+
+  it('ignores values without a message', () => {
+    expect(entryRefusal(undefined)).toBeUndefined();
+    expect(entryRefusal('EDGE_ERR_MODULE_INIT: a string')).toBeUndefined();
+    expect(entryRefusal({ message: 42 })).toBeUndefined();
+  });
+});
 
 describe('async op completions and CPU', () => {
   it('a timer completion runs charged to the request that set it', async () => {
