@@ -54,6 +54,10 @@ declare global {
     // 01_console.js
     fmt(v: unknown): string;
     console: { log(...a: unknown[]): void; info(...a: unknown[]): void; debug(...a: unknown[]): void; trace(...a: unknown[]): void; warn(...a: unknown[]): void; error(...a: unknown[]): void };
+    // 01_dom_exception.js
+    DOMException: any;
+    /** A DOMException to throw: `throw ns.domException('…', 'InvalidCharacterError')`. */
+    domException(message: string, name: string): Error & { name: string; code: number };
     // 02_encoding.js … 04_url.js
     TextEncoder: any;
     TextDecoder: any;
