@@ -24,7 +24,7 @@ export interface HostScalingDefaults {
  * Per-revision autoscaling settings (a revision config's `scaling` object; Knative annotation
  * names): the decider's own (target, utilisation, burst capacity, windows, …) plus the bounds
  * and queue settings the shell applies. Together with ScalingOverrides these are the `scaling`
- * rows of config/revision-settings.ts (scaling/ may not import config/; a test pins them).
+ * rows of config/revision-settings.ts (activator/ may not import config/; a test pins them).
  */
 export interface RevisionScalingOverrides extends ScalingOverrides {
   minScale?: number;
