@@ -151,6 +151,11 @@ export class GenericIsolate {
     return this.released || this.isolate.isDisposed;
   }
 
+  /** How many crypto.subtle keys this instance holds host-side (0 once it ended). */
+  get cryptoKeys(): number {
+    return this.#keys.size;
+  }
+
   heapBytes(): number {
     if (this.disposed) return 0;
     const h = this.isolate.getHeapStatisticsSync();

@@ -205,7 +205,10 @@ export class KeyTable {
         const data = p.format === 'jwk' ? (p.jwk as webcrypto.JsonWebKey) : a;
         return (subtle.importKey(p.format as never, data as never, alg as never, ext, usages) as Promise<Key>).then(capImported);
       }
-      case 'exportKey': return subtle.exportKey(p.format as never, p.key as Key) as Promise<unknown>;
+      case 'exportKey':
+        // The spec: a raw export of an EC or CFRG private key is an InvalidAccessError (Node 24 says NotSupportedError).
+        if (p.format === 'raw' && (p.key as Key).type === 'private' && RAW_PUBLIC.has((p.key as Key).algorithm.name)) throw new WebCryptoError('only a public key can be exported as raw', 'InvalidAccessError');
+        return subtle.exportKey(p.format as never, p.key as Key) as Promise<unknown>;
       case 'deriveBits':
         capDerive(alg, p.length);
         return subtle.deriveBits(alg as never, p.key as Key, p.length as number);
@@ -219,6 +222,8 @@ export class KeyTable {
     }
   }
 }
+
+const RAW_PUBLIC = new Set(['ECDSA', 'ECDH', 'Ed25519', 'X25519']);
 
 function isKey(v: unknown): v is Key {
   return v instanceof globalThis.CryptoKey;
