@@ -53,11 +53,29 @@
   /** @typedef {{ h: number, type: string, extractable: boolean, algorithm: object, usages: readonly string[] }} KeySlot */
   /** @type {WeakMap<object, KeySlot>} */
   const KEYS = new WeakMap();
-  // The handle goes back to the host when the key is collected (the native registry, captured before
-  // 11_deferred.js wraps the global: this runtime-owned one does not stop the isolate's reuse; after
-  // detach its callback reaches a dead bridge and does nothing).
-  const NativeRegistry = globalThis.FinalizationRegistry;
-  const registry = typeof NativeRegistry === 'function' ? new NativeRegistry((/** @type {number} */ h) => { try { ops.keyFree(h); } catch { /* the instance ended */ } }) : undefined;
+  // A handle goes back to the host once its CryptoKey is collected. Not a FinalizationRegistry: its
+  // cleanup tasks never run in these isolates (and it would stop the isolate's reuse). WeakRefs are
+  // cleared by the GC itself, so every so often (when the live handles doubled since the last
+  // sweep) the handles of collected keys are freed (the keyFree op).
+  const WeakRefDeref = /** @type {(r: WeakRef<object>) => object | undefined} */ (uncurryThis(WeakRef.prototype.deref));
+  const { MapPrototypeSet, MapPrototypeDelete } = ns.primordials;
+  /** @type {Map<number, WeakRef<object>>} */
+  const live = new Map();
+  const MapPrototypeEntries = /** @type {(m: Map<number, WeakRef<object>>) => IterableIterator<[number, WeakRef<object>]>} */ (uncurryThis(Map.prototype.entries));
+  const MapIteratorNext = /** @type {(it: IterableIterator<[number, WeakRef<object>]>) => IteratorResult<[number, WeakRef<object>]>} */ (uncurryThis(Object.getPrototypeOf(new Map().entries()).next));
+  let sweepAt = 1024;
+  const sweep = () => {
+    /** @type {number[]} */
+    const dead = [];
+    const it = MapPrototypeEntries(live);
+    for (let r = MapIteratorNext(it); !r.done; r = MapIteratorNext(it)) if (WeakRefDeref(r.value[1]) === undefined) dead[dead.length] = r.value[0];
+    for (const h of dead) { MapPrototypeDelete(live, h); ops.keyFree(h); }
+    sweepAt = Math.max(1024, live.size * 2);
+  };
+  const track = (/** @type {object} */ k, /** @type {number} */ h) => {
+    MapPrototypeSet(live, h, new WeakRef(k));
+    if (live.size >= sweepAt) sweep();
+  };
   const slot = (/** @type {unknown} */ k) => {
     const s = k !== null && typeof k === 'object' ? WeakMapPrototypeGet(KEYS, k) : undefined;
     if (s === undefined) throw new TypeError('Illegal invocation: not a CryptoKey');
@@ -75,7 +93,7 @@
   const makeKey = (/** @type {KeySlot} */ info) => {
     const k = new CryptoKey(INTERNAL);
     WeakMapPrototypeSet(KEYS, k, { h: info.h, type: info.type, extractable: info.extractable, algorithm: deepFreeze(info.algorithm), usages: ObjectFreeze(info.usages) });
-    registry?.register(k, info.h);
+    track(k, info.h);
     return k;
   };
 
