@@ -393,13 +393,13 @@ describe('DigestStream', () => {
     expect(await run("try { new crypto.DigestStream('SHA-256'); return 'constructed'; } catch (e) { return e.constructor.name; }")).toBe('TypeError');
   });
 
-  it('is a WritableStream whose digest resolves to the digest of what was written (a minimal WritableStream where the runtime has none)', async () => {
+  it('is a WritableStream whose digest resolves to the digest of what was written, hashed host-side as it arrives (a minimal WritableStream where the runtime has none)', async () => {
     expect(await run(`
       if (typeof WritableStream !== 'function') {
         // Just enough of WritableStream for a sink: write and close in order.
         globalThis.WritableStream = class WritableStream {
           #sink; #chain = Promise.resolve();
-          constructor(sink) { this.#sink = sink; }
+          constructor(sink) { this.#sink = sink; this.#chain = Promise.resolve(sink.start?.()).catch(() => {}); }
           getWriter() {
             const w = { write: (c) => (this.#chain = this.#chain.then(() => this.#sink.write(c))), close: () => (this.#chain = this.#chain.then(() => this.#sink.close())), releaseLock() {} };
             return w;
@@ -412,7 +412,14 @@ describe('DigestStream', () => {
       await w.write(utf8('b').buffer);
       await w.write(new DataView(utf8('c').buffer));
       await w.close();
-      return [ds instanceof WritableStream, ds instanceof crypto.DigestStream, hex(await ds.digest)];
-    `)).toEqual([true, true, DIGESTS[1]![2]]);
+      const big = new crypto.DigestStream({ name: 'SHA-512' });
+      const bw = big.getWriter();
+      for (let i = 0; i < 64; i++) bw.write(new Uint8Array(16384).fill(i));
+      await bw.close();
+      const all = new Uint8Array(64 * 16384); for (let i = 0; i < 64; i++) all.fill(i, i * 16384, (i + 1) * 16384);
+      const bad = new crypto.DigestStream('SHA-7');
+      return [ds instanceof WritableStream, ds instanceof crypto.DigestStream, hex(await ds.digest), hex(await big.digest) === hex(await s.digest('SHA-512', all)),
+        await errName(bad.digest), crypto.DigestStream === crypto.DigestStream];
+    `)).toEqual([true, true, DIGESTS[1]![2], true, 'DOMException:NotSupportedError', true]);
   });
 });

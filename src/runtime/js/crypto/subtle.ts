@@ -11,7 +11,7 @@
  * charges it to the request that started the op, which ends the instance with EDGE_ERR_CPU_LIMIT
  * once over budget. The caps below keep any one call short.
  */
-import type { webcrypto } from 'node:crypto';
+import { createHash, type Hash, type webcrypto } from 'node:crypto';
 
 type Key = webcrypto.CryptoKey;
 type Pair = webcrypto.CryptoKeyPair;
@@ -27,6 +27,8 @@ export const PBKDF2_MAX_ITERATIONS = 100_000;
 export const PBKDF2_MAX_WORK = 1_000_000;
 /** Keys one isolate may hold at once (the guest frees a key's handle when its CryptoKey is collected). */
 export const MAX_KEYS = 65_536;
+/** DigestStreams one isolate may have open at once. */
+export const MAX_DIGEST_STREAMS = 1024;
 /** Operations one isolate may have queued at once. */
 export const MAX_QUEUED = 256;
 
@@ -76,25 +78,30 @@ interface Job {
 /** One isolate's keys and its queue of WebCrypto operations. */
 export class KeyTable {
   readonly #keys = new Map<number, Key>();
+  /** DigestStreams' running hashes (node:crypto Hash), by handle from the same numbering as keys. */
+  readonly #hashes = new Map<number, Hash>();
   #next = 1;
   readonly #queue: Job[] = [];
   #running = false;
   #closed = false;
 
+  /** Keys and open DigestStreams held. */
   get size(): number {
-    return this.#keys.size;
+    return this.#keys.size + this.#hashes.size;
   }
 
   /** The isolate ended (end, dispose, recycle): every key is dropped, queued work never runs. */
   close(): void {
     this.#closed = true;
     this.#keys.clear();
+    this.#hashes.clear();
     this.#queue.length = 0;
   }
 
   /** The guest's CryptoKey for this handle was collected. */
   free(h: number): void {
     this.#keys.delete(h);
+    this.#hashes.delete(h);
   }
 
   /** Queues one operation; returns its cancel function (the bridge calls it when the instance ends). */
@@ -173,6 +180,12 @@ export class KeyTable {
     return k;
   }
 
+  #hash(h: unknown): Hash {
+    const x = typeof h === 'number' ? this.#hashes.get(h) : undefined;
+    if (!x) throw new WebCryptoError('the DigestStream is closed', 'InvalidStateError');
+    return x;
+  }
+
   /** The guest's parameters: `{ $hex }` are bytes, `{ $key }` this table's keys. */
   #params(json: string): Record<string, unknown> {
     const p = JSON.parse(json, (_k, x: unknown) => {
@@ -218,11 +231,29 @@ export class KeyTable {
       case 'wrapKey': return subtle.wrapKey(p.format as never, p.key as Key, p.wrappingKey as Key, alg as never);
       case 'unwrapKey':
         return (subtle.unwrapKey(p.format as never, a, p.unwrappingKey as Key, alg as never, p.keyAlg as never, ext, usages) as Promise<Key>).then(capImported);
+      // DigestStream: a hash running host-side, fed in order (this queue is serial), synchronously.
+      case 'digestStream': {
+        const name = STREAM_HASHES[algName(alg)];
+        if (!name) throw new WebCryptoError('Unrecognized algorithm name', 'NotSupportedError');
+        if (this.#hashes.size >= MAX_DIGEST_STREAMS) throw new WebCryptoError(`more than ${MAX_DIGEST_STREAMS} DigestStreams open in this instance`, 'OperationError');
+        const h = this.#next++;
+        this.#hashes.set(h, createHash(name));
+        return Promise.resolve(h);
+      }
+      case 'digestUpdate':
+        this.#hash(p.h).update(a);
+        return Promise.resolve(null);
+      case 'digestFinish': {
+        const d = this.#hash(p.h).digest();
+        this.#hashes.delete(p.h as number);
+        return Promise.resolve(d.buffer.slice(d.byteOffset, d.byteOffset + d.byteLength));
+      }
       default: throw new WebCryptoError(`unknown operation ${job.method}`, 'NotSupportedError');
     }
   }
 }
 
+const STREAM_HASHES: Record<string, string> = { 'SHA-1': 'sha1', 'SHA-256': 'sha256', 'SHA-384': 'sha384', 'SHA-512': 'sha512' };
 const RAW_PUBLIC = new Set(['ECDSA', 'ECDH', 'Ed25519', 'X25519']);
 
 function isKey(v: unknown): v is Key {

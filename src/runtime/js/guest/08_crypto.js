@@ -255,29 +255,24 @@
     const encoder = new ns.TextEncoder();
     DigestStream = class DigestStream extends WS {
       constructor(/** @type {unknown} */ alg) {
-        const a = algorithm(alg);
-        /** @type {Uint8Array[]} */
-        const chunks = [];
-        let size = 0;
+        // The hash runs host-side (the `subtle` op's digestStream/digestUpdate/digestFinish, in order).
+        const started = /** @type {Promise<number>} */ (call('digestStream', { alg: algorithm(alg) }));
+        PromisePrototypeThen(started, () => {}, () => {});
         /** @type {(v: ArrayBuffer) => void} */ let resolve = () => {};
         /** @type {(e: unknown) => void} */ let reject = () => {};
         const digest = new Promise((res, rej) => { resolve = res; reject = rej; });
         PromisePrototypeThen(digest, () => {}, () => {});
+        let handle = 0;
         super({
+          start() { return PromisePrototypeThen(started, (h) => { handle = h; }, (e) => { reject(e); throw e; }); },
           write(/** @type {unknown} */ chunk) {
-            const c = typeof chunk === 'string' ? encoder.encode(chunk) : new Uint8Array(bufferSource(chunk, 'DigestStream: a chunk'));
-            chunks.push(c);
-            size += c.byteLength;
+            const c = typeof chunk === 'string' ? encoder.encode(chunk).buffer : bufferSource(chunk, 'DigestStream: a chunk');
+            return call('digestUpdate', { h: handle }, c);
           },
-          close() {
-            const all = new Uint8Array(size);
-            let at = 0;
-            for (const c of chunks) { all.set(c, at); at += c.byteLength; }
-            chunks.length = 0;
-            return PromisePrototypeThen(call('digest', { alg: a }, all.buffer), (d) => { resolve(d); }, (e) => { reject(e); throw e; });
-          },
-          abort(/** @type {unknown} */ reason) { chunks.length = 0; reject(reason); },
+          close() { return PromisePrototypeThen(call('digestFinish', { h: handle }), (d) => { resolve(d); }, (e) => { reject(e); throw e; }); },
+          abort(/** @type {unknown} */ reason) { ops.keyFree(handle); reject(reason); },
         });
+        PromisePrototypeThen(started, (h) => track(this, h), () => {});
         ObjectDefineProperty(this, 'digest', { value: digest, enumerable: true });
       }
     };
