@@ -32,6 +32,31 @@ export const MAX_DIGEST_STREAMS = 1024;
 /** Operations one isolate may have queued at once. */
 export const MAX_QUEUED = 256;
 
+/**
+ * Jobs this thread's isolates may run at once (all tables together). libuv's threadpool (4 threads by
+ * default) is shared by the process's executor threads; keeping each thread's share under it means a
+ * job started here rarely waits inside libuv behind another tenant's keygen, which its wall time would
+ * charge it for. A job waiting for a slot waits here, uncharged, in FIFO order.
+ */
+export const THREAD_SLOTS = 2;
+let busySlots = 0;
+const slotWaiters: (() => void)[] = [];
+
+function acquireSlot(start: () => void): void {
+  if (busySlots < THREAD_SLOTS) {
+    busySlots++;
+    start();
+  } else {
+    slotWaiters.push(start);
+  }
+}
+
+function releaseSlot(): void {
+  const next = slotWaiters.shift();
+  if (next) queueMicrotask(next);
+  else busySlots--;
+}
+
 /** An error the guest rethrows as `ns.domException(message, name)`, or a TypeError when name is 'TypeError'. */
 class WebCryptoError extends Error {
   constructor(message: string, name: string) {
@@ -124,6 +149,15 @@ export class KeyTable {
     const job = this.#queue.shift();
     if (!job) return;
     this.#running = true;
+    // The clock starts once a threadpool slot is this job's: waiting for one is not charged.
+    acquireSlot(() => this.#begin(job));
+  }
+
+  #begin(job: Job): void {
+    if (this.#closed) {
+      releaseSlot();
+      return;
+    }
     const t0 = process.hrtime.bigint();
     let out: Promise<unknown>;
     try {
@@ -138,9 +172,11 @@ export class KeyTable {
   }
 
   #answer(job: Job, t0: bigint, v: unknown, e: unknown): void {
+    const ns = process.hrtime.bigint() - t0;
+    releaseSlot();
     this.#running = false;
     if (!this.#closed) {
-      job.settle.charge(process.hrtime.bigint() - t0);
+      job.settle.charge(ns);
       let json = '{}';
       try {
         if (e !== undefined) throw e;
