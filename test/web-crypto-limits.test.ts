@@ -6,6 +6,9 @@
  */
 import { describe, expect, it } from 'vitest';
 import { Instance } from '../src/runtime/js/index.ts';
+import { HostBridge } from '../src/runtime/js/bridge/host.ts';
+import { OP_NAMES, type HostImpls } from '../src/runtime/js/bridge/ops.ts';
+import ivm from 'isolated-vm';
 import { KeyTable, RSA_MAX_GENERATE_BITS, type SubtleSettle } from '../src/runtime/js/crypto/subtle.ts';
 import { BASE_LIMITS, type InvokeResult, type RevisionSpec } from '../src/runtime/types.ts';
 import { guestInstance } from './helpers/guest.ts';
@@ -67,6 +70,28 @@ const KEYGEN = `var __isoedge_module = { default: { async fetch() {
   globalThis.kept = (globalThis.kept || []).concat(k);
   return new Response(String(globalThis.kept.length));
 } } };`;
+
+describe('the bridge carries host CPU to the completion', () => {
+  it('settle.charge(ns) adds up and reaches complete() with the outcome', () => {
+    const seen: unknown[][] = [];
+    let settle: { charge(ns: bigint): void; resolve(a: string, b: ArrayBuffer | null): void } | undefined;
+    const impls = {
+      log: () => {}, done: () => {}, fail: () => {}, random: () => new ArrayBuffer(0), timer: () => undefined, fetch: () => undefined, keyFree: () => {},
+      subtle: (s: typeof settle) => { settle = s; return undefined; },
+    } as unknown as Omit<HostImpls, 'cancel'>;
+    const bridge = new HostBridge(impls, { ended: () => false, activeReqId: () => 'r1', complete: (...a) => { seen.push(a); } });
+    const iso = new ivm.Isolate({ memoryLimit: 8 });
+    const ctx = iso.createContextSync();
+    ctx.global.setSync('subtle', bridge.callbacks[OP_NAMES.indexOf('subtle')]);
+    ctx.evalSync("subtle(7, 'digest', '{}', null, null)");
+    ctx.release();
+    iso.dispose();
+    settle!.charge(1500n);
+    settle!.charge(500n);
+    settle!.resolve('{}', null);
+    expect(seen).toEqual([['r1', 7, true, '{}', null, undefined, 2000n]]);
+  });
+});
 
 describe('keys end with their instance', () => {
   it('dispose and recycle drop the table; the next context in a recycled isolate starts with none', async () => {

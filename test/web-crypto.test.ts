@@ -368,6 +368,8 @@ const ERRORS: [string, string, string][] = [
   ['ECDH with keys of two curves', "Promise.all([s.generateKey({ name: 'ECDH', namedCurve: 'P-256' }, false, ['deriveBits']), s.generateKey({ name: 'ECDH', namedCurve: 'P-384' }, false, ['deriveBits'])]).then(([a, b]) => s.deriveBits({ name: 'ECDH', public: b.publicKey }, a.privateKey, 256))", 'DOMException:InvalidAccessError'],
   // The host's caps (crypto/subtle.ts): refused before any work is done.
   ['RSA modulus over 4096 bits', "s.generateKey({ name: 'RSASSA-PKCS1-v1_5', modulusLength: 16384, publicExponent: new Uint8Array([1, 0, 1]), hash: 'SHA-256' }, true, ['sign'])", 'DOMException:NotSupportedError'],
+  ['RSA modulus over 4096 bits, as a string', "s.generateKey({ name: 'RSA-PSS', modulusLength: '16384', publicExponent: new Uint8Array([1, 0, 1]), hash: 'SHA-256' }, true, ['sign'])", 'DOMException:NotSupportedError'],
+  ['PBKDF2 iterations × blocks over 1000000', "s.importKey('raw', new Uint8Array(4), 'PBKDF2', false, ['deriveBits']).then((k) => s.deriveBits({ name: 'PBKDF2', hash: 'SHA-1', salt: new Uint8Array(4), iterations: '100000' }, k, 8 * 20 * 11))", 'DOMException:NotSupportedError'],
   ['PBKDF2 over 100000 iterations', "s.importKey('raw', new Uint8Array(4), 'PBKDF2', false, ['deriveBits']).then((k) => s.deriveBits({ name: 'PBKDF2', hash: 'SHA-256', salt: new Uint8Array(4), iterations: 100001 }, k, 256))", 'DOMException:NotSupportedError'],
 ];
 

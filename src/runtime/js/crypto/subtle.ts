@@ -314,8 +314,9 @@ function algName(alg: unknown): string {
 
 function capGenerate(alg: unknown): void {
   if (!algName(alg).startsWith('RSA')) return;
-  const bits = field(alg, 'modulusLength');
-  if (typeof bits === 'number' && bits > RSA_MAX_GENERATE_BITS) throw new WebCryptoError(`RSA keys are generated with a modulusLength of at most ${RSA_MAX_GENERATE_BITS} bits here`, 'NotSupportedError');
+  // As WebIDL converts it (a string of digits counts): Number() of whatever came.
+  const bits = Number(field(alg, 'modulusLength'));
+  if (bits > RSA_MAX_GENERATE_BITS) throw new WebCryptoError(`RSA keys are generated with a modulusLength of at most ${RSA_MAX_GENERATE_BITS} bits here`, 'NotSupportedError');
 }
 
 function capImported(k: Key): Key {
@@ -332,11 +333,11 @@ const HASH_BYTES: Record<string, number> = { 'SHA-1': 20, 'SHA-256': 32, 'SHA-38
 
 function capDerive(alg: unknown, length: unknown): void {
   if (algName(alg) !== 'PBKDF2') return;
-  const it = field(alg, 'iterations');
-  if (typeof it !== 'number') return;
+  const it = Number(field(alg, 'iterations'));
+  if (!(it > 0)) return;
   if (it > PBKDF2_MAX_ITERATIONS) throw new WebCryptoError(`PBKDF2 takes at most ${PBKDF2_MAX_ITERATIONS} iterations here`, 'NotSupportedError');
   const hash = field(alg, 'hash');
   const hb = HASH_BYTES[algName(hash)] ?? 20;
-  const blocks = Math.ceil((typeof length === 'number' ? length : 0) / 8 / hb);
+  const blocks = Math.ceil((Number(length) || 0) / 8 / hb);
   if (it * blocks > PBKDF2_MAX_WORK) throw new WebCryptoError(`PBKDF2: iterations × output blocks is at most ${PBKDF2_MAX_WORK} here`, 'NotSupportedError');
 }
