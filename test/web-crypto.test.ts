@@ -356,6 +356,7 @@ const ERRORS: [string, string, string][] = [
   ['usage the algorithm lacks', "s.importKey('raw', new Uint8Array(16), 'AES-GCM', true, ['sign'])", 'DOMException:SyntaxError'],
   ['secret key without usages', "s.generateKey({ name: 'HMAC', hash: 'SHA-256' }, true, [])", 'DOMException:SyntaxError'],
   ['AES length 100', "s.generateKey({ name: 'AES-CBC', length: 100 }, true, ['encrypt'])", 'DOMException:OperationError'],
+  ['AES length NaN ([EnforceRange])', "s.generateKey({ name: 'AES-GCM', length: NaN }, true, ['encrypt'])", 'TypeError:TypeError'],
   ['unknown curve', "s.generateKey({ name: 'ECDSA', namedCurve: 'P-999' }, true, ['sign'])", 'DOMException:NotSupportedError'],
   ['sign is not AES\'s', "s.importKey('raw', new Uint8Array(16), 'AES-GCM', false, ['encrypt']).then((k) => s.sign('AES-GCM', k, new Uint8Array(1)))", 'DOMException:NotSupportedError'],
   ['not a CryptoKey', "s.sign('HMAC', { type: 'secret' }, new Uint8Array(1))", 'TypeError:TypeError'],

@@ -75,7 +75,7 @@ function describe(e: unknown): { name: string; message: string } {
   return typeof name === 'string' && SPEC_NAMES.has(name) ? { name, message: msg } : { name: 'OperationError', message: msg };
 }
 
-type Wire = { $hex?: string; $key?: number } & Record<string, unknown>;
+type Wire = { $hex?: string; $key?: number; $num?: string } & Record<string, unknown>;
 
 /** A key's description as the guest's CryptoKey shows it. */
 interface KeyInfo {
@@ -228,6 +228,7 @@ export class KeyTable {
       if (x === null || typeof x !== 'object' || Array.isArray(x)) return x;
       const w = x as Wire;
       if (typeof w.$hex === 'string') return Buffer.from(w.$hex, 'hex');
+      if (typeof w.$num === 'string') return Number(w.$num);
       if (w.$key !== undefined) return this.#key(w.$key);
       return x;
     }) as unknown;

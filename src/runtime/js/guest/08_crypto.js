@@ -4,7 +4,7 @@
  * `crypto.timingSafeEqual` and `crypto.DigestStream`. Randomness comes from the host's CSPRNG (the
  * `random` op). SubtleCrypto is the host's WebCrypto (crypto/subtle.ts) through the `subtle` op: a
  * CryptoKey here holds only a handle into the host's per-isolate key table, algorithm dictionaries
- * cross as JSON (BufferSources as `{ $hex }`, keys as `{ $key: handle }`), and the host's errors come
+ * cross as JSON (BufferSources as `{ $hex }`, keys as `{ $key: handle }`, NaN and ±Infinity as `{ $num }`), and the host's errors come
  * back as `{ name, message }`, thrown here as the DOMException (or TypeError) of that name.
  */
 {
@@ -100,6 +100,7 @@
   // ---- the wire: guest values → JSON for the host, and back ----
   /** @type {(v: any, depth: number) => any} */
   const wire = (v, depth) => {
+    if (typeof v === 'number' && !Number.isFinite(v)) return { $num: String(v) }; // JSON has no NaN or Infinity
     if (v === null || typeof v === 'string' || typeof v === 'boolean' || typeof v === 'number' || v === undefined) return v;
     if (typeof v === 'bigint' || typeof v === 'symbol') throw new TypeError(`a ${typeof v} is not a valid algorithm member`);
     if (typeof v === 'function') return undefined;
