@@ -115,10 +115,40 @@
     for (const k in v) if (k[0] !== '$') { const x = wire(v[k], depth + 1); if (x !== undefined) out[k] = x; }
     return out;
   };
-  const algorithm = (/** @type {unknown} */ a) => {
-    if (typeof a === 'string') return a;
-    if (a === null || typeof a !== 'object') throw new TypeError('the algorithm must be a string or an object');
-    return wire(a, 0);
+  // ---- algorithm normalization, as far as the spec does it before the promise: the registered names per operation ----
+  const AES = ['AES-CTR', 'AES-CBC', 'AES-GCM'];
+  const GENERATE = ['RSASSA-PKCS1-v1_5', 'RSA-PSS', 'RSA-OAEP', 'ECDSA', 'ECDH', ...AES, 'AES-KW', 'HMAC', 'Ed25519', 'X25519'];
+  /** @type {Record<string, string[]>} */
+  const REGISTERED = {
+    digest: ['SHA-1', 'SHA-256', 'SHA-384', 'SHA-512'],
+    encrypt: ['RSA-OAEP', ...AES], decrypt: ['RSA-OAEP', ...AES],
+    sign: ['RSASSA-PKCS1-v1_5', 'RSA-PSS', 'ECDSA', 'HMAC', 'Ed25519'], verify: ['RSASSA-PKCS1-v1_5', 'RSA-PSS', 'ECDSA', 'HMAC', 'Ed25519'],
+    generateKey: GENERATE, importKey: [...GENERATE, 'HKDF', 'PBKDF2'],
+    deriveBits: ['ECDH', 'HKDF', 'PBKDF2', 'X25519'], 'get key length': [...AES, 'AES-KW', 'HMAC', 'HKDF', 'PBKDF2'],
+    wrapKey: ['AES-KW', 'RSA-OAEP', ...AES], unwrapKey: ['AES-KW', 'RSA-OAEP', ...AES],
+  };
+  /** @type {Record<string, Map<string, string>>} upper-cased name → the registered spelling, per operation */
+  const BY_OP = {};
+  for (const op in REGISTERED) BY_OP[op] = new Map(/** @type {string[]} */ (REGISTERED[op]).map((n) => [n.toUpperCase(), n]));
+  /** The dictionaries of these algorithms have a `hash` member, itself normalized as a digest algorithm. */
+  const HASHED = new Set(['HMAC', 'RSASSA-PKCS1-v1_5', 'RSA-PSS', 'RSA-OAEP', 'ECDSA', 'HKDF', 'PBKDF2']);
+  /**
+   * WebCrypto's "normalize an algorithm" for `op`, up to what must be known before the promise: a
+   * string or a dictionary with a name (else a TypeError), registered for op (else a NotSupportedError,
+   * also for an unknown hash). Returns the dictionary as the wire carries it; Node checks the rest.
+   * @type {(op: string, a: unknown) => any}
+   */
+  const algorithm = (op, a) => {
+    if (typeof a !== 'string' && (a === null || typeof a !== 'object')) throw new TypeError('the algorithm must be a string or an object');
+    const name = typeof a === 'string' ? a : /** @type {{ name?: unknown }} */ (a).name;
+    if (name === undefined) throw new TypeError("the algorithm has no 'name'");
+    const canonical = /** @type {Map<string, string>} */ (BY_OP[op]).get(String(name).toUpperCase());
+    if (canonical === undefined) throw domException(`Unrecognized algorithm name for ${op}: ${String(name)}`, 'NotSupportedError');
+    if (typeof a === 'string') return canonical;
+    const out = wire(a, 0);
+    out.name = canonical;
+    if (HASHED.has(canonical) && /** @type {{ hash?: unknown }} */ (a).hash !== undefined) out.hash = algorithm('digest', /** @type {{ hash?: unknown }} */ (a).hash);
+    return out;
   };
   const revive = (/** @type {string} */ _k, /** @type {any} */ x) => {
     if (x === null || typeof x !== 'object' || Array.isArray(x)) return x;
@@ -160,29 +190,37 @@
   class SubtleCrypto {
     constructor(/** @type {unknown} */ token) { illegal(token); }
     /** @param {unknown} alg @param {unknown} data */
-    digest(alg, data) { const n = arguments.length; return promise(() => { need(n, 2, 'digest'); return call('digest', { alg: algorithm(alg) }, bufferSource(data, 'data')); }); }
+    digest(alg, data) { const n = arguments.length; return promise(() => { need(n, 2, 'digest'); const d = bufferSource(data, 'data'); return call('digest', { alg: algorithm('digest', alg) }, d); }); }
     /** @param {unknown} alg @param {unknown} key @param {unknown} data */
-    encrypt(alg, key, data) { const n = arguments.length; return promise(() => { need(n, 3, 'encrypt'); return call('encrypt', { alg: algorithm(alg), key: keyArg(key, 'key') }, bufferSource(data, 'data')); }); }
+    encrypt(alg, key, data) { const n = arguments.length; return promise(() => { need(n, 3, 'encrypt'); const k = keyArg(key, 'key'); const d = bufferSource(data, 'data'); return call('encrypt', { alg: algorithm('encrypt', alg), key: k }, d); }); }
     /** @param {unknown} alg @param {unknown} key @param {unknown} data */
-    decrypt(alg, key, data) { const n = arguments.length; return promise(() => { need(n, 3, 'decrypt'); return call('decrypt', { alg: algorithm(alg), key: keyArg(key, 'key') }, bufferSource(data, 'data')); }); }
+    decrypt(alg, key, data) { const n = arguments.length; return promise(() => { need(n, 3, 'decrypt'); const k = keyArg(key, 'key'); const d = bufferSource(data, 'data'); return call('decrypt', { alg: algorithm('decrypt', alg), key: k }, d); }); }
     /** @param {unknown} alg @param {unknown} key @param {unknown} data */
-    sign(alg, key, data) { const n = arguments.length; return promise(() => { need(n, 3, 'sign'); return call('sign', { alg: algorithm(alg), key: keyArg(key, 'key') }, bufferSource(data, 'data')); }); }
+    sign(alg, key, data) { const n = arguments.length; return promise(() => { need(n, 3, 'sign'); const k = keyArg(key, 'key'); const d = bufferSource(data, 'data'); return call('sign', { alg: algorithm('sign', alg), key: k }, d); }); }
     /** @param {unknown} alg @param {unknown} key @param {unknown} signature @param {unknown} data */
     verify(alg, key, signature, data) {
       const n = arguments.length;
-      return promise(() => { need(n, 4, 'verify'); return call('verify', { alg: algorithm(alg), key: keyArg(key, 'key') }, bufferSource(signature, 'signature'), bufferSource(data, 'data')); });
+      return promise(() => {
+        need(n, 4, 'verify');
+        const k = keyArg(key, 'key');
+        const sig = bufferSource(signature, 'signature');
+        const d = bufferSource(data, 'data');
+        return call('verify', { alg: algorithm('verify', alg), key: k }, sig, d);
+      });
     }
     /** @param {unknown} alg @param {unknown} extractable @param {unknown} usages */
     generateKey(alg, extractable, usages) {
       const n = arguments.length;
-      return promise(() => { need(n, 3, 'generateKey'); return call('generateKey', { alg: algorithm(alg), extractable: !!extractable, usages: usagesArg(usages) }); });
+      return promise(() => { need(n, 3, 'generateKey'); const u = usagesArg(usages); return call('generateKey', { alg: algorithm('generateKey', alg), extractable: !!extractable, usages: u }); });
     }
     /** @param {unknown} alg @param {unknown} baseKey @param {unknown} derivedKeyType @param {unknown} extractable @param {unknown} usages */
     deriveKey(alg, baseKey, derivedKeyType, extractable, usages) {
       const n = arguments.length;
       return promise(() => {
         need(n, 5, 'deriveKey');
-        return call('deriveKey', { alg: algorithm(alg), key: keyArg(baseKey, 'baseKey'), derived: algorithm(derivedKeyType), extractable: !!extractable, usages: usagesArg(usages) });
+        const k = keyArg(baseKey, 'baseKey');
+        const u = usagesArg(usages);
+        return call('deriveKey', { alg: algorithm('deriveBits', alg), key: k, derived: algorithm('get key length', derivedKeyType), extractable: !!extractable, usages: u });
       });
     }
     /** @param {unknown} alg @param {unknown} baseKey @param {unknown} [length] */
@@ -191,7 +229,7 @@
       return promise(() => {
         need(n, 2, 'deriveBits');
         if (length !== undefined && length !== null && typeof length !== 'number') length = Number(length);
-        return call('deriveBits', { alg: algorithm(alg), key: keyArg(baseKey, 'baseKey'), length: length ?? null });
+        const k = keyArg(baseKey, 'baseKey'); return call('deriveBits', { alg: algorithm('deriveBits', alg), key: k, length: length ?? null });
       });
     }
     /** @param {unknown} format @param {unknown} data @param {unknown} alg @param {unknown} extractable @param {unknown} usages */
@@ -201,7 +239,7 @@
         need(n, 5, 'importKey');
         const f = String(format);
         const d = keyData(f, data);
-        return call('importKey', { format: f, jwk: d.jwk, alg: algorithm(alg), extractable: !!extractable, usages: usagesArg(usages) }, d.bytes);
+        const u = usagesArg(usages); return call('importKey', { format: f, jwk: d.jwk, alg: algorithm('importKey', alg), extractable: !!extractable, usages: u }, d.bytes);
       });
     }
     /** @param {unknown} format @param {unknown} key */
@@ -211,7 +249,7 @@
       const n = arguments.length;
       return promise(() => {
         need(n, 4, 'wrapKey');
-        return call('wrapKey', { format: String(format), key: keyArg(key, 'key'), wrappingKey: keyArg(wrappingKey, 'wrappingKey'), alg: algorithm(wrapAlgorithm) });
+        const k = keyArg(key, 'key'); const w = keyArg(wrappingKey, 'wrappingKey'); return call('wrapKey', { format: String(format), key: k, wrappingKey: w, alg: algorithm('wrapKey', wrapAlgorithm) });
       });
     }
     /**
@@ -222,10 +260,13 @@
       const n = arguments.length;
       return promise(() => {
         need(n, 7, 'unwrapKey');
+        const wrapped = bufferSource(wrappedKey, 'wrappedKey');
+        const k = keyArg(unwrappingKey, 'unwrappingKey');
+        const u = usagesArg(usages);
         return call('unwrapKey', {
-          format: String(format), unwrappingKey: keyArg(unwrappingKey, 'unwrappingKey'), alg: algorithm(unwrapAlgorithm),
-          keyAlg: algorithm(unwrappedKeyAlgorithm), extractable: !!extractable, usages: usagesArg(usages),
-        }, bufferSource(wrappedKey, 'wrappedKey'));
+          format: String(format), unwrappingKey: k, alg: algorithm('unwrapKey', unwrapAlgorithm),
+          keyAlg: algorithm('importKey', unwrappedKeyAlgorithm), extractable: !!extractable, usages: u,
+        }, wrapped);
       });
     }
     /** Workers' extension (also `crypto.timingSafeEqual`). @param {unknown} a @param {unknown} b */
@@ -257,7 +298,7 @@
     DigestStream = class DigestStream extends WS {
       constructor(/** @type {unknown} */ alg) {
         // The hash runs host-side (the `subtle` op's digestStream/digestUpdate/digestFinish, in order).
-        const started = /** @type {Promise<number>} */ (call('digestStream', { alg: algorithm(alg) }));
+        const started = /** @type {Promise<number>} */ (call('digestStream', { alg: algorithm('digest', alg) }));
         PromisePrototypeThen(started, () => {}, () => {});
         /** @type {(v: ArrayBuffer) => void} */ let resolve = () => {};
         /** @type {(e: unknown) => void} */ let reject = () => {};
