@@ -93,6 +93,17 @@ describe('the bridge carries host CPU to the completion', () => {
   });
 });
 
+describe('the queue', () => {
+  it('one instance\'s operations run in order; beyond 256 queued, OperationError', async () => {
+    const inst = guestInstance(`
+      const all = await Promise.allSettled(Array.from({ length: 300 }, (_, i) => crypto.subtle.digest('SHA-256', new Uint8Array([i & 255]))));
+      const names = {}; for (const r of all) { const k = r.status === 'fulfilled' ? 'ok' : r.reason.name; names[k] = (names[k] || 0) + 1; }
+      return names;`, { cpuMs: 10_000 });
+    // The first starts at once, 256 wait: 257 run.
+    expect(JSON.parse(text(await invoke(inst)))).toEqual({ ok: 257, OperationError: 43 });
+  });
+});
+
 describe('keys end with their instance', () => {
   it('dispose and recycle drop the table; the next context in a recycled isolate starts with none', async () => {
     const a = new Instance({ memoryMb: 32, warmup: true, log: () => {} });

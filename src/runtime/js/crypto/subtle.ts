@@ -132,8 +132,9 @@ export class KeyTable {
   /** Queues one operation; returns its cancel function (the bridge calls it when the instance ends). */
   start(settle: Job['settle'], method: string, params: string, a: Job['a'], b: Job['b']): () => void {
     if (this.#queue.length >= MAX_QUEUED) {
-      settle.resolve(JSON.stringify({ err: { name: 'OperationError', message: `more than ${MAX_QUEUED} crypto operations pending in this instance` } }), null);
-      return () => {};
+      // Not at once: the guest records the op's promise only once this call has returned.
+      const t = setImmediate(() => settle.resolve(JSON.stringify({ err: { name: 'OperationError', message: `more than ${MAX_QUEUED} crypto operations pending in this instance` } }), null));
+      return () => clearImmediate(t);
     }
     const job: Job = { method, params, a, b, settle };
     this.#queue.push(job);
@@ -175,6 +176,15 @@ export class KeyTable {
     const ns = process.hrtime.bigint() - t0;
     releaseSlot();
     this.#running = false;
+    try {
+      this.#deliver(job, ns, v, e);
+    } finally {
+      // The next job starts after this completion re-entered the isolate (and was charged).
+      this.#pump();
+    }
+  }
+
+  #deliver(job: Job, ns: bigint, v: unknown, e: unknown): void {
     if (!this.#closed) {
       job.settle.charge(ns);
       let json = '{}';
@@ -186,8 +196,6 @@ export class KeyTable {
       }
       job.settle.resolve(json, v instanceof ArrayBuffer && e === undefined ? v : null);
     }
-    // The next job starts after this completion re-entered the isolate (and was charged).
-    this.#pump();
   }
 
   #encode(v: unknown): string {
