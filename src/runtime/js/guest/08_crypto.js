@@ -4,8 +4,9 @@
  * `crypto.timingSafeEqual` and `crypto.DigestStream`. Randomness comes from the host's CSPRNG (the
  * `random` op). SubtleCrypto is the host's WebCrypto (crypto/subtle.ts) through the `subtle` op: a
  * CryptoKey here holds only a handle into the host's per-isolate key table, algorithm dictionaries
- * cross as JSON (BufferSources as `{ $hex }`, keys as `{ $key: handle }`, NaN and ±Infinity as `{ $num }`), and the host's errors come
- * back as `{ name, message }`, thrown here as the DOMException (or TypeError) of that name.
+ * cross as JSON (BufferSources as `{ $hex }`, keys as `{ $key: handle }`, NaN and ±Infinity as
+ * `{ $num }`), and the host's errors come back as `{ name, message }`, thrown here as the
+ * DOMException (or TypeError) of that name.
  */
 {
   const { define, ops, domException } = ns;
