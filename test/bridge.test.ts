@@ -10,6 +10,7 @@ import { BASE_LIMITS, type InvokeResult, type RevisionSpec } from '../src/runtim
 const hooks = { ended: () => false, activeReqId: () => '', complete: () => {} };
 const impls = (): Omit<HostImpls, 'cancel'> => ({
   log: () => {}, done: () => {}, fail: () => {}, random: () => new ArrayBuffer(0), timer: () => undefined, fetch: () => undefined,
+  subtle: () => undefined, keyFree: () => {},
 });
 
 /** Runs the guest runtime in a plain node:vm context with `fns` as the host's callbacks; returns its entry points. */

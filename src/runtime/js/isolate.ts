@@ -15,6 +15,7 @@ import { PRELUDE_SOURCE } from './prelude-source.ts';
 import { HostBridge } from './bridge/host.ts';
 import { ENTRY_POINTS, FAULTS, OpError, type EntryName, type FaultKind, type HostImpls } from './bridge/ops.ts';
 import { DENY_ALL, startFetch, type OutboundPolicy } from './bridge/outbound.ts';
+import { KeyTable } from './crypto/subtle.ts';
 
 export type { OutboundPolicy } from './bridge/outbound.ts';
 
@@ -97,6 +98,8 @@ export class GenericIsolate {
   readonly #outbound: OutboundPolicy;
   /** The host half of the bridge: the op callbacks and the pending async ops (timers, fetches). */
   readonly #bridge: HostBridge;
+  /** crypto.subtle's keys, by the handles this context's CryptoKeys hold; dropped when the instance ends (#stop). */
+  readonly #keys = new KeyTable();
   protected readonly pending = new Map<number, Pending>();
   /** The request whose call into the isolate is running now: console output is attributed to it. */
   protected active: Pending | undefined;
@@ -123,7 +126,7 @@ export class GenericIsolate {
     this.#bridge = new HostBridge(this.#ops(), {
       ended: () => this.released,
       activeReqId: () => this.active?.req.reqId ?? '',
-      complete: (reqId, opId, ok, a, b, c) => this.#complete(reqId, opId, ok, a, b, c),
+      complete: (reqId, opId, ok, a, b, c, hostNs) => this.#complete(reqId, opId, ok, a, b, c, hostNs),
     });
     // One array in table order; 00_infra.js takes it from this global and deletes the global.
     this.context.evalClosureSync('globalThis.__isoedge_host = Array.prototype.slice.call(arguments);', this.#bridge.callbacks);
@@ -146,6 +149,11 @@ export class GenericIsolate {
 
   get disposed(): boolean {
     return this.released || this.isolate.isDisposed;
+  }
+
+  /** How many crypto.subtle keys this instance holds host-side (0 once it ended). */
+  get cryptoKeys(): number {
+    return this.#keys.size;
   }
 
   heapBytes(): number {
@@ -179,6 +187,7 @@ export class GenericIsolate {
   #stop(): void {
     this.released = true;
     this.#bridge.stop();
+    this.#keys.close();
     for (const r of Object.values(this.rt)) r.release();
   }
 
@@ -245,6 +254,8 @@ export class GenericIsolate {
         return () => clearTimeout(handle);
       },
       fetch: (settle, method, url, headersJson, body) => startFetch(this.#outbound, this.#bridge.inflight('fetch'), settle, method, url, headersJson, body),
+      subtle: (settle, method, params, a, b) => this.#keys.start(settle, method, params, a, b),
+      keyFree: (h) => this.#keys.free(h),
     };
   }
 
@@ -275,12 +286,35 @@ export class GenericIsolate {
    * started the op while it is pending, else to the background budget (the rules of enter()).
    * ArrayBuffers go in as copies released on arrival.
    */
-  #complete(reqId: string | undefined, opId: number, ok: boolean, a: unknown, b: unknown, c: unknown): void {
+  #complete(reqId: string | undefined, opId: number, ok: boolean, a: unknown, b: unknown, c: unknown, hostNs: bigint): void {
     if (this.disposed) return;
     let owner: Pending | undefined;
     if (reqId !== undefined) for (const p of this.pending.values()) if (p.req.reqId === reqId) owner = p;
+    if (hostNs > 0n && this.#chargeHost(owner, hostNs)) return;
     const args = [opId, ok, transferable(a), transferable(b), transferable(c)];
     this.enter(owner, (timeout) => this.rt.complete.applySync(undefined, args, { timeout }), owner ? owner.budgetNs - owner.cpuNs : this.backgroundBudgetNs());
+  }
+
+  /**
+   * Host CPU an async op used outside the isolate (Settle.charge), charged as its re-entry would be.
+   * Over budget, the instance ends with EDGE_ERR_CPU_LIMIT (true) and the completion is not delivered.
+   */
+  #chargeHost(owner: Pending | undefined, ns: bigint): boolean {
+    let message: string;
+    if (owner) {
+      owner.cpuNs += ns;
+      if (owner.cpuNs <= owner.budgetNs) return false;
+      message = `the request used ${(Number(owner.cpuNs) / 1e6).toFixed(1)} ms of CPU (host work of its operations included), over its limit of ${Number(owner.budgetNs) / 1e6} ms`;
+    } else {
+      this.backgroundNs += ns;
+      const budget = BigInt(this.rev ? this.rev.limits.cpuMs : STARTUP_CPU_MS) * 1_000_000n;
+      if (this.backgroundNs <= budget) return false;
+      message = `background work used ${(Number(this.backgroundNs) / 1e6).toFixed(1)} ms of CPU (host work of its operations included) after the responses, over ${Number(budget) / 1e6} ms`;
+      this.log('warn', '', `instance disposed: ${message}`);
+    }
+    this.faulted = true;
+    this.dispose('EDGE_ERR_CPU_LIMIT', message);
+    return true;
   }
 
   /** What is left of the background CPU allowance (one request's budget; see backgroundNs). */

@@ -38,7 +38,7 @@ export interface BridgeHooks {
    * Re-enters the isolate through `complete(opId, ok, a, b, c)`, charged to the pending request
    * `reqId` if there is one, else to the background budget (undefined: a 'background' op).
    */
-  complete(reqId: string | undefined, opId: number, ok: boolean, a: unknown, b: unknown, c: unknown): void;
+  complete(reqId: string | undefined, opId: number, ok: boolean, a: unknown, b: unknown, c: unknown, hostNs: bigint): void;
 }
 
 /** One started async op; it is also the Settle its implementation reports through. */
@@ -48,6 +48,8 @@ class PendingOp {
   readonly name: OpName;
   readonly id: number;
   readonly reqId: string | undefined;
+  /** Host CPU reported through charge(), charged with the completion. */
+  hostNs = 0n;
   constructor(bridge: HostBridge, name: OpName, id: number, reqId: string | undefined) {
     this.bridge = bridge;
     this.name = name;
@@ -59,6 +61,9 @@ class PendingOp {
   }
   reject(code: OpCode, message: string): void {
     this.bridge.finish(this, false, code, message, undefined);
+  }
+  charge(ns: bigint): void {
+    if (ns > 0n) this.hostNs += ns;
   }
 }
 
@@ -117,7 +122,7 @@ export class HostBridge {
   /** Called by PendingOp: the first outcome of a live op re-enters the isolate; later ones are ignored. */
   finish(op: PendingOp, ok: boolean, a: unknown, b: unknown, c: unknown): void {
     if (!this.#drop(op) || this.#hooks.ended()) return;
-    this.#hooks.complete(op.reqId, op.id, ok, a, b, c);
+    this.#hooks.complete(op.reqId, op.id, ok, a, b, c, op.hostNs);
   }
 
   #drop(op: PendingOp): boolean {

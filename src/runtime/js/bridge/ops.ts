@@ -56,6 +56,10 @@ export const OPS = {
   timer: { kind: 'async', args: ['number'], result: [], cpu: 'request' },
   /** Outbound fetch: method, url, headers as JSON pairs, body → status, headers as JSON pairs, body. */
   fetch: { kind: 'async', args: ['string', 'string', 'string', 'body'], result: ['int', 'string', 'bytes?'], cpu: 'request' },
+  /** crypto.subtle (crypto/subtle.ts): method, JSON parameters, data, data → JSON outcome, bytes; host CPU charged. */
+  subtle: { kind: 'async', args: ['string', 'string', 'body', 'body'], result: ['string', 'bytes?'], cpu: 'request' },
+  /** Frees a key handle whose CryptoKey the guest collected. */
+  keyFree: { kind: 'sync', args: ['int'], result: undefined, cpu: 'caller' },
 } as const satisfies Record<string, OpSpec>;
 
 export type OpName = keyof typeof OPS;
@@ -126,6 +130,13 @@ type HostTypes<A extends readonly WireType[]> = { -readonly [I in keyof A]: Host
 export interface Settle<R extends readonly WireType[]> {
   resolve(...values: HostTypes<R>): void;
   reject(code: OpCode, message: string): void;
+  /**
+   * Host CPU the op used outside the isolate (threadpool work: the wall time of a job is an upper
+   * bound), in ns; may be called more than once, before resolve/reject. The completion charges it
+   * like its re-entry: to the request that started the op (or the background budget), ending the
+   * instance with EDGE_ERR_CPU_LIMIT without re-entering it once that is over budget.
+   */
+  charge(ns: bigint): void;
 }
 
 /**
