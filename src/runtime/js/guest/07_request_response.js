@@ -1,7 +1,7 @@
 // @ts-check
 /* Request and Response. */
 {
-  const { define, Body, BODY, extractBody, Headers, URL } = ns;
+  const { define, Body, BODY, extractBody, cloneBody, Headers, URL } = ns;
   const METHODS = /^(GET|HEAD|POST|PUT|DELETE|OPTIONS|PATCH|CONNECT|TRACE)$/i;
   const FROM_HOST = Symbol('isoedge.fromHost');
   class Request extends Body {
@@ -38,7 +38,8 @@
         /** @type {any} */ (this)[BODY] = b;
         if (type && !this.#headers.has('content-type')) this.#headers.set('content-type', type);
       } else if (src && init.body === undefined) {
-        /** @type {any} */ (this)[BODY] = /** @type {any} */ (src)[BODY];
+        if (src.bodyUsed) throw new TypeError('Request: the input request\'s body has already been used');
+        /** @type {any} */ (this)[BODY] = cloneBody(src);
       }
     }
     get method() { return this.#method; }
@@ -100,7 +101,7 @@
     clone() {
       if (this.bodyUsed) throw new TypeError('Response.clone: body has already been used');
       const r = new Response(null, { status: this.#status, statusText: this.#statusText, headers: this.#headers });
-      /** @type {any} */ (r)[BODY] = /** @type {any} */ (this)[BODY];
+      /** @type {any} */ (r)[BODY] = cloneBody(this);
       return r;
     }
     get [Symbol.toStringTag]() { return 'Response'; }

@@ -1,0 +1,257 @@
+// @ts-check
+/*
+ * The Streams standard as globals, from web-streams-polyfill (built from the WHATWG reference
+ * implementation; prelude-source.ts bundles it into the script as `__isoedge_vendor`), and the
+ * streams defined on top of it: TextEncoderStream / TextDecoderStream (Encoding §5) and
+ * CompressionStream / DecompressionStream (Compression standard; gzip, deflate, deflate-raw over
+ * fflate in the guest, so their CPU is the request's like any other guest work). The runtime's own
+ * uses (Body, finish) go through ns.readAll / ns.byteStream, which call captured methods only.
+ */
+{
+  const { define } = ns;
+  const { ReflectApply, ObjectDefineProperty, PromisePrototypeThen } = ns.primordials;
+  const ignore = () => {};
+
+  // ---- the intrinsics the polyfill sees as `Promise` and `queueMicrotask` (prelude-source.ts), captured now ----
+  const OriginalPromise = Promise;
+  const promiseThen = Promise.prototype.then;
+  const promiseResolve = Promise.resolve;
+  const promiseReject = Promise.reject;
+  const resolved = ReflectApply(promiseResolve, OriginalPromise, [undefined]);
+  /** A constructor that makes real promises, with the original statics and `then`. */
+  const IntrinsicPromise = /** @type {any} */ (function Promise(/** @type {any} */ executor) { return new OriginalPromise(executor); });
+  IntrinsicPromise.resolve = (/** @type {unknown} */ v) => ReflectApply(promiseResolve, OriginalPromise, [v]);
+  IntrinsicPromise.reject = (/** @type {unknown} */ e) => ReflectApply(promiseReject, OriginalPromise, [e]);
+  IntrinsicPromise.all = Promise.all.bind(OriginalPromise);
+  IntrinsicPromise.prototype = { then: promiseThen };
+  const intrinsics = { Promise: IntrinsicPromise, queueMicrotask: (/** @type {() => void} */ cb) => { ReflectApply(promiseThen, resolved, [cb]); } };
+
+  const NAMES = /** @type {const} */ ([
+    'ReadableStream', 'ReadableStreamDefaultReader', 'ReadableStreamBYOBReader', 'ReadableStreamBYOBRequest',
+    'ReadableStreamDefaultController', 'ReadableByteStreamController', 'WritableStream', 'WritableStreamDefaultWriter',
+    'WritableStreamDefaultController', 'TransformStream', 'TransformStreamDefaultController', 'ByteLengthQueuingStrategy',
+    'CountQueuingStrategy',
+  ]);
+  /** @type {ReturnType<typeof __isoedge_streams> | undefined} */
+  let S;
+  // The methods the runtime calls, captured when the classes load (before any tenant code can reach them).
+  /** @type {any} */ let getReader;
+  /** @type {any} */ let tee;
+  /** @type {any} */ let cancel;
+  /** @type {any} */ let lockedGet;
+  /** @type {any} */ let read;
+  /** @type {any} */ let releaseLock;
+  /** @type {any} */ let readableGet;
+  /** @type {any} */ let writableGet;
+  /** The Streams classes: the polyfill runs on first use, not at every instance's start. */
+  const streams = () => {
+    if (S !== undefined) return S;
+    const s = __isoedge_streams(intrinsics);
+    const RS = s.ReadableStream.prototype;
+    getReader = RS.getReader;
+    tee = RS.tee;
+    cancel = RS.cancel;
+    lockedGet = /** @type {PropertyDescriptor} */ (Object.getOwnPropertyDescriptor(RS, 'locked')).get;
+    read = s.ReadableStreamDefaultReader.prototype.read;
+    releaseLock = s.ReadableStreamDefaultReader.prototype.releaseLock;
+    readableGet = /** @type {PropertyDescriptor} */ (Object.getOwnPropertyDescriptor(s.TransformStream.prototype, 'readable')).get;
+    writableGet = /** @type {PropertyDescriptor} */ (Object.getOwnPropertyDescriptor(s.TransformStream.prototype, 'writable')).get;
+    S = s;
+    return s;
+  };
+  // Each global is an accessor until first read (or written); then it is the plain data property WebIDL defines.
+  for (const name of NAMES) {
+    ObjectDefineProperty(globalThis, name, {
+      configurable: true,
+      enumerable: false,
+      get() { const v = streams()[name]; define(name, v); return v; },
+      set(/** @type {unknown} */ v) { define(name, v); },
+    });
+  }
+  const u8Set = Uint8Array.prototype.set;
+
+  /** @type {(v: unknown) => boolean} */
+  const isReadableStream = (v) => S !== undefined && v instanceof S.ReadableStream;
+  /** @type {(s: any) => boolean} */
+  const isLocked = (s) => ReflectApply(lockedGet, s, []);
+  /** The reference implementation's [[disturbed]] slot (a read or cancel happened). */
+  /** @type {(s: any) => boolean} */
+  const isDisturbed = (s) => s._disturbed === true;
+  /** @type {(s: any) => [any, any]} */
+  const teeStream = (s) => ReflectApply(tee, s, []);
+
+  /** A byte stream over bytes the runtime already holds (a body): one chunk, then closed. */
+  /** @type {(bytes: Uint8Array) => any} */
+  const byteStream = (bytes) => new (streams().ReadableStream)({
+    type: 'bytes',
+    start(/** @type {any} */ c) {
+      if (bytes.byteLength > 0) c.enqueue(bytes.slice());
+      c.close();
+    },
+  });
+
+  /**
+   * Reads a stream to its end and concatenates its chunks (Uint8Array chunks only, as the Fetch
+   * standard requires of a body). `limit` bounds the bytes kept: over it, the stream is cancelled
+   * and the promise rejects with a RangeError.
+   */
+  /** @type {(stream: any, limit?: number) => Promise<Uint8Array>} */
+  const readAll = async (stream, limit = Infinity) => {
+    const reader = ReflectApply(getReader, stream, []);
+    /** @type {Uint8Array[]} */
+    const chunks = [];
+    let total = 0;
+    for (;;) {
+      const r = await ReflectApply(read, reader, []);
+      if (r.done) break;
+      const v = r.value;
+      if (!(v instanceof Uint8Array)) {
+        ReflectApply(releaseLock, reader, []);
+        PromisePrototypeThen(ReflectApply(cancel, stream, [new TypeError('a body chunk is not a Uint8Array')]), ignore, ignore);
+        throw new TypeError('Body: a stream chunk is not a Uint8Array');
+      }
+      total += v.byteLength;
+      if (total > limit) {
+        ReflectApply(releaseLock, reader, []);
+        PromisePrototypeThen(ReflectApply(cancel, stream, []), ignore, ignore);
+        throw new RangeError(`Body: the stream is larger than ${limit} bytes`);
+      }
+      chunks[chunks.length] = v;
+    }
+    ReflectApply(releaseLock, reader, []);
+    if (chunks.length === 1) { const c = /** @type {Uint8Array} */ (chunks[0]); return c.byteOffset === 0 && c.byteLength === c.buffer.byteLength ? c : c.slice(); }
+    const out = new Uint8Array(total);
+    let at = 0;
+    for (let i = 0; i < chunks.length; i++) { const c = /** @type {Uint8Array} */ (chunks[i]); ReflectApply(u8Set, out, [c, at]); at += c.byteLength; }
+    return out;
+  };
+
+  /** A BufferSource as a Uint8Array over the same bytes, or a TypeError. */
+  /** @type {(chunk: unknown, who: string) => Uint8Array} */
+  const bufferSource = (chunk, who) => {
+    if (chunk instanceof ArrayBuffer) return new Uint8Array(chunk);
+    if (ArrayBuffer.isView(chunk)) return new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.byteLength);
+    if (typeof SharedArrayBuffer === 'function' && chunk instanceof SharedArrayBuffer) return new Uint8Array(chunk);
+    throw new TypeError(`${who}: the chunk is not an ArrayBuffer or ArrayBufferView`);
+  };
+
+  // The GenericTransformStream mixin: each class below holds its TransformStream in a private field.
+  /** @type {(t: any) => any} */
+  const readableOf = (t) => ReflectApply(readableGet, t, []);
+  /** @type {(transformer: any) => any} */
+  const transformStream = (transformer) => new (streams().TransformStream)(transformer);
+  /** @type {(t: any) => any} */
+  const writableOf = (t) => ReflectApply(writableGet, t, []);
+
+  // ---- TextEncoderStream / TextDecoderStream (Encoding §5) ----
+  const REPLACEMENT = new Uint8Array([0xef, 0xbf, 0xbd]);
+  class TextEncoderStream {
+    #t;
+    constructor() {
+      const encoder = new ns.TextEncoder();
+      /** A lead surrogate left at the end of a chunk, waiting for the next one. */
+      let pending = '';
+      this.#t = transformStream({
+        transform(/** @type {unknown} */ chunk, /** @type {any} */ c) {
+          let s = pending + String(chunk);
+          pending = '';
+          const last = s.charCodeAt(s.length - 1);
+          if (last >= 0xd800 && last <= 0xdbff) { pending = s.slice(-1); s = s.slice(0, -1); }
+          if (s.length > 0) c.enqueue(encoder.encode(s));
+        },
+        flush(/** @type {any} */ c) { if (pending !== '') c.enqueue(REPLACEMENT.slice()); },
+      });
+    }
+    get encoding() { return 'utf-8'; }
+    get readable() { return readableOf(this.#t); }
+    get writable() { return writableOf(this.#t); }
+    get [Symbol.toStringTag]() { return 'TextEncoderStream'; }
+  }
+  class TextDecoderStream {
+    #decoder;
+    #t;
+    constructor(label = 'utf-8', /** @type {{ fatal?: boolean, ignoreBOM?: boolean }} */ options = {}) {
+      const decoder = new ns.TextDecoder(label, options);
+      this.#t = transformStream({
+        transform(/** @type {unknown} */ chunk, /** @type {any} */ c) {
+          const s = decoder.decode(bufferSource(chunk, 'TextDecoderStream'), { stream: true });
+          if (s !== '') c.enqueue(s);
+        },
+        flush(/** @type {any} */ c) { const s = decoder.decode(); if (s !== '') c.enqueue(s); },
+      });
+      this.#decoder = decoder;
+    }
+    get encoding() { return this.#decoder.encoding; }
+    get fatal() { return this.#decoder.fatal; }
+    get ignoreBOM() { return this.#decoder.ignoreBOM; }
+    get readable() { return readableOf(this.#t); }
+    get writable() { return writableOf(this.#t); }
+    get [Symbol.toStringTag]() { return 'TextDecoderStream'; }
+  }
+
+  // ---- CompressionStream / DecompressionStream (Compression standard §5, §6) over fflate ----
+  // The standard's "deflate" is the zlib format (RFC 1950), fflate's Zlib; "deflate-raw" is RFC 1951, fflate's Deflate.
+  /** @type {Record<string, [any, any]> | undefined} */
+  let FORMATS;
+  /** @type {(format: unknown, who: string) => [any, any]} */
+  const codecs = (format, who) => {
+    const f = String(format);
+    if (f !== 'gzip' && f !== 'deflate' && f !== 'deflate-raw') throw new TypeError(`${who}: unsupported format '${f}' (gzip, deflate or deflate-raw)`);
+    if (FORMATS === undefined) {
+      // fflate builds its Huffman tables when it loads (~8 ms): on the first CompressionStream only.
+      const F = __isoedge_flate();
+      FORMATS = { gzip: [F.Gzip, F.Gunzip], deflate: [F.Zlib, F.Unzlib], 'deflate-raw': [F.Deflate, F.Inflate] };
+    }
+    return /** @type {[any, any]} */ (FORMATS[f]);
+  };
+  /** A transformer driving one fflate stream; `decompress` also rejects a truncated or over-long input. */
+  /** @type {(Codec: any, who: string, decompress: boolean) => object} */
+  const flateTransformer = (Codec, who, decompress) => {
+    /** @type {any} */ let controller;
+    let ended = false;
+    const codec = new Codec((/** @type {Uint8Array} */ data, /** @type {boolean} */ final) => {
+      if (data.byteLength > 0) controller.enqueue(data);
+      if (final) ended = true;
+    });
+    /** @type {(e: unknown) => never} */
+    const fail = (e) => { throw new TypeError(`${who}: ${e instanceof Error ? e.message : String(e)}`); };
+    return {
+      start(/** @type {any} */ c) { controller = c; },
+      transform(/** @type {unknown} */ chunk) {
+        const b = bufferSource(chunk, who);
+        if (b.byteLength === 0) return;
+        if (decompress && ended) fail('data after the end of the compressed stream');
+        try { codec.push(b.slice(), false); } catch (e) { fail(e); }
+      },
+      flush() {
+        try { codec.push(new Uint8Array(0), true); } catch (e) { fail(e); }
+        if (decompress && !ended) fail('the compressed stream is truncated');
+      },
+    };
+  };
+  class CompressionStream {
+    #t;
+    constructor(/** @type {unknown} */ format) {
+      if (arguments.length < 1) throw new TypeError('CompressionStream: 1 argument required');
+      this.#t = transformStream(flateTransformer(codecs(format, 'CompressionStream')[0], 'CompressionStream', false));
+    }
+    get readable() { return readableOf(this.#t); }
+    get writable() { return writableOf(this.#t); }
+    get [Symbol.toStringTag]() { return 'CompressionStream'; }
+  }
+  class DecompressionStream {
+    #t;
+    constructor(/** @type {unknown} */ format) {
+      if (arguments.length < 1) throw new TypeError('DecompressionStream: 1 argument required');
+      this.#t = transformStream(flateTransformer(codecs(format, 'DecompressionStream')[1], 'DecompressionStream', true));
+    }
+    get readable() { return readableOf(this.#t); }
+    get writable() { return writableOf(this.#t); }
+    get [Symbol.toStringTag]() { return 'DecompressionStream'; }
+  }
+  define('TextEncoderStream', TextEncoderStream);
+  define('TextDecoderStream', TextDecoderStream);
+  define('CompressionStream', CompressionStream);
+  define('DecompressionStream', DecompressionStream);
+  Object.assign(ns, { streams, isReadableStream, isLocked, isDisturbed, teeStream, byteStream, readAll, bufferSource });
+}
