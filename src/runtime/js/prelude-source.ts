@@ -44,7 +44,8 @@ function vendor(name: string, contents: string, define: Record<string, string> =
  * - web-streams-polyfill, built from the WHATWG reference implementation of the Streams standard.
  *   Its `Promise` and `queueMicrotask` are the ones 05_streams.js captured at start, so a tenant's
  *   `Promise.prototype.then = …` before the first stream does not reach it.
- * - fflate's streaming gzip / zlib / raw-deflate classes (CompressionStream, DecompressionStream).
+ * - fflate's streaming gzip / zlib / raw-deflate compressors and its raw inflater (CompressionStream,
+ *   DecompressionStream; 05_streams.js reads the gzip and zlib containers itself).
  * Both live inside the prelude's function: no global ever holds them.
  */
 export const VENDOR_SOURCE = [
@@ -52,7 +53,7 @@ export const VENDOR_SOURCE = [
   ReadableStreamDefaultController, ReadableByteStreamController, WritableStream, WritableStreamDefaultWriter,
   WritableStreamDefaultController, TransformStream, TransformStreamDefaultController, ByteLengthQueuingStrategy,
   CountQueuingStrategy } from 'web-streams-polyfill';`, { Promise: '__isoedge_intrinsics.Promise', queueMicrotask: '__isoedge_intrinsics.queueMicrotask' }),
-  vendor('__isoedge_flate', `export { Gzip, Gunzip, Zlib, Unzlib, Deflate, Inflate } from 'fflate';`),
+  vendor('__isoedge_flate', `export { Gzip, Zlib, Deflate, Inflate } from 'fflate';`),
 ].join('\n');
 
 // The callbacks come in through a global that 00_infra.js deletes first; the table is a literal,

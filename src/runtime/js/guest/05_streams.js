@@ -69,6 +69,7 @@
     });
   }
   const u8Set = Uint8Array.prototype.set;
+  const u8Slice = Uint8Array.prototype.slice;
 
   /** @type {(v: unknown) => boolean} */
   const isReadableStream = (v) => S !== undefined && v instanceof S.ReadableStream;
@@ -200,40 +201,143 @@
     if (FORMATS === undefined) {
       // fflate builds its Huffman tables when it loads (~8 ms): on the first CompressionStream only.
       const F = __isoedge_flate();
-      FORMATS = { gzip: [F.Gzip, F.Gunzip], deflate: [F.Zlib, F.Unzlib], 'deflate-raw': [F.Deflate, F.Inflate] };
+      FORMATS = { gzip: [F.Gzip, F.Inflate], deflate: [F.Zlib, F.Inflate], 'deflate-raw': [F.Deflate, F.Inflate] };
     }
     return /** @type {[any, any]} */ (FORMATS[f]);
   };
-  /** A transformer driving one fflate stream; `decompress` also rejects a truncated or over-long input. */
-  /** @type {(Codec: any, who: string, decompress: boolean) => object} */
-  const flateTransformer = (Codec, who, decompress) => {
+  /** A transformer driving one fflate compressor. */
+  /** @type {(Codec: any, who: string) => object} */
+  const compressor = (Codec, who) => {
     /** @type {any} */ let controller;
-    let ended = false;
-    const codec = new Codec((/** @type {Uint8Array} */ data, /** @type {boolean} */ final) => {
-      if (data.byteLength > 0) controller.enqueue(data);
-      if (final) ended = true;
-    });
-    /** @type {(e: unknown) => never} */
-    const fail = (e) => { throw new TypeError(`${who}: ${e instanceof Error ? e.message : String(e)}`); };
+    const codec = new Codec((/** @type {Uint8Array} */ data) => { if (data.byteLength > 0) controller.enqueue(data); });
     return {
       start(/** @type {any} */ c) { controller = c; },
       transform(/** @type {unknown} */ chunk) {
         const b = bufferSource(chunk, who);
-        if (b.byteLength === 0) return;
-        if (decompress && ended) fail('data after the end of the compressed stream');
-        try { codec.push(b.slice(), false); } catch (e) { fail(e); }
+        if (b.byteLength > 0) codec.push(ReflectApply(u8Slice, b, []), false);
       },
-      flush() {
-        try { codec.push(new Uint8Array(0), true); } catch (e) { fail(e); }
-        if (decompress && !ended) fail('the compressed stream is truncated');
+      flush() { codec.push(new Uint8Array(0), true); },
+    };
+  };
+
+  // ---- decompression: fflate's raw Inflate for the DEFLATE data; the gzip (RFC 1952) and zlib (RFC 1950)
+  // containers are read here, so their checksums are verified and bytes after the end are an error, as the standard requires ----
+  /** @type {Uint32Array | undefined} */ let CRC_TABLE;
+  /** @type {(crc: number, b: Uint8Array) => number} */
+  const crc32 = (crc, b) => {
+    if (CRC_TABLE === undefined) {
+      CRC_TABLE = new Uint32Array(256);
+      for (let n = 0; n < 256; n++) { let c = n; for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1; CRC_TABLE[n] = c >>> 0; }
+    }
+    let c = ~crc;
+    for (let i = 0; i < b.length; i++) c = /** @type {number} */ (CRC_TABLE[(c ^ /** @type {number} */ (b[i])) & 0xff]) ^ (c >>> 8);
+    return ~c >>> 0;
+  };
+  /** @type {(adler: number, b: Uint8Array) => number} */
+  const adler32 = (adler, b) => {
+    let a = adler & 0xffff, d = adler >>> 16;
+    for (let i = 0; i < b.length;) {
+      const stop = Math.min(i + 3800, b.length);
+      for (; i < stop; i++) { a += /** @type {number} */ (b[i]); d += a; }
+      a %= 65521; d %= 65521;
+    }
+    return ((d << 16) | a) >>> 0;
+  };
+  /** Bytes a gzip header takes, or -1 while it is incomplete. */
+  /** @type {(b: Uint8Array, fail: (m: string) => never) => number} */
+  const gzipHeader = (b, fail) => {
+    if (b.length < 10) return -1;
+    if (b[0] !== 0x1f || b[1] !== 0x8b || b[2] !== 8) fail('not gzip data');
+    const flags = /** @type {number} */ (b[3]);
+    let at = 10;
+    if (flags & 4) { if (b.length < at + 2) return -1; at += 2 + (/** @type {number} */ (b[at]) | (/** @type {number} */ (b[at + 1]) << 8)); }
+    for (const bit of [8, 16]) if (flags & bit) { const z = b.indexOf(0, at); if (z < 0) return -1; at = z + 1; }
+    if (flags & 2) at += 2;
+    return b.length < at ? -1 : at;
+  };
+  /** @type {(b: Uint8Array, fail: (m: string) => never) => number} */
+  const zlibHeader = (b, fail) => {
+    if (b.length < 2) return -1;
+    const cmf = /** @type {number} */ (b[0]), flg = /** @type {number} */ (b[1]);
+    if ((cmf & 15) !== 8 || cmf >> 4 > 7 || ((cmf << 8) | flg) % 31 !== 0) fail('not zlib data');
+    if (flg & 32) fail('zlib data with a preset dictionary');
+    return 2;
+  };
+  /** @type {(b: Uint8Array, at: number) => number} */
+  const u32le = (b, at) => (/** @type {number} */ (b[at]) | (/** @type {number} */ (b[at + 1]) << 8) | (/** @type {number} */ (b[at + 2]) << 16) | (/** @type {number} */ (b[at + 3]) << 24)) >>> 0;
+  /** @type {(b: Uint8Array, at: number) => number} */
+  const u32be = (b, at) => ((/** @type {number} */ (b[at]) << 24) | (/** @type {number} */ (b[at + 1]) << 16) | (/** @type {number} */ (b[at + 2]) << 8) | /** @type {number} */ (b[at + 3])) >>> 0;
+  /** @type {(a: Uint8Array, b: Uint8Array) => Uint8Array} */
+  const concat = (a, b) => {
+    if (a.length === 0) return b;
+    const out = new Uint8Array(a.length + b.length);
+    ReflectApply(u8Set, out, [a, 0]);
+    ReflectApply(u8Set, out, [b, a.length]);
+    return out;
+  };
+
+  /** A transformer for DecompressionStream: header, DEFLATE data, trailer, then nothing more. */
+  /** @type {(format: 'gzip' | 'deflate' | 'deflate-raw', Inflate: any) => object} */
+  const decompressor = (format, Inflate) => {
+    /** @type {(m: string) => never} */
+    const fail = (m) => { throw new TypeError(`DecompressionStream: ${m}`); };
+    /** @type {any} */ let controller;
+    let stage = format === 'deflate-raw' ? 1 : 0; // 0 header, 1 data, 2 trailer, 3 done
+    /** @type {Uint8Array} */
+    let pending = new Uint8Array(0);
+    let check = format === 'gzip' ? 0 : 1;
+    let size = 0;
+    const inflate = new Inflate((/** @type {Uint8Array} */ data) => {
+      if (data.byteLength === 0) return;
+      if (format === 'gzip') check = crc32(check, data);
+      else if (format === 'deflate') check = adler32(check, data);
+      size += data.byteLength;
+      controller.enqueue(data);
+    });
+    /** Feeds bytes through the stages; `final` on flush. */
+    /** @type {(b: Uint8Array, final: boolean) => void} */
+    const feed = (b, final) => {
+      let buf = concat(pending, b);
+      pending = new Uint8Array(0);
+      if (stage === 0) {
+        const n = format === 'gzip' ? gzipHeader(buf, fail) : zlibHeader(buf, fail);
+        if (n < 0) { if (final) fail('the compressed stream is truncated'); pending = buf; return; }
+        buf = buf.subarray(n);
+        stage = 1;
+      }
+      if (stage === 1) {
+        try { inflate.push(buf, final); } catch (e) { fail(e instanceof Error ? e.message : String(e)); }
+        const st = inflate.s;
+        if (!(st.f && !st.l)) { if (final) fail('the compressed stream is truncated'); return; }
+        // The last block ended: what fflate kept past it (from the next whole byte) is the trailer and anything after.
+        const rest = /** @type {Uint8Array} */ (inflate.p);
+        buf = rest.subarray(st.p & 7 ? 1 : 0);
+        stage = 2;
+      }
+      if (stage === 2) {
+        const need = format === 'gzip' ? 8 : format === 'deflate' ? 4 : 0;
+        if (buf.length < need) { if (final) fail('the compressed stream is truncated'); pending = buf; return; }
+        if (format === 'gzip' && (u32le(buf, 0) !== check || u32le(buf, 4) !== (size >>> 0))) fail('the gzip checksum or length does not match');
+        if (format === 'deflate' && u32be(buf, 0) !== check) fail('the zlib checksum does not match');
+        buf = buf.subarray(need);
+        stage = 3;
+      }
+      if (buf.length > 0) fail('data after the end of the compressed stream');
+    };
+    return {
+      start(/** @type {any} */ c) { controller = c; },
+      transform(/** @type {unknown} */ chunk) {
+        const b = bufferSource(chunk, 'DecompressionStream');
+        if (b.byteLength > 0) feed(ReflectApply(u8Slice, b, []), false);
       },
+      flush() { if (stage !== 3) feed(new Uint8Array(0), true); },
     };
   };
   class CompressionStream {
     #t;
     constructor(/** @type {unknown} */ format) {
       if (arguments.length < 1) throw new TypeError('CompressionStream: 1 argument required');
-      this.#t = transformStream(flateTransformer(codecs(format, 'CompressionStream')[0], 'CompressionStream', false));
+      this.#t = transformStream(compressor(codecs(format, 'CompressionStream')[0], 'CompressionStream'));
     }
     get readable() { return readableOf(this.#t); }
     get writable() { return writableOf(this.#t); }
@@ -243,7 +347,7 @@
     #t;
     constructor(/** @type {unknown} */ format) {
       if (arguments.length < 1) throw new TypeError('DecompressionStream: 1 argument required');
-      this.#t = transformStream(flateTransformer(codecs(format, 'DecompressionStream')[1], 'DecompressionStream', true));
+      this.#t = transformStream(decompressor(/** @type {any} */ (String(format)), codecs(format, 'DecompressionStream')[1]));
     }
     get readable() { return readableOf(this.#t); }
     get writable() { return writableOf(this.#t); }

@@ -207,76 +207,159 @@
     return [out, `multipart/form-data; boundary=${b}`];
   };
 
-  /** A parameter of a Content-Type or Content-Disposition value (quoted or a token), or undefined. */
-  /** @type {(header: string, key: string) => string | undefined} */
-  const param = (header, key) => {
-    const re = new RegExp(`;\\s*${key}\\s*=\\s*(?:"((?:[^"\\\\]|\\\\.)*)"|([^;\\s]*))`, 'i');
-    const m = re.exec(header);
-    if (!m) return undefined;
-    return m[1] !== undefined ? m[1].replace(/\\(.)/g, '$1') : m[2];
+  // ---- MIME types (MIME Sniffing §4.4 parse, §4.5 serialize) and Fetch's "extract a MIME type" ----
+  const TOKEN = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
+  const QUOTED_OK = /^[\t\u0020-\u007e\u0080-\u00ff]*$/;
+  const WS = /^[\t\n\r ]+|[\t\n\r ]+$/g;
+  /** @typedef {{ type: string, subtype: string, params: Map<string, string> }} MimeType */
+  /** @type {(input: string) => MimeType | null} */
+  const parseMime = (input) => {
+    const s = input.replace(WS, '');
+    const slash = s.indexOf('/');
+    if (slash < 0) return null;
+    const type = s.slice(0, slash);
+    let i = s.indexOf(';', slash);
+    if (i < 0) i = s.length;
+    const subtype = s.slice(slash + 1, i).replace(/[\t\n\r ]+$/, '');
+    if (!TOKEN.test(type) || !TOKEN.test(subtype)) return null;
+    const params = new Map();
+    while (i < s.length) {
+      i++; // the ';'
+      while (i < s.length && /[\t\n\r ]/.test(/** @type {string} */ (s[i]))) i++;
+      let j = i;
+      while (j < s.length && s[j] !== ';' && s[j] !== '=') j++;
+      const name = s.slice(i, j).toLowerCase();
+      i = j;
+      if (i >= s.length) break;
+      if (s[i] === ';') continue;
+      i++; // the '='
+      let value = '';
+      if (s[i] === '"') {
+        i++;
+        while (i < s.length && s[i] !== '"') { if (s[i] === '\\' && i + 1 < s.length) i++; value += s[i]; i++; }
+        while (i < s.length && s[i] !== ';') i++;
+      } else {
+        let k = s.indexOf(';', i);
+        if (k < 0) k = s.length;
+        value = s.slice(i, k).replace(/[\t\n\r ]+$/, '');
+        i = k;
+        if (value === '') continue;
+      }
+      if (name !== '' && TOKEN.test(name) && QUOTED_OK.test(value) && !params.has(name)) params.set(name, value);
+    }
+    return { type: type.toLowerCase(), subtype: subtype.toLowerCase(), params };
   };
-  /** @type {(s: string) => string} */
-  const unescapeName = (s) => s.replace(/%0A/gi, '\n').replace(/%0D/gi, '\r').replace(/%22/g, '"');
+  /** @type {(m: MimeType) => string} */
+  const serializeMime = (m) => {
+    let out = `${m.type}/${m.subtype}`;
+    for (const [k, v] of m.params) out += `;${k}=${TOKEN.test(v) ? v : `"${v.replace(/(["\\])/g, '\\$1')}"`}`;
+    return out;
+  };
+  /** Fetch §3.1.7 "extract a MIME type" from header values: the last valid one, or null. */
+  /** @type {(values: string[]) => MimeType | null} */
+  const extractMime = (values) => {
+    /** @type {MimeType | null} */ let found = null;
+    for (const value of values) {
+      // Split on commas outside quoted strings.
+      for (const part of value.match(/(?:[^,"]|"(?:[^"\\]|\\.)*"?)+/g) || []) {
+        const m = parseMime(part);
+        if (m === null || (m.type === '*' && m.subtype === '*')) continue;
+        found = m;
+      }
+    }
+    return found;
+  };
+
+  // ---- multipart/form-data parsing (RFC 7578 as the WPT fetch/api/body tests pin it down) ----
+  /** A Content-Disposition parameter: a quoted value (no escapes) or a token; undefined if absent. */
+  /** @type {(header: string, key: string) => string | undefined} */
+  const dispositionParam = (header, key) => {
+    const m = new RegExp(`;\\s*${key}\\s*=\\s*(?:"([^"]*)"|([^;\\s"]*))`, 'i').exec(header);
+    return m === null ? undefined : m[1] !== undefined ? m[1] : m[2];
+  };
   /** @type {(hay: Uint8Array, needle: Uint8Array, from: number) => number} */
   const indexOf = (hay, needle, from) => {
-    const first = needle[0];
-    outer: for (let i = hay.indexOf(/** @type {number} */ (first), from); i >= 0 && i + needle.length <= hay.length; i = hay.indexOf(/** @type {number} */ (first), i + 1)) {
+    const first = /** @type {number} */ (needle[0]);
+    outer: for (let i = hay.indexOf(first, from); i >= 0 && i + needle.length <= hay.length; i = hay.indexOf(first, i + 1)) {
       for (let k = 1; k < needle.length; k++) if (hay[i + k] !== needle[k]) continue outer;
       return i;
     }
     return -1;
   };
-  /** @type {() => never} */
-  const malformed = () => { throw new TypeError('formData(): the body is not valid multipart/form-data'); };
+  /** @type {(why: string) => never} */
+  const malformed = (why) => { throw new TypeError(`formData(): the body is not valid multipart/form-data (${why})`); };
+  /** @type {(bytes: Uint8Array, at: number) => number} past spaces and tabs (transport padding) */
+  const skipPadding = (bytes, at) => { while (bytes[at] === 0x20 || bytes[at] === 0x09) at++; return at; };
+
+  /** @type {(bytes: Uint8Array, boundary: string) => FormData} */
+  const parseMultipart = (bytes, boundary) => {
+    const fd = new FormData();
+    const delim = enc.encode(`--${boundary}`);
+    const next = enc.encode(`\r\n--${boundary}`);
+    for (let k = 0; k < delim.length; k++) if (bytes[k] !== delim[k]) malformed('it does not start with the boundary');
+    let at = delim.length;
+    for (;;) {
+      if (bytes[at] === 0x2d && bytes[at + 1] === 0x2d) {
+        at = skipPadding(bytes, at + 2);
+        if (at < bytes.length && (bytes[at] !== 0x0d || bytes[at + 1] !== 0x0a)) malformed('junk after the close delimiter');
+        return fd;
+      }
+      at = skipPadding(bytes, at);
+      if (bytes[at] !== 0x0d || bytes[at + 1] !== 0x0a) malformed('no CRLF after a delimiter');
+      at += 2;
+      /** @type {string | undefined} */ let disposition;
+      /** @type {string[]} */ const types = [];
+      let headers = 0;
+      for (;;) {
+        const eol = indexOf(bytes, CRLF, at);
+        if (eol < 0) malformed('the headers do not end');
+        if (eol === at) { at += 2; break; }
+        const line = dec.decode(bytes.subarray(at, eol));
+        at = eol + 2;
+        headers++;
+        if (/[\r\n\0]/.test(line)) malformed('a header holds CR, LF or NUL');
+        const colon = line.indexOf(':');
+        if (colon < 0) malformed('a header has no colon');
+        const name = line.slice(0, colon).replace(/^[\t ]+|[\t ]+$/g, '');
+        if (!TOKEN.test(name)) malformed('a header name is not a token');
+        const value = line.slice(colon + 1).replace(/^[\t ]+|[\t ]+$/g, '');
+        const lower = name.toLowerCase();
+        if (lower === 'content-disposition') disposition = value;
+        else if (lower === 'content-type') types.push(value);
+      }
+      if (headers === 0) malformed('a part has no headers');
+      if (disposition === undefined || !/^form-data[\t ]*(;|$)/i.test(disposition)) malformed('a part has no Content-Disposition: form-data');
+      const name = dispositionParam(/** @type {string} */ (disposition), 'name');
+      if (name === undefined) malformed('a part has no name');
+      const end = indexOf(bytes, next, at);
+      if (end < 0) malformed('no close delimiter');
+      const content = ReflectApply(u8Slice, bytes, [at, end]);
+      const filename = dispositionParam(/** @type {string} */ (disposition), 'filename');
+      if (filename !== undefined) {
+        const mime = types.length === 0 ? null : extractMime(types);
+        const f = new File([], filename, { type: types.length === 0 ? 'text/plain' : mime === null ? '' : serializeMime(mime), lastModified: 0 });
+        setBytes(f, content);
+        fd.append(/** @type {string} */ (name), f);
+      } else fd.append(/** @type {string} */ (name), dec.decode(content));
+      at = end + next.length;
+    }
+  };
+  const CRLF = enc.encode('\r\n');
 
   /** Parses a body for formData(): multipart/form-data or application/x-www-form-urlencoded, else a TypeError. */
   /** @type {(bytes: Uint8Array, contentType: string) => FormData} */
   const parseFormData = (bytes, contentType) => {
-    const essence = (contentType.split(';')[0] || '').trim().toLowerCase();
-    const fd = new FormData();
+    const mime = extractMime(contentType === '' ? [] : [contentType]);
+    const essence = mime === null ? '' : `${mime.type}/${mime.subtype}`;
     if (essence === 'application/x-www-form-urlencoded') {
+      const fd = new FormData();
       for (const [k, v] of new ns.URLSearchParams(dec.decode(bytes))) fd.append(k, v);
       return fd;
     }
     if (essence !== 'multipart/form-data') throw new TypeError(`formData(): the body's content type is not multipart/form-data or application/x-www-form-urlencoded (${contentType || 'none'})`);
-    const b = param(contentType, 'boundary');
-    if (!b) malformed();
-    const delim = enc.encode(`--${b}`);
-    const crlf2 = enc.encode('\r\n\r\n');
-    let at = indexOf(bytes, delim, 0);
-    if (at < 0) malformed();
-    for (;;) {
-      at += delim.length;
-      if (bytes[at] === 0x2d && bytes[at + 1] === 0x2d) return fd; // the closing delimiter
-      if (bytes[at] !== 0x0d || bytes[at + 1] !== 0x0a) malformed();
-      at += 2;
-      const headEnd = indexOf(bytes, crlf2, at);
-      if (headEnd < 0) malformed();
-      const head = dec.decode(bytes.subarray(at, headEnd));
-      const next = indexOf(bytes, enc.encode(`\r\n--${b}`), headEnd + 4);
-      if (next < 0) malformed();
-      const content = ReflectApply(u8Slice, bytes, [headEnd + 4, next]);
-      /** @type {string | undefined} */ let disposition;
-      let type = '';
-      for (const line of head.split('\r\n')) {
-        const colon = line.indexOf(':');
-        if (colon < 0) continue;
-        const k = line.slice(0, colon).trim().toLowerCase();
-        const v = line.slice(colon + 1).trim();
-        if (k === 'content-disposition') disposition = v;
-        else if (k === 'content-type') type = v;
-      }
-      if (disposition === undefined || !/^form-data\s*(;|$)/i.test(disposition)) malformed();
-      const name = param(/** @type {string} */ (disposition), 'name');
-      if (name === undefined) malformed();
-      const filename = param(/** @type {string} */ (disposition), 'filename');
-      if (filename !== undefined) {
-        const f = new File([], unescapeName(filename), { type: type || 'text/plain' });
-        setBytes(f, content);
-        fd.append(unescapeName(/** @type {string} */ (name)), f);
-      } else fd.append(unescapeName(/** @type {string} */ (name)), dec.decode(content));
-      at = next + 2;
-    }
+    const boundary = /** @type {MimeType} */ (mime).params.get('boundary');
+    if (boundary === undefined || boundary === '') throw new TypeError('formData(): the multipart/form-data content type has no boundary');
+    return parseMultipart(bytes, boundary);
   };
 
   define('Blob', Blob);

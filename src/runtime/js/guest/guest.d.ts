@@ -16,7 +16,7 @@ declare global {
   const ns: IsoedgeNs;
   /** The bundled third-party code (prelude-source.ts VENDOR_SOURCE), as factories 05_streams.js calls on first use. */
   const __isoedge_streams: (intrinsics: { Promise: unknown; queueMicrotask: (cb: () => void) => void }) => typeof Streams;
-  const __isoedge_flate: () => Pick<typeof Fflate, 'Gzip' | 'Gunzip' | 'Zlib' | 'Unzlib' | 'Deflate' | 'Inflate'>;
+  const __isoedge_flate: () => Pick<typeof Fflate, 'Gzip' | 'Zlib' | 'Deflate' | 'Inflate'>;
 
   type IsoedgeOps = GuestOps;
   type IsoedgeEntry = (...args: any[]) => unknown;
