@@ -81,6 +81,8 @@
   /** @type {(s: any) => [any, any]} */
   const teeStream = (s) => ReflectApply(tee, s, []);
 
+  const TOO_LARGE = Object.freeze({ tooLarge: true });
+
   /** A byte stream over bytes the runtime already holds (a body): one chunk, then closed. */
   /** @type {(bytes: Uint8Array) => any} */
   const byteStream = (bytes) => new (streams().ReadableStream)({
@@ -94,7 +96,7 @@
   /**
    * Reads a stream to its end and concatenates its chunks (Uint8Array chunks only, as the Fetch
    * standard requires of a body). `limit` bounds the bytes kept: over it, the stream is cancelled
-   * and the promise rejects with a RangeError.
+   * and the promise rejects with ns.TOO_LARGE (an object no tenant code can make or see).
    */
   /** @type {(stream: any, limit?: number) => Promise<Uint8Array>} */
   const readAll = async (stream, limit = Infinity) => {
@@ -115,7 +117,7 @@
       if (total > limit) {
         ReflectApply(releaseLock, reader, []);
         PromisePrototypeThen(ReflectApply(cancel, stream, []), ignore, ignore);
-        throw new RangeError(`Body: the stream is larger than ${limit} bytes`);
+        throw TOO_LARGE;
       }
       chunks[chunks.length] = v;
     }
@@ -357,5 +359,5 @@
   define('TextDecoderStream', TextDecoderStream);
   define('CompressionStream', CompressionStream);
   define('DecompressionStream', DecompressionStream);
-  Object.assign(ns, { streams, isReadableStream, isLocked, isDisturbed, teeStream, byteStream, readAll, bufferSource });
+  Object.assign(ns, { TOO_LARGE, streams, isReadableStream, isLocked, isDisturbed, teeStream, byteStream, readAll, bufferSource });
 }

@@ -45,7 +45,7 @@
       const type = normalizeType(options?.type);
       /** @type {Uint8Array[]} */
       const parts = [];
-      if (blobParts !== undefined && blobParts !== null) {
+      if (blobParts !== undefined) {
         if (typeof blobParts !== 'object' && typeof blobParts !== 'function') throw new TypeError('Blob: blobParts must be a sequence');
         const iter = /** @type {any} */ (blobParts)[Symbol.iterator];
         if (typeof iter !== 'function') throw new TypeError('Blob: blobParts must be a sequence');
@@ -143,7 +143,8 @@
       const i = list.findIndex((x) => x[0] === e[0]);
       if (i < 0) { list.push(e); return; }
       list[i] = e;
-      this.#entries = list.filter((x, j) => j <= i || x[0] !== e[0]);
+      // In place: an iterator over the list sees the change (XHR §5, iteration is live).
+      for (let j = list.length - 1; j > i; j--) if (/** @type {Entry} */ (list[j])[0] === e[0]) list.splice(j, 1);
     }
     get(/** @type {unknown} */ name) {
       if (arguments.length < 1) throw new TypeError('FormData.get: 1 argument required');
@@ -164,7 +165,8 @@
     delete(/** @type {unknown} */ name) {
       if (arguments.length < 1) throw new TypeError('FormData.delete: 1 argument required');
       const n = usv(name);
-      this.#entries = this.#entries.filter((x) => x[0] !== n);
+      const list = this.#entries;
+      for (let j = list.length - 1; j >= 0; j--) if (/** @type {Entry} */ (list[j])[0] === n) list.splice(j, 1);
     }
     forEach(/** @type {(value: unknown, key: string, parent: FormData) => void} */ callback, /** @type {unknown} */ thisArg = undefined) {
       if (typeof callback !== 'function') throw new TypeError('FormData.forEach: the callback is not a function');

@@ -47,7 +47,9 @@
     async #consume() {
       const b = this[BODY];
       if (this.#used) throw new TypeError('Body has already been used');
-      if (b === null || typeof b === 'string' || b instanceof Uint8Array) { this.#used = true; return b; }
+      // A null body is never "used" (Fetch: bodyUsed is body non-null and disturbed).
+      if (b === null) return b;
+      if (typeof b === 'string' || b instanceof Uint8Array) { this.#used = true; return b; }
       if (isDisturbed(b)) throw new TypeError('Body has already been used');
       if (isLocked(b)) throw new TypeError('Body: the stream is locked');
       return readAll(b);

@@ -32,6 +32,8 @@
       this.#headers = new Headers(init.headers ?? (src ? src.headers : undefined));
       this.#rawHeaders = null;
       this.#redirect = init.redirect ?? (src ? src.redirect : 'follow');
+      // Fetch: duplex is 'half' or absent. Unlike the standard (and like workerd), a stream body does not require it.
+      if (init.duplex !== undefined && init.duplex !== 'half') throw new TypeError(`Request: duplex must be 'half', not '${init.duplex}'`);
       if (init.body !== undefined && init.body !== null) {
         if (method === 'GET' || method === 'HEAD') throw new TypeError('Request with GET/HEAD method cannot have body.');
         const [b, type] = extractBody(init.body);

@@ -5,7 +5,7 @@
  * (bridge/ops.ts ENTRY_POINTS, generated into the script) and hands exactly those to the host.
  */
 {
-  const { ops, state, deepFreeze, refuse, BODY, Request, Response, Headers, enc, fmt, WASM_FAULT, console, readAll, isLocked, isDisturbed } = ns;
+  const { ops, state, deepFreeze, refuse, BODY, Request, Response, Headers, enc, fmt, WASM_FAULT, console, readAll, isLocked, isDisturbed, TOO_LARGE } = ns;
   const { JSONStringify, ObjectKeys, PromisePrototypeThen } = ns.primordials;
   // One ctx for every request: waitUntil's promises are tracked by the isolate's own job queue.
   const ctx = Object.freeze({
@@ -27,7 +27,7 @@
     if (isLocked(b) || isDisturbed(b)) { ops.fail(id, 'bad_response', 'fetch() returned a Response whose body stream is locked or has been read'); return; }
     const limit = state.responseBytes;
     PromisePrototypeThen(readAll(b, limit), (bytes) => done(id, res, bytes), (e) => {
-      if (e instanceof RangeError) ops.fail(id, 'too_large', `the response body stream is over the limit of ${limit} bytes`);
+      if (e === TOO_LARGE) ops.fail(id, 'too_large', `the response body stream is over the limit of ${limit} bytes`);
       else failWith(id, e);
     });
   }

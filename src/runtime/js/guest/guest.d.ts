@@ -77,7 +77,9 @@ declare global {
     isDisturbed(s: any): boolean;
     teeStream(s: any): [any, any];
     byteStream(bytes: Uint8Array): any;
+    /** Reads a stream to its end; over `limit` bytes it cancels the stream and rejects with TOO_LARGE. */
     readAll(stream: any, limit?: number): Promise<Uint8Array>;
+    readonly TOO_LARGE: object;
     bufferSource(chunk: unknown, who: string): Uint8Array;
     // 06_blob.js
     Blob: any;
