@@ -176,13 +176,13 @@ describe('Body: multipart/form-data', () => {
 // ---- through a real instance: the request's body as a stream, a stream response collected at the boundary ----
 const live: Instance[] = [];
 afterAll(() => { for (const i of live.splice(0)) i.dispose(); });
-function instance(fetchBody: string, responseBytes = BASE_LIMITS.responseBytes): Instance {
+function instance(fetchBody: string, responseBytes = BASE_LIMITS.responseBytes, cpuMs = 1000): Instance {
   const inst = new Instance({ memoryMb: 64, warmup: true, log: () => {} });
   live.push(inst);
   const spec: RevisionSpec = {
     id: 'w-00001', fn: 'w', digest: '', runtime: 'js', cache: null, concurrency: 0, env: {},
     script: `var __isoedge_module = { default: { async fetch(request, env, ctx) { ${fetchBody} } } };`,
-    limits: { ...BASE_LIMITS, cpuMs: 1000, wallMs: 10_000, memoryMb: 64, responseBytes },
+    limits: { ...BASE_LIMITS, cpuMs, wallMs: 10_000, memoryMb: 64, responseBytes },
   };
   inst.specialise(spec, undefined);
   return inst;
@@ -212,6 +212,11 @@ describe('Body: at the boundary (a real instance)', () => {
     const inst = instance(`return new Response(new ReadableStream({ pull(c) { c.error(new RangeError('broken stream')); } }));`);
     const r = await invoke(inst);
     expect(r.ok ? 'ok' : [r.code, r.message]).toEqual(['EDGE_ERR_FUNCTION_THREW', 'RangeError: broken stream']);
+  });
+  it('the CPU a stream spends after the handler returned (pulls from timers) counts against the request: EDGE_ERR_CPU_LIMIT', async () => {
+    const inst = instance(`return new Response(new ReadableStream({ async pull(c) { await new Promise((r) => setTimeout(r, 1)); const end = Date.now() + 30; while (Date.now() < end); c.enqueue(new Uint8Array(1)); } }));`, BASE_LIMITS.responseBytes, 50);
+    const r = await invoke(inst);
+    expect(r.ok ? 'ok' : r.code).toBe('EDGE_ERR_CPU_LIMIT');
   });
   it('request.body is a ReadableStream of the request bytes; formData() parses a posted multipart body', async () => {
     const inst = instance(`
