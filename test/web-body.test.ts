@@ -228,6 +228,21 @@ describe('Body: at the boundary (a real instance)', () => {
     const r = await invoke(inst, body, [['content-type', 'multipart/form-data; boundary=XyZ']]);
     expect(r.ok ? JSON.parse(text(r.body)) : r).toEqual({ stream: true, used: true, bytes: body.byteLength, a: '1', f: ['x.txt', 'file!'] });
   });
+  it("a tenant patching Uint8Array and %TypedArray%.prototype in one request does not break the next one's bodies", async () => {
+    const inst = instance(`
+      if (!globalThis.patched) {
+        globalThis.patched = true;
+        const TA = Object.getPrototypeOf(Uint8Array.prototype);
+        Object.defineProperty(Uint8Array, Symbol.hasInstance, { value: () => false });
+        for (const k of ['buffer', 'byteLength', 'byteOffset']) Object.defineProperty(TA, k, { get() { throw new Error('patched ' + k); } });
+        Uint8Array.prototype.slice = () => { throw new Error('patched slice'); };
+        return new Response('patched');
+      }
+      return new Response(new Uint8Array([104, 105]));`);
+    const first = await invoke(inst);
+    const second = await invoke(inst);
+    expect([first.ok && text(first.body), second.ok ? text(second.body) : second.message]).toEqual(['patched', 'hi']);
+  });
   it('the common path (text() of the request, a string response) never loads the Streams implementation', async () => {
     const inst = instance(`const t = await request.text(); return new Response(t + '|' + String(Object.getOwnPropertyDescriptor(globalThis, 'ReadableStream').get !== undefined));`);
     const r = await invoke(inst, new TextEncoder().encode('hi'));

@@ -71,6 +71,33 @@
   const u8Set = Uint8Array.prototype.set;
   const u8Slice = Uint8Array.prototype.slice;
 
+  // ---- bytes on the request path, through captured getters: a tenant's patch of Uint8Array or
+  // %TypedArray%.prototype in one request cannot break the next one's body handling ----
+  const TypedArrayPrototype = Object.getPrototypeOf(Uint8Array.prototype);
+  /** @type {(name: string | symbol) => () => any} */
+  const getter = (name) => /** @type {() => any} */ (/** @type {PropertyDescriptor} */ (Object.getOwnPropertyDescriptor(TypedArrayPrototype, name)).get);
+  const tagGet = getter(Symbol.toStringTag);
+  const bufferGet = getter('buffer');
+  const byteOffsetGet = getter('byteOffset');
+  const byteLengthGet = getter('byteLength');
+  const abByteLengthGet = /** @type {() => number} */ (/** @type {PropertyDescriptor} */ (Object.getOwnPropertyDescriptor(ArrayBuffer.prototype, 'byteLength')).get);
+  /** Brand check: a Uint8Array whatever its prototype chain or Symbol.hasInstance says. */
+  /** @type {(v: unknown) => v is Uint8Array} */
+  const isU8 = (v) => v !== null && typeof v === 'object' && ReflectApply(tagGet, v, []) === 'Uint8Array';
+  /** The exact bytes of a Uint8Array as an ArrayBuffer of their own (its buffer when it spans all of it). */
+  /** @type {(b: Uint8Array) => ArrayBuffer} */
+  const u8ArrayBuffer = (b) => {
+    const buffer = ReflectApply(bufferGet, b, []);
+    let whole = false;
+    // ArrayBuffer's own getter throws for a SharedArrayBuffer: that one is copied too.
+    try { whole = ReflectApply(byteOffsetGet, b, []) === 0 && ReflectApply(byteLengthGet, b, []) === ReflectApply(abByteLengthGet, buffer, []); } catch { whole = false; }
+    return whole ? buffer : ReflectApply(bufferGet, ReflectApply(u8Slice, b, []), []);
+  };
+  /** @type {(b: Uint8Array) => number} */
+  const u8Length = (b) => ReflectApply(byteLengthGet, b, []);
+  /** @type {(b: Uint8Array) => Uint8Array} */
+  const u8Copy = (b) => ReflectApply(u8Slice, b, []);
+
   /** @type {(v: unknown) => boolean} */
   const isReadableStream = (v) => S !== undefined && v instanceof S.ReadableStream;
   /** @type {(s: any) => boolean} */
@@ -88,7 +115,7 @@
   const byteStream = (bytes) => new (streams().ReadableStream)({
     type: 'bytes',
     start(/** @type {any} */ c) {
-      if (bytes.byteLength > 0) c.enqueue(bytes.slice());
+      if (u8Length(bytes) > 0) c.enqueue(u8Copy(bytes));
       c.close();
     },
   });
@@ -108,12 +135,12 @@
       const r = await ReflectApply(read, reader, []);
       if (r.done) break;
       const v = r.value;
-      if (!(v instanceof Uint8Array)) {
+      if (!isU8(v)) {
         ReflectApply(releaseLock, reader, []);
         PromisePrototypeThen(ReflectApply(cancel, stream, [new TypeError('a body chunk is not a Uint8Array')]), ignore, ignore);
         throw new TypeError('Body: a stream chunk is not a Uint8Array');
       }
-      total += v.byteLength;
+      total += u8Length(v);
       if (total > limit) {
         ReflectApply(releaseLock, reader, []);
         PromisePrototypeThen(ReflectApply(cancel, stream, []), ignore, ignore);
@@ -122,19 +149,30 @@
       chunks[chunks.length] = v;
     }
     ReflectApply(releaseLock, reader, []);
-    if (chunks.length === 1) { const c = /** @type {Uint8Array} */ (chunks[0]); return c.byteOffset === 0 && c.byteLength === c.buffer.byteLength ? c : c.slice(); }
+    if (chunks.length === 1) return /** @type {Uint8Array} */ (chunks[0]);
     const out = new Uint8Array(total);
     let at = 0;
-    for (let i = 0; i < chunks.length; i++) { const c = /** @type {Uint8Array} */ (chunks[i]); ReflectApply(u8Set, out, [c, at]); at += c.byteLength; }
+    for (let i = 0; i < chunks.length; i++) { const c = /** @type {Uint8Array} */ (chunks[i]); ReflectApply(u8Set, out, [c, at]); at += u8Length(c); }
     return out;
   };
 
-  /** A BufferSource as a Uint8Array over the same bytes, or a TypeError. */
+  const isView = ArrayBuffer.isView;
+  /** @type {(name: string) => () => any} */
+  const dvGetter = (name) => /** @type {() => any} */ (/** @type {PropertyDescriptor} */ (Object.getOwnPropertyDescriptor(DataView.prototype, name)).get);
+  const dvBuffer = dvGetter('buffer'), dvByteOffset = dvGetter('byteOffset'), dvByteLength = dvGetter('byteLength');
+  /** @type {(v: unknown) => boolean} */
+  const isArrayBuffer = (v) => { try { ReflectApply(abByteLengthGet, v, []); return true; } catch { return false; } };
+  /** A BufferSource as a Uint8Array over the same bytes (captured getters only), or a TypeError. */
   /** @type {(chunk: unknown, who: string) => Uint8Array} */
   const bufferSource = (chunk, who) => {
-    if (chunk instanceof ArrayBuffer) return new Uint8Array(chunk);
-    if (ArrayBuffer.isView(chunk)) return new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.byteLength);
-    if (typeof SharedArrayBuffer === 'function' && chunk instanceof SharedArrayBuffer) return new Uint8Array(chunk);
+    if (chunk !== null && typeof chunk === 'object') {
+      if (ReflectApply(isView, ArrayBuffer, [chunk])) {
+        const typed = ReflectApply(tagGet, chunk, []) !== undefined;
+        return new Uint8Array(ReflectApply(typed ? bufferGet : dvBuffer, chunk, []), ReflectApply(typed ? byteOffsetGet : dvByteOffset, chunk, []), ReflectApply(typed ? byteLengthGet : dvByteLength, chunk, []));
+      }
+      // An ArrayBuffer or a SharedArrayBuffer.
+      if (isArrayBuffer(chunk) || (typeof SharedArrayBuffer === 'function' && chunk instanceof SharedArrayBuffer)) return new Uint8Array(/** @type {ArrayBuffer} */ (chunk));
+    }
     throw new TypeError(`${who}: the chunk is not an ArrayBuffer or ArrayBufferView`);
   };
 
@@ -359,5 +397,5 @@
   define('TextDecoderStream', TextDecoderStream);
   define('CompressionStream', CompressionStream);
   define('DecompressionStream', DecompressionStream);
-  Object.assign(ns, { TOO_LARGE, streams, isReadableStream, isLocked, isDisturbed, teeStream, byteStream, readAll, bufferSource });
+  Object.assign(ns, { isU8, u8ArrayBuffer, u8Copy, TOO_LARGE, streams, isReadableStream, isLocked, isDisturbed, teeStream, byteStream, readAll, bufferSource });
 }

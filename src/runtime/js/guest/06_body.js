@@ -6,20 +6,19 @@
  * buffered request body read with text() or json(), a string or bytes response) never makes one.
  */
 {
-  const { isReadableStream, isLocked, isDisturbed, teeStream, byteStream, readAll, Blob, FormData, blobBytes, serializeFormData, parseFormData } = ns;
-  const { ReflectApply, JSONParse } = ns.primordials;
+  const { isU8, u8Copy, bufferSource, isReadableStream, isLocked, isDisturbed, teeStream, byteStream, readAll, Blob, FormData, blobBytes, serializeFormData, parseFormData } = ns;
+  const { JSONParse } = ns.primordials;
   const enc = new ns.TextEncoder();
   const dec = new ns.TextDecoder();
   const BODY = Symbol('isoedge.body');
-  const u8Slice = Uint8Array.prototype.slice;
 
   /** Normalises any BodyInit (Fetch §6.2.1 "extract a body") to string | bytes | stream | null and its default content type. */
   /** @type {IsoedgeNs['extractBody']} */
   function extractBody(body) {
     if (body == null) return [null, null];
     if (typeof body === 'string') return [body, 'text/plain;charset=UTF-8'];
-    if (body instanceof ArrayBuffer) return [new Uint8Array(body.slice(0)), null];
-    if (ArrayBuffer.isView(body)) return [new Uint8Array(body.buffer.slice(body.byteOffset, body.byteOffset + body.byteLength)), null];
+    // A BufferSource: its bytes copied, through captured getters (05_streams.js).
+    if (body instanceof ArrayBuffer || ArrayBuffer.isView(body)) return [u8Copy(bufferSource(body, 'Body')), null];
     if (body instanceof ns.URLSearchParams) return [body.toString(), 'application/x-www-form-urlencoded;charset=UTF-8'];
     // A Blob's bytes are immutable: the body shares them.
     if (body instanceof Blob) { const type = /** @type {any} */ (body).type; return [blobBytes(body), type === '' ? null : type]; }
@@ -49,26 +48,26 @@
       if (this.#used) throw new TypeError('Body has already been used');
       // A null body is never "used" (Fetch: bodyUsed is body non-null and disturbed).
       if (b === null) return b;
-      if (typeof b === 'string' || b instanceof Uint8Array) { this.#used = true; return b; }
+      if (typeof b === 'string' || isU8(b)) { this.#used = true; return b; }
       if (isDisturbed(b)) throw new TypeError('Body has already been used');
       if (isLocked(b)) throw new TypeError('Body: the stream is locked');
       return readAll(b);
     }
     get bodyUsed() {
       const b = this[BODY];
-      return this.#used || (b !== null && typeof b === 'object' && !(b instanceof Uint8Array) && isDisturbed(b));
+      return this.#used || (b !== null && typeof b === 'object' && !(isU8(b)) && isDisturbed(b));
     }
     get body() {
       const b = this[BODY];
       if (b === null) return null;
-      if (typeof b !== 'string' && !(b instanceof Uint8Array)) return b;
+      if (typeof b !== 'string' && !(isU8(b))) return b;
       const s = this.#used ? usedStream() : byteStream(typeof b === 'string' ? enc.encode(b) : b);
       this[BODY] = s;
       return s;
     }
     async text() { const b = await this.#consume(); return b === null ? '' : typeof b === 'string' ? b : dec.decode(b); }
     async json() { return JSONParse(await this.text()); }
-    async bytes() { const b = await this.#consume(); return b === null ? new Uint8Array(0) : typeof b === 'string' ? enc.encode(b) : ReflectApply(u8Slice, b, []); }
+    async bytes() { const b = await this.#consume(); return b === null ? new Uint8Array(0) : typeof b === 'string' ? enc.encode(b) : u8Copy(b); }
     async arrayBuffer() { return (await this.bytes()).buffer; }
     async blob() {
       const b = await this.#consume();
@@ -86,7 +85,7 @@
   /** @type {(o: any) => unknown} */
   const cloneBody = (o) => {
     const b = o[BODY];
-    if (b === null || typeof b === 'string' || b instanceof Uint8Array) return b;
+    if (b === null || typeof b === 'string' || isU8(b)) return b;
     if (isLocked(b)) throw new TypeError('clone: the body stream is locked');
     const [x, y] = teeStream(b);
     o[BODY] = x;
@@ -95,7 +94,7 @@
   /** The body's bytes for the host (a response, an outbound fetch): a stream is read to its end first. */
   /** @type {IsoedgeNs['bodyBytesAsync']} */
   const bodyBytesAsync = async (b) => {
-    if (b === null || typeof b === 'string' || b instanceof Uint8Array) return b;
+    if (b === null || typeof b === 'string' || isU8(b)) return b;
     if (isLocked(b) || isDisturbed(b)) throw new TypeError('Body: the ReadableStream is locked or has been read');
     return readAll(b);
   };

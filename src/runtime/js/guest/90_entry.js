@@ -5,7 +5,7 @@
  * (bridge/ops.ts ENTRY_POINTS, generated into the script) and hands exactly those to the host.
  */
 {
-  const { ops, state, deepFreeze, refuse, BODY, Request, Response, Headers, enc, fmt, WASM_FAULT, console, readAll, isLocked, isDisturbed, TOO_LARGE } = ns;
+  const { ops, state, deepFreeze, refuse, BODY, Request, Response, Headers, enc, fmt, WASM_FAULT, console, readAll, isLocked, isDisturbed, TOO_LARGE, isU8, u8ArrayBuffer } = ns;
   const { JSONStringify, ObjectKeys, PromisePrototypeThen } = ns.primordials;
   // One ctx for every request: waitUntil's promises are tracked by the isolate's own job queue.
   const ctx = Object.freeze({
@@ -22,7 +22,7 @@
     }
     if (res.type === 'error') { ops.fail(id, 'bad_response', 'fetch() returned Response.error()'); return; }
     const b = res[BODY];
-    if (b === null || typeof b === 'string' || b instanceof Uint8Array) { done(id, res, b); return; }
+    if (b === null || typeof b === 'string' || isU8(b)) { done(id, res, b); return; }
     // A ReadableStream body: collected here, within the response limit, then sent as bytes (streaming to the client is issue 10).
     if (isLocked(b) || isDisturbed(b)) { ops.fail(id, 'bad_response', 'fetch() returned a Response whose body stream is locked or has been read'); return; }
     const limit = state.responseBytes;
@@ -33,7 +33,7 @@
   }
   /** @type {(id: number, res: any, b: string | Uint8Array | null) => void} */
   function done(id, res, b) {
-    ops.done(id, res.status, JSONStringify(Headers.pairs(res.headers)), b === null ? null : typeof b === 'string' ? b : b.byteOffset === 0 && b.buffer.byteLength === b.byteLength ? /** @type {ArrayBuffer} */ (b.buffer) : b.slice().buffer);
+    ops.done(id, res.status, JSONStringify(Headers.pairs(res.headers)), b === null ? null : typeof b === 'string' ? b : u8ArrayBuffer(b));
   }
   /** @type {(id: number, e: any) => void} */
   function failWith(id, e) {

@@ -70,6 +70,10 @@ declare global {
     URL: any;
     URLSearchParams: any;
     // 05_streams.js
+    /** Uint8Array brand check and bytes through captured getters (the request path's own use). */
+    isU8(v: unknown): v is Uint8Array;
+    u8ArrayBuffer(b: Uint8Array): ArrayBuffer;
+    u8Copy(b: Uint8Array): Uint8Array;
     /** The Streams classes, loading them on first use. */
     streams(): typeof Streams;
     isReadableStream(v: unknown): v is Streams.ReadableStream;
