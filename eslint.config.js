@@ -37,7 +37,7 @@ const layers = Object.entries(LAYERS).map(([dir, [mods, paths, why]]) => ({
 
 export default tseslint.config(
   // AssemblyScript sources are compiled by asc, not by tsc: they use its decorators and types.
-  { ignores: ['node_modules/**', 'bench/results/**', '.isoedge/**', 'examples/**/build/**', 'examples/**/assembly/**', '.scratch/**'] },
+  { ignores: ['node_modules/**', 'bench/results/**', '.isoedge/**', 'examples/**/build/**', 'examples/**/assembly/**', '.scratch/**', 'src/runtime/js/.vendor/**'] },
   ...tseslint.configs.recommended,
   {
     rules: {

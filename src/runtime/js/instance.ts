@@ -30,7 +30,7 @@ export class Instance extends GenericIsolate {
    */
   specialise(rev: RevisionSpec, cache: ivm.ExternalCopy<ArrayBuffer> | undefined): void {
     this.#runScript(rev, cache);
-    bindEntry(() => this.rt.bind.applySync(undefined, [JSON.stringify(rev.env)], { timeout: STARTUP_CPU_MS }));
+    bindEntry(() => this.rt.bind.applySync(undefined, [JSON.stringify(rev.env), rev.limits.responseBytes], { timeout: STARTUP_CPU_MS }));
   }
 
   /** A jco-transpiled component: its script from the code cache, then its core modules (compiled on this thread). */

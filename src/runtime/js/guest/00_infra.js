@@ -14,7 +14,7 @@ delete globalThis.__isoedge_host;
 // non-configurable, so it stays, holding undefined.
 if (typeof globalThis.gc === 'function') globalThis.gc = undefined;
 
-const ns = /** @type {IsoedgeNs} */ (/** @type {unknown} */ ({ entry: {}, state: { handler: null, env: null } }));
+const ns = /** @type {IsoedgeNs} */ (/** @type {unknown} */ ({ entry: {}, state: { handler: null, env: null, responseBytes: Infinity } }));
 {
   // ---- primordials: uncurried so a tenant's `Map.prototype.get = …` changes nothing here ----
   const uncurryThis = Function.prototype.bind.bind(Function.prototype.call);

@@ -1,67 +1,102 @@
 // @ts-check
-/* The Body mixin shared by Request and Response, and the buffered stream behind `body`. */
+/*
+ * The Body mixin shared by Request and Response (Fetch §6.2). A body is held as the runtime got it,
+ * a string or bytes, until `body` is read: then (or when constructed from one) it is a
+ * ReadableStream (05_streams.js), and text()/bytes()/… read that stream. The common path (a
+ * buffered request body read with text() or json(), a string or bytes response) never makes one.
+ */
 {
-  const { define } = ns;
+  const { isU8, u8Copy, bufferSource, isReadableStream, isLocked, isDisturbed, teeStream, byteStream, readAll, Blob, FormData, blobBytes, serializeFormData, parseFormData } = ns;
+  const { JSONParse } = ns.primordials;
   const enc = new ns.TextEncoder();
   const dec = new ns.TextDecoder();
   const BODY = Symbol('isoedge.body');
 
-  /** A buffered body stream: enough for `new Response(request.body)` and getReader() loops. */
-  class BufferedStream {
-    /** @type {Uint8Array | undefined} */
-    #bytes;
-    constructor(/** @type {Uint8Array} */ bytes) { this.#bytes = bytes; }
-    static bytes(/** @type {BufferedStream} */ s) { return s.#bytes; }
-    get locked() { return this.#bytes === undefined; }
-    getReader() {
-      let bytes = this.#bytes;
-      this.#bytes = undefined;
-      return {
-        read: async () => { if (bytes === undefined) return { done: true, value: undefined }; const v = bytes; bytes = undefined; return { done: false, value: v }; },
-        releaseLock() {},
-        cancel: async () => { bytes = undefined; },
-      };
-    }
-  }
-
-  /** Normalises any BodyInit to string | Uint8Array | null and a default content type. */
-  /** @type {(body: unknown) => [string | Uint8Array | null, string | null]} */
+  /** Normalises any BodyInit (Fetch §6.2.1 "extract a body") to string | bytes | stream | null and its default content type. */
+  /** @type {IsoedgeNs['extractBody']} */
   function extractBody(body) {
     if (body == null) return [null, null];
     if (typeof body === 'string') return [body, 'text/plain;charset=UTF-8'];
-    if (body instanceof ArrayBuffer) return [new Uint8Array(body.slice(0)), null];
-    if (ArrayBuffer.isView(body)) return [new Uint8Array(body.buffer.slice(body.byteOffset, body.byteOffset + body.byteLength)), null];
-    if (body instanceof URLSearchParams) return [body.toString(), 'application/x-www-form-urlencoded;charset=UTF-8'];
-    if (body instanceof BufferedStream) {
-      if (body.locked) throw new TypeError('Body: the stream is already locked or read');
-      return [/** @type {Uint8Array} */ (BufferedStream.bytes(body)), null];
+    // A BufferSource: its bytes copied, through captured getters (05_streams.js).
+    if (body instanceof ArrayBuffer || ArrayBuffer.isView(body)) return [u8Copy(bufferSource(body, 'Body')), null];
+    if (body instanceof ns.URLSearchParams) return [body.toString(), 'application/x-www-form-urlencoded;charset=UTF-8'];
+    // A Blob's bytes are immutable: the body shares them.
+    if (body instanceof Blob) { const type = /** @type {any} */ (body).type; return [blobBytes(body), type === '' ? null : type]; }
+    if (body instanceof FormData) return serializeFormData(body);
+    if (isReadableStream(body)) {
+      if (isLocked(body) || isDisturbed(body)) throw new TypeError('Body: the ReadableStream is locked or has been read');
+      return [body, null];
     }
     return [String(body), 'text/plain;charset=UTF-8'];
   }
 
+  /** A stream that is already disturbed and locked: `body` of a body consumed before it was ever read as a stream. */
+  const usedStream = () => {
+    const s = byteStream(new Uint8Array(0));
+    s.getReader().read();
+    return s;
+  };
+
   /** The Body mixin shared by Request and Response. */
   class Body {
-    /** @type {string | Uint8Array | null} */
+    /** @type {string | Uint8Array | null | ReadableStream} */
     [BODY] = null;
     #used = false;
-    #take() {
+    /** The body's bytes (or its string), read to the end: a TypeError if it was used or its stream is locked. */
+    async #consume() {
+      const b = this[BODY];
       if (this.#used) throw new TypeError('Body has already been used');
-      this.#used = true;
-      return this[BODY];
+      // A null body is never "used" (Fetch: bodyUsed is body non-null and disturbed).
+      if (b === null) return b;
+      if (typeof b === 'string' || isU8(b)) { this.#used = true; return b; }
+      if (isDisturbed(b)) throw new TypeError('Body has already been used');
+      if (isLocked(b)) throw new TypeError('Body: the stream is locked');
+      return readAll(b);
     }
-    get bodyUsed() { return this.#used; }
+    get bodyUsed() {
+      const b = this[BODY];
+      return this.#used || (b !== null && typeof b === 'object' && !(isU8(b)) && isDisturbed(b));
+    }
     get body() {
-      if (this[BODY] === null) return null;
-      const b = this.#take();
-      return new BufferedStream(typeof b === 'string' ? enc.encode(b) : b);
+      const b = this[BODY];
+      if (b === null) return null;
+      if (typeof b !== 'string' && !(isU8(b))) return b;
+      const s = this.#used ? usedStream() : byteStream(typeof b === 'string' ? enc.encode(b) : b);
+      this[BODY] = s;
+      return s;
     }
-    async text() { const b = this.#take(); return b === null ? '' : typeof b === 'string' ? b : dec.decode(b); }
-    async json() { return JSON.parse(await this.text()); }
-    async bytes() { const b = this.#take(); return b === null ? new Uint8Array(0) : typeof b === 'string' ? enc.encode(b) : b.slice(); }
+    async text() { const b = await this.#consume(); return b === null ? '' : typeof b === 'string' ? b : dec.decode(b); }
+    async json() { return JSONParse(await this.text()); }
+    async bytes() { const b = await this.#consume(); return b === null ? new Uint8Array(0) : typeof b === 'string' ? enc.encode(b) : u8Copy(b); }
     async arrayBuffer() { return (await this.bytes()).buffer; }
-    async formData() { throw new TypeError('formData() is not supported by isoedge; parse the body with text() or bytes()'); }
-    async blob() { throw new TypeError('blob() is not supported by isoedge; use arrayBuffer() or bytes()'); }
+    async blob() {
+      const b = await this.#consume();
+      const type = /** @type {any} */ (this).headers.get('content-type');
+      return new Blob(b === null ? [] : [b], { type: type === null ? '' : type });
+    }
+    async formData() {
+      const b = await this.#consume();
+      const type = /** @type {any} */ (this).headers.get('content-type');
+      return parseFormData(b === null ? new Uint8Array(0) : typeof b === 'string' ? enc.encode(b) : b, type === null ? '' : type);
+    }
   }
-  define('ReadableStream', BufferedStream);
-  Object.assign(ns, { enc, dec, BODY, Body, BufferedStream, extractBody });
+
+  /** The body for a clone (Fetch "clone a body"): a stream is teed, the original keeps one branch. */
+  /** @type {(o: any) => unknown} */
+  const cloneBody = (o) => {
+    const b = o[BODY];
+    if (b === null || typeof b === 'string' || isU8(b)) return b;
+    if (isLocked(b)) throw new TypeError('clone: the body stream is locked');
+    const [x, y] = teeStream(b);
+    o[BODY] = x;
+    return y;
+  };
+  /** The body's bytes for the host (a response, an outbound fetch): a stream is read to its end first. */
+  /** @type {IsoedgeNs['bodyBytesAsync']} */
+  const bodyBytesAsync = async (b) => {
+    if (b === null || typeof b === 'string' || isU8(b)) return b;
+    if (isLocked(b) || isDisturbed(b)) throw new TypeError('Body: the ReadableStream is locked or has been read');
+    return readAll(b);
+  };
+  Object.assign(ns, { enc, dec, BODY, Body, extractBody, cloneBody, bodyBytesAsync });
 }

@@ -1,7 +1,7 @@
 // @ts-check
 /* Request and Response. */
 {
-  const { define, Body, BODY, extractBody, Headers, URL } = ns;
+  const { define, Body, BODY, extractBody, cloneBody, Headers, URL } = ns;
   const METHODS = /^(GET|HEAD|POST|PUT|DELETE|OPTIONS|PATCH|CONNECT|TRACE)$/i;
   const FROM_HOST = Symbol('isoedge.fromHost');
   class Request extends Body {
@@ -32,13 +32,16 @@
       this.#headers = new Headers(init.headers ?? (src ? src.headers : undefined));
       this.#rawHeaders = null;
       this.#redirect = init.redirect ?? (src ? src.redirect : 'follow');
+      // Fetch: duplex is 'half' or absent. Unlike the standard (and like workerd), a stream body does not require it.
+      if (init.duplex !== undefined && init.duplex !== 'half') throw new TypeError(`Request: duplex must be 'half', not '${init.duplex}'`);
       if (init.body !== undefined && init.body !== null) {
         if (method === 'GET' || method === 'HEAD') throw new TypeError('Request with GET/HEAD method cannot have body.');
         const [b, type] = extractBody(init.body);
         /** @type {any} */ (this)[BODY] = b;
         if (type && !this.#headers.has('content-type')) this.#headers.set('content-type', type);
       } else if (src && init.body === undefined) {
-        /** @type {any} */ (this)[BODY] = /** @type {any} */ (src)[BODY];
+        if (src.bodyUsed) throw new TypeError('Request: the input request\'s body has already been used');
+        /** @type {any} */ (this)[BODY] = cloneBody(src);
       }
     }
     get method() { return this.#method; }
@@ -100,7 +103,7 @@
     clone() {
       if (this.bodyUsed) throw new TypeError('Response.clone: body has already been used');
       const r = new Response(null, { status: this.#status, statusText: this.#statusText, headers: this.#headers });
-      /** @type {any} */ (r)[BODY] = /** @type {any} */ (this)[BODY];
+      /** @type {any} */ (r)[BODY] = cloneBody(this);
       return r;
     }
     get [Symbol.toStringTag]() { return 'Response'; }

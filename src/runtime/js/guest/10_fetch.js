@@ -1,7 +1,7 @@
 // @ts-check
 /* Outbound fetch on the async `fetch` op: the host checks its allowlist, fetches, and completes the op with status, headers and body. */
 {
-  const { ops, define, BODY, Headers, Request, Response, NULL_BODY_STATUS } = ns;
+  const { ops, define, BODY, Headers, Request, Response, NULL_BODY_STATUS, bodyBytesAsync, isU8, u8Copy, u8ArrayBuffer } = ns;
   const { JSONParse, JSONStringify, PromisePrototypeThen, PromiseReject } = ns.primordials;
   /** @type {(r: [number, string, ArrayBuffer | null]) => Response} */
   const toResponse = (r) => new Response(NULL_BODY_STATUS.has(r[0]) ? null : r[2], { status: r[0], headers: JSONParse(r[1]) });
@@ -10,7 +10,10 @@
     try { req = input instanceof Request && init === undefined ? input : new Request(input instanceof Request ? input : String(input), init || {}); }
     catch (e) { return PromiseReject(e); }
     const b = req[BODY];
-    const body = b === null ? null : typeof b === 'string' ? b : b.slice().buffer;
-    return PromisePrototypeThen(ops.fetch(req.method, req.url, JSONStringify(Headers.pairs(req.headers)), body), toResponse);
+    /** @type {(b: string | Uint8Array | null) => Promise<Response>} */
+    const send = (b) => PromisePrototypeThen(ops.fetch(req.method, req.url, JSONStringify(Headers.pairs(req.headers)), b === null ? null : typeof b === 'string' ? b : u8ArrayBuffer(u8Copy(b))), toResponse);
+    if (b === null || typeof b === 'string' || isU8(b)) return send(b);
+    // A ReadableStream body is read to its end first: the host's fetch takes bytes.
+    return PromisePrototypeThen(bodyBytesAsync(b), send);
   });
 }

@@ -5,8 +5,8 @@
  * (bridge/ops.ts ENTRY_POINTS, generated into the script) and hands exactly those to the host.
  */
 {
-  const { ops, state, deepFreeze, refuse, BODY, Request, Response, Headers, enc, fmt, WASM_FAULT, console } = ns;
-  const { JSONStringify, ObjectKeys } = ns.primordials;
+  const { ops, state, deepFreeze, refuse, BODY, Request, Response, Headers, enc, fmt, WASM_FAULT, console, readAll, isLocked, isDisturbed, TOO_LARGE, isU8, u8ArrayBuffer } = ns;
+  const { JSONStringify, ObjectKeys, PromisePrototypeThen } = ns.primordials;
   // One ctx for every request: waitUntil's promises are tracked by the isolate's own job queue.
   const ctx = Object.freeze({
     waitUntil(/** @type {unknown} */ p) { Promise.resolve(p).catch((e) => console.error('waitUntil promise rejected:', e)); },
@@ -22,7 +22,18 @@
     }
     if (res.type === 'error') { ops.fail(id, 'bad_response', 'fetch() returned Response.error()'); return; }
     const b = res[BODY];
-    ops.done(id, res.status, JSONStringify(Headers.pairs(res.headers)), b === null ? null : typeof b === 'string' ? b : b.buffer.byteLength === b.byteLength ? b.buffer : b.slice().buffer);
+    if (b === null || typeof b === 'string' || isU8(b)) { done(id, res, b); return; }
+    // A ReadableStream body: collected here, within the response limit, then sent as bytes (streaming to the client is issue 10).
+    if (isLocked(b) || isDisturbed(b)) { ops.fail(id, 'bad_response', 'fetch() returned a Response whose body stream is locked or has been read'); return; }
+    const limit = state.responseBytes;
+    PromisePrototypeThen(readAll(b, limit), (bytes) => done(id, res, bytes), (e) => {
+      if (e === TOO_LARGE) ops.fail(id, 'too_large', `the response body stream is over the limit of ${limit} bytes`);
+      else failWith(id, e);
+    });
+  }
+  /** @type {(id: number, res: any, b: string | Uint8Array | null) => void} */
+  function done(id, res, b) {
+    ops.done(id, res.status, JSONStringify(Headers.pairs(res.headers)), b === null ? null : typeof b === 'string' ? b : u8ArrayBuffer(b));
   }
   /** @type {(id: number, e: any) => void} */
   function failWith(id, e) {
@@ -33,13 +44,14 @@
 
   Object.assign(ns.entry, {
     /** After the tenant script ran: bind its default export and the revision's env, or refuse (EDGE_ERR_MODULE_NO_FETCH). */
-    bind(/** @type {string} */ envJson) {
+    bind(/** @type {string} */ envJson, /** @type {number} */ responseBytes) {
       const mod = globalThis.__isoedge_module;
       globalThis.__isoedge_module = undefined; // a top-level `var`: not deletable
       const def = mod && mod.default;
       if (!def || typeof def.fetch !== 'function') throw refuse('EDGE_ERR_MODULE_NO_FETCH', 'the module has no default export with a fetch(request, env, ctx) method');
       state.handler = /** @type {IsoedgeHandler} */ (def);
       state.env = deepFreeze(JSON.parse(envJson));
+      state.responseBytes = responseBytes;
     },
     dispatch(/** @type {number} */ id, /** @type {string} */ method, /** @type {string} */ url, /** @type {string} */ headersJson, /** @type {ArrayBuffer | null} */ body) {
       /** @type {any} */

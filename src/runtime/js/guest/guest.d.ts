@@ -5,6 +5,8 @@
  */
 /* eslint-disable @typescript-eslint/no-explicit-any -- the runtime's classes are declared inside the files' blocks, and a clone or a handler takes anything */
 import type { EntryCode, FaultKind, GuestOps } from '../bridge/ops.ts';
+import type * as Streams from 'web-streams-polyfill';
+import type * as Fflate from 'fflate';
 
 declare global {
   /** The host's callbacks, one per op, in table order (isolate.ts). */
@@ -12,6 +14,9 @@ declare global {
   /** The op table and entry-point list, generated into the script (prelude-source.ts GUEST_TABLE). */
   const __isoedge_table: { ops: [string, 'sync' | 'async', number, number][]; entries: string[] };
   const ns: IsoedgeNs;
+  /** The bundled third-party code (prelude-source.ts VENDOR_SOURCE), as factories 05_streams.js calls on first use. */
+  const __isoedge_streams: (intrinsics: { Promise: unknown; queueMicrotask: (cb: () => void) => void }) => typeof Streams;
+  const __isoedge_flate: () => Pick<typeof Fflate, 'Gzip' | 'Zlib' | 'Deflate' | 'Inflate'>;
 
   type IsoedgeOps = GuestOps;
   type IsoedgeEntry = (...args: any[]) => unknown;
@@ -50,7 +55,7 @@ declare global {
     entry: Record<string, IsoedgeEntry>;
     api: Readonly<Record<string, IsoedgeEntry>>;
     /** The bound handler and env (bind, bindWasm, bindComponent set them, or throw ns.refuse(…); detach drops them). */
-    state: { handler: IsoedgeHandler | null; env: unknown };
+    state: { handler: IsoedgeHandler | null; env: unknown; responseBytes: number };
     // 01_console.js
     fmt(v: unknown): string;
     console: { log(...a: unknown[]): void; info(...a: unknown[]): void; debug(...a: unknown[]): void; trace(...a: unknown[]): void; warn(...a: unknown[]): void; error(...a: unknown[]): void };
@@ -64,13 +69,39 @@ declare global {
     Headers: any;
     URL: any;
     URLSearchParams: any;
+    // 05_streams.js
+    /** Uint8Array brand check and bytes through captured getters (the request path's own use). */
+    isU8(v: unknown): v is Uint8Array;
+    u8ArrayBuffer(b: Uint8Array): ArrayBuffer;
+    u8Copy(b: Uint8Array): Uint8Array;
+    /** The Streams classes, loading them on first use. */
+    streams(): typeof Streams;
+    isReadableStream(v: unknown): v is Streams.ReadableStream;
+    isLocked(s: any): boolean;
+    isDisturbed(s: any): boolean;
+    teeStream(s: any): [any, any];
+    byteStream(bytes: Uint8Array): any;
+    /** Reads a stream to its end; over `limit` bytes it cancels the stream and rejects with TOO_LARGE. */
+    readAll(stream: any, limit?: number): Promise<Uint8Array>;
+    readonly TOO_LARGE: object;
+    bufferSource(chunk: unknown, who: string): Uint8Array;
+    // 06_blob.js
+    Blob: any;
+    File: any;
+    FormData: any;
+    blobBytes(b: any): Uint8Array;
+    serializeFormData(fd: any): [Uint8Array, string];
+    parseFormData(bytes: Uint8Array, contentType: string): any;
     // 06_body.js, 07_request_response.js
     enc: { encode(s?: string): Uint8Array };
     dec: { decode(b?: Uint8Array | ArrayBuffer): string };
     readonly BODY: unique symbol;
     Body: any;
-    BufferedStream: any;
-    extractBody(body: unknown): [string | Uint8Array | null, string | null];
+    /** A body as the runtime holds it: a string or bytes until `body` is read, then (or when given one) a ReadableStream. */
+    extractBody(body: unknown): [string | Uint8Array | null | Streams.ReadableStream, string | null];
+    bodyBytesAsync(b: unknown): Promise<Uint8Array | string | null>;
+    /** The body a clone gets (a stream body is teed; the original keeps one branch). */
+    cloneBody(o: any): unknown;
     Request: any;
     Response: any;
     NULL_BODY_STATUS: Set<number>;
