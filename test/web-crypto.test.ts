@@ -446,3 +446,14 @@ describe('DigestStream', () => {
     `)).toEqual([true, true, DIGESTS[1]![2], true, 'NotSupportedError', true]);
   });
 });
+
+describe('crypto.DigestStream on the runtime\'s own WritableStream', () => {
+  it('is a WritableStream whose digest resolves to the hash of what was written', async () => {
+    expect(await guestEval(`
+      const ds = new crypto.DigestStream('SHA-256');
+      const isWritable = ds instanceof WritableStream;
+      await new Blob(['a', 'bc']).stream().pipeTo(ds);
+      const hex = [...new Uint8Array(await ds.digest)].map((b) => b.toString(16).padStart(2, '0')).join('');
+      return { isWritable, hex };`)).toEqual({ isWritable: true, hex: 'ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad' });
+  });
+});
