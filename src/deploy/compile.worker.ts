@@ -193,6 +193,26 @@ export type CompileJsResult =
 export const GLOBAL_NAME = '__isoedge_module';
 
 /**
+ * What Node gives a CommonJS module and a Workers module does not have: parameters of the script's
+ * wrapper, never passed, so each is `undefined` to the module whatever esbuild emitted (`exports`
+ * too, since the CommonJS output would otherwise see the stub's).
+ */
+export const NODE_NAMES = ['require', 'process', 'module', 'Buffer', 'global', 'exports'] as const;
+
+/** The tenant's module, behind a specifier no file or package can have. */
+const MODULE_SPECIFIER = 'isoedge:module';
+
+function moduleSource(task: CompileJsTask): esbuild.Plugin {
+  return {
+    name: 'isoedge-module',
+    setup(build) {
+      build.onResolve({ filter: /^isoedge:module$/ }, () => ({ path: `${task.name}.js`, namespace: 'isoedge' }));
+      build.onLoad({ filter: /.*/, namespace: 'isoedge' }, () => ({ contents: task.source, loader: 'js' }));
+    },
+  };
+}
+
+/**
  * piscina ends this thread without notice (idle for its idleTimeout, or when the host closes),
  * and isolated-vm aborts the process if the handles of finished tasks are not finalised by then
  * (collectReleasedHandles). Two full GCs after every task cost 5-7 ms each (--trace-gc during
@@ -232,11 +252,17 @@ async function compile(task: CompileJsTask): Promise<CompileJsResult> {
   let script: string;
   try {
     const out = await esbuild.build({
-      stdin: { contents: task.source, loader: 'js', sourcefile: `${task.name}.js` },
+      // The entry is a CommonJS stub that returns the module's namespace, bundled to CommonJS: with any
+      // other output format esbuild rewrites a free `require` into its `__require` shim, a function, so
+      // `typeof require === 'function'` would hold in the guest. The wrapper's parameters shadow the
+      // Node names (docs/host-abi.md: "Nothing of Node").
+      stdin: { contents: `return require(${JSON.stringify(MODULE_SPECIFIER)});`, loader: 'js', sourcefile: `${task.name}.entry.js` },
+      plugins: [moduleSource(task)],
       bundle: true,
       write: false,
-      format: 'iife',
-      globalName: GLOBAL_NAME,
+      format: 'cjs',
+      banner: { js: `var ${GLOBAL_NAME} = ((${NODE_NAMES.join(', ')}) => {` },
+      footer: { js: '})();' },
       platform: 'neutral',
       target: 'es2023',
       logLevel: 'silent',
