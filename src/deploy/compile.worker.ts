@@ -13,6 +13,7 @@ import { BASE_LIMITS, type RevisionSpec } from '../runtime/types.ts';
 import type { ErrorCode } from '../core/errors.ts';
 import { checkAbi, readModule, WasmFormatError } from '../../host-abi/edge-core-v1/index.ts';
 import { WasmEngine } from '../../host-abi/wasm-engine.ts';
+import { WRAPPER_END, wrapperStart } from '../bundle/no-node.ts';
 
 /** CPU the deploy-time warm-up request may use on the compile thread (a first request compiles glue). */
 const WARMUP_CPU_MS = 200;
@@ -192,13 +193,6 @@ export type CompileJsResult =
 
 export const GLOBAL_NAME = '__isoedge_module';
 
-/**
- * What Node gives a CommonJS module and a Workers module does not have: parameters of the script's
- * wrapper, never passed, so each is `undefined` to the module whatever esbuild emitted (`exports`
- * too, since the CommonJS output would otherwise see the stub's).
- */
-export const NODE_NAMES = ['require', 'process', 'module', 'Buffer', 'global', 'exports'] as const;
-
 /** The tenant's module, behind a specifier no file or package can have. */
 const MODULE_SPECIFIER = 'isoedge:module';
 
@@ -261,8 +255,8 @@ async function compile(task: CompileJsTask): Promise<CompileJsResult> {
       bundle: true,
       write: false,
       format: 'cjs',
-      banner: { js: `var ${GLOBAL_NAME} = ((${NODE_NAMES.join(', ')}) => {` },
-      footer: { js: '})();' },
+      banner: { js: wrapperStart(`var ${GLOBAL_NAME}`) },
+      footer: { js: WRAPPER_END },
       platform: 'neutral',
       target: 'es2023',
       logLevel: 'silent',
