@@ -99,7 +99,7 @@ describe('examples', () => {
     expect(junk.statusCode).toBe(401);
     expect(junk.body).toBe('{"error":"invalid token","reason":"ERR_JWS_INVALID"}');
     const config = (await h.admin.inject({ url: '/v1/functions/workers-project' })).json().revisions.at(-1).config;
-    expect(config).toMatchObject({ env: { MAX_UPLOAD_BYTES: '4096' }, limits: { cpuMs: 50 }, triggers: { crons: ['*/30 * * * *'] }, compatibilityDate: '2025-06-01', compatibilityFlags: ['no_nodejs_compat'] });
+    expect(config).toMatchObject({ env: { MAX_UPLOAD_BYTES: '4096' }, limits: { cpuMs: 200 }, triggers: { crons: ['*/30 * * * *'] }, compatibilityDate: '2025-06-01', compatibilityFlags: ['no_nodejs_compat'] });
   });
 
   // jose signs and verifies with crypto.subtle, which the Web Crypto work brings to the guest runtime.

@@ -4,7 +4,7 @@
  * `isoedge deploy` and the examples loader alike. Errors name file, line and column.
  */
 import { builtinModules } from 'node:module';
-import { isAbsolute, relative, resolve } from 'node:path';
+import { dirname, isAbsolute, relative, resolve } from 'node:path';
 import * as esbuild from 'esbuild';
 import { ProjectError } from './errors.ts';
 import { NODE_DEFINES } from './no-node.ts';
@@ -28,7 +28,7 @@ export function shownPath(file: string): string {
   return rel && !rel.startsWith('..') && !isAbsolute(rel) ? rel : abs;
 }
 
-const where = (m: esbuild.Message): string => (m.location ? `${shownPath(m.location.file)}:${m.location.line}:${m.location.column + 1}: ` : '');
+const where = (m: esbuild.Message, root: string): string => (m.location ? `${shownPath(resolve(root, m.location.file))}:${m.location.line}:${m.location.column + 1}: ` : '');
 
 /** The specifier of a "Could not resolve" error, when it names a Node built-in module. */
 function builtinOf(m: esbuild.Message): string | undefined {
@@ -36,10 +36,10 @@ function builtinOf(m: esbuild.Message): string | undefined {
   return spec && (spec.startsWith('node:') || BUILTINS.has(spec) || BUILTINS.has(spec.split('/')[0]!)) ? spec : undefined;
 }
 
-function describe(m: esbuild.Message): string {
+function describe(m: esbuild.Message, root: string): string {
   const builtin = builtinOf(m);
-  if (builtin) return `${where(m)}${JSON.stringify(builtin)} is a Node.js built-in module, which isoedge does not provide (it is Workers without nodejs_compat); use a Web API or a package that does not need Node`;
-  return `${where(m)}${m.text}`;
+  if (builtin) return `${where(m, root)}${JSON.stringify(builtin)} is a Node.js built-in module, which isoedge does not provide (it is Workers without nodejs_compat); use a Web API or a package that does not need Node`;
+  return `${where(m, root)}${m.text}`;
 }
 
 /**
@@ -47,11 +47,14 @@ function describe(m: esbuild.Message): string {
  * `module` of its own and no `require`, then re-exported as the default export of an ES module: the
  * host reads only `default`, so the upload is one self-contained ES module.
  */
-export async function bundleWorker(main: string, opts: BuildOptions = {}): Promise<Bundled> {
+export async function bundleWorker(main: string, opts: BuildOptions = {}, root = dirname(resolve(main))): Promise<Bundled> {
   let out: esbuild.BuildResult<{ write: false }>;
   try {
     out = await esbuild.build({
-      entryPoints: [main],
+      // Paths in the bundle's comments are relative to the project's folder, so the module (and its
+      // digest) is the same wherever the deploy runs from.
+      absWorkingDir: root,
+      entryPoints: [resolve(main)],
       bundle: true,
       write: false,
       format: 'cjs',
@@ -76,11 +79,11 @@ export async function bundleWorker(main: string, opts: BuildOptions = {}): Promi
   } catch (e) {
     const errors = (e as { errors?: esbuild.Message[] }).errors;
     if (!errors?.length) throw e;
-    throw new ProjectError(`cannot bundle ${shownPath(main)}:\n${errors.slice(0, 5).map((m) => `  ${describe(m)}`).join('\n')}${errors.length > 5 ? `\n  … and ${errors.length - 5} more` : ''}`);
+    throw new ProjectError(`cannot bundle ${shownPath(main)}:\n${errors.slice(0, 5).map((m) => `  ${describe(m, root)}`).join('\n')}${errors.length > 5 ? `\n  … and ${errors.length - 5} more` : ''}`);
   }
   const warnings = out.warnings
     // The CommonJS output warns that ESM code mentions `module`/`exports`: that is the point of the wrapper.
     .filter((w) => !/The CommonJS "(module|exports)" variable is treated as a global variable/.test(w.text))
-    .map((w) => `${where(w)}${w.text}`);
+    .map((w) => `${where(w, root)}${w.text}`);
   return { code: out.outputFiles[0]!.text, warnings };
 }

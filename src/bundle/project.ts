@@ -33,6 +33,8 @@ export interface Project {
   main: string;
   /** Whether `main` is bundled with its imports, or uploaded as it is. */
   bundle: boolean;
+  /** The project's folder (the config file's, else main's): bundle paths are relative to it. */
+  root: string;
   build: BuildOptions;
   /** The revision config (admin API shape: env, limits, compatibilityDate, compatibilityFlags, triggers, …). */
   config: Record<string, unknown>;
@@ -51,7 +53,7 @@ export function readProject(path: string): Project {
     return readIsoedgeFolder(path);
   }
   if ((WRANGLER_FILES as readonly string[]).includes(basename(path))) return readWrangler(path);
-  return { kind: 'file', main: path, bundle: BUNDLED_EXTS.has(extname(path)), build: {}, config: {}, warnings: [] };
+  return { kind: 'file', main: path, root: dirname(resolve(path)), bundle: BUNDLED_EXTS.has(extname(path)), build: {}, config: {}, warnings: [] };
 }
 
 function readIsoedgeFolder(dir: string): Project {
@@ -61,7 +63,7 @@ function readIsoedgeFolder(dir: string): Project {
   if (!existsSync(main)) throw new ProjectError(`${dir} has no ${manifest.main ?? 'index.js'} (set "main" in isoedge.json, or add a wrangler.toml)`);
   return {
     kind: 'isoedge', ...(existsSync(m) ? { configFile: m } : {}), ...(manifest.name ? { name: manifest.name } : {}),
-    main, bundle: BUNDLED_EXTS.has(extname(main)), build: {}, config: { ...(manifest.config ?? {}) }, warnings: [],
+    main, root: resolve(dir), bundle: BUNDLED_EXTS.has(extname(main)), build: {}, config: { ...(manifest.config ?? {}) }, warnings: [],
   };
 }
 
@@ -114,7 +116,7 @@ function readWrangler(file: string): Project {
 
   const ignored = Object.keys(w).filter((k) => !MAPPED_KEYS.includes(k) && !BUILD_KEYS.includes(k) && !Object.hasOwn(REFUSED_KEYS, k) && k !== '$schema');
   return {
-    kind: 'wrangler', configFile: file, ...(w.name ? { name: w.name as string } : {}), main,
+    kind: 'wrangler', configFile: file, ...(w.name ? { name: w.name as string } : {}), main, root: dirname(resolve(file)),
     bundle: w.no_bundle !== true, build: buildOptions(w, where, dirname(file)), config,
     warnings: ignored.length ? [`${where}: ignored ${ignored.join(', ')} (no meaning on this host${ignored.includes('env') ? '; env: isoedge deploys the top-level config, not a wrangler environment' : ''})`] : [],
   };

@@ -66,7 +66,7 @@ export async function deploy(c: Ctx, p: Parsed): Promise<void> {
   for (const w of project.warnings) c.warn(`warning: ${w}`);
   let bytes: Uint8Array = readFileSync(file);
   if (project.bundle) {
-    const b = await bundleWorker(file, project.build);
+    const b = await bundleWorker(file, project.build, project.root);
     for (const w of b.warnings) c.warn(`warning: ${w}`);
     bytes = new TextEncoder().encode(b.code);
   }

@@ -33,7 +33,7 @@ function deployOne(s: FunctionService, name: string, file: string, config: Retur
 /** A Workers project's module as `isoedge deploy` would upload it. */
 async function projectModule(project: Project): Promise<Uint8Array> {
   if (!project.bundle) return readFileSync(project.main);
-  return new TextEncoder().encode((await bundleWorker(project.main, project.build)).code);
+  return new TextEncoder().encode((await bundleWorker(project.main, project.build, project.root)).code);
 }
 
 const isProject = (dir: string) => WRANGLER_FILES.some((f) => existsSync(join(dir, f)));
