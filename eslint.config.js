@@ -23,11 +23,13 @@ const LAYERS = {
   deploy: [['isolated-vm'], ABOVE, 'deploy/ is below the API; isolated-vm stays in runtime/js.'],
   executor: [['isolated-vm'], ABOVE, 'executor/ is below the API; isolated-vm stays in runtime/js.'],
   catalog: [['isolated-vm', 'fastify', 'pino', 'piscina', 'better-sqlite3', 'node:*'], '^\\.\\./(?!(core|router|store|runtime/types\\.ts))', 'catalog/ follows the store and builds route tables: core, router, store and the spec type only.'],
-  control: [['isolated-vm', 'fastify', 'piscina', 'better-sqlite3'], '^\\.\\./(?!(core|router|store|deploy)/)', 'control/ writes the stores through the deployer; it knows nothing of the data plane or HTTP.'],
+  control: [['isolated-vm', 'fastify', 'piscina', 'better-sqlite3'], '^\\.\\./(?!(core|router|store|deploy|bundle)/)', 'control/ writes the stores through the deployer; it knows nothing of the data plane or HTTP.'],
   dispatch: [['isolated-vm', 'fastify', 'piscina', 'better-sqlite3', 'lru-cache', 'node:*'], '^\\.\\./(?!(core/|router/|runtime/types\\.ts|executor/index\\.ts|logging/index\\.ts))', 'dispatch/ is the request path: it reaches the catalog, the activator and the executors through the interfaces it declares.'],
   status: [['isolated-vm', 'fastify', 'pino', 'piscina', 'better-sqlite3'], '^\\.\\./(?!(core|executor)/)', 'status/ shapes views of the data plane; it reads through narrow interfaces.'],
   logging: [['isolated-vm', 'fastify', 'piscina', 'better-sqlite3', 'node:*'], '^\\.\\./(?!core/)', 'logging/ is the pino factory and a pure ring with subscribers.'],
-  cli: [['isolated-vm', 'fastify', 'pino', 'piscina', 'better-sqlite3', 'esbuild'], '^\\.\\./', 'cli/ is a client of the HTTP API: it imports nothing of the host.'],
+  cli: [['isolated-vm', 'fastify', 'pino', 'piscina', 'better-sqlite3'], '^\\.\\./(?!bundle/)', 'cli/ is a client of the HTTP API: it imports nothing of the host but bundle/ (it bundles Workers projects as wrangler does).'],
+  // Shared by the CLI and the examples loader, so it may import nothing of the host: esbuild, smol-toml, jsonc-parser and node:* only.
+  bundle: [['isolated-vm', 'fastify', 'pino', 'piscina', 'better-sqlite3', 'lru-cache', 'prom-client', '@bytecodealliance/*'], '^\\.\\./', 'bundle/ is shared by the CLI and the host: it imports nothing of the host.'],
   api: [['isolated-vm'], '^(\\.\\./)+(app|main)\\.ts$', 'Nothing imports app.ts or main.ts.'],
 };
 const layers = Object.entries(LAYERS).map(([dir, [mods, paths, why]]) => ({

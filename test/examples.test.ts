@@ -4,6 +4,7 @@ import { deployExamples, readExamples } from '../src/control/examples.ts';
 import { testHost, type TestHost } from './helpers/host.ts';
 import { buildExamples } from '../scripts/build-examples.ts';
 
+
 let h: TestHost;
 beforeAll(async () => {
   await buildExamples();
@@ -79,5 +80,36 @@ describe('examples', () => {
     expect(st.body).toBe('status 418\n');
     expect((await get('echo', '/bytes', { method: 'POST', payload: 'abc' })).body).toBe('bcd');
     expect(h.logs.some((l) => l.function === 'echo' && l.console === 'echo POST /a/b' && l.msg === 'guest console')).toBe(true);
+  });
+
+  it('workers-project (a wrangler project on hono) answers as its README says', async () => {
+    const form = { 'content-type': 'application/x-www-form-urlencoded' };
+    expect((await get('workers-project', '/')).body).toBe('Hello from a wrangler project on isoedge! Try POST /token, GET /private with the token, POST /upload.\n');
+    const up = await get('workers-project', '/upload', { method: 'POST', payload: 'title=Hello+world&tags=a%2Cb', headers: form });
+    expect(up.statusCode).toBe(200);
+    expect(up.body).toBe('{"received":28,"fields":{"title":"Hello world","tags":"a,b"}}');
+    expect((await get('workers-project', '/upload', { method: 'POST', payload: '{}', headers: { 'content-type': 'application/json' } })).statusCode).toBe(415);
+    expect((await get('workers-project', '/upload', { method: 'POST', payload: `x=${'a'.repeat(5000)}`, headers: form })).body).toBe('{"error":"over 4096 bytes"}');
+    const none = await get('workers-project', '/private');
+    expect(none.statusCode).toBe(401);
+    expect(none.body).toBe('{"error":"missing bearer token"}');
+    const junk = await get('workers-project', '/private', { headers: { authorization: 'Bearer not.a.jwt' } });
+    expect(junk.statusCode).toBe(401);
+    expect(junk.body).toBe('{"error":"invalid token","reason":"ERR_JWS_INVALID"}');
+    const config = (await h.admin.inject({ url: '/v1/functions/workers-project' })).json().revisions.at(-1).config;
+    expect(config).toMatchObject({ env: { MAX_UPLOAD_BYTES: '4096' }, limits: { cpuMs: 200 }, triggers: { crons: ['*/30 * * * *'] }, compatibilityDate: '2025-06-01', compatibilityFlags: ['no_nodejs_compat'] });
+  });
+
+  // jose signs and verifies with crypto.subtle (the host's WebCrypto through the bridge).
+  it('workers-project: a token from /token is accepted by /private, a tampered or foreign one refused', async () => {
+    const t = await get('workers-project', '/token?sub=ada', { method: 'POST' });
+    expect(t.statusCode).toBe(200);
+    const token = t.json().token as string;
+    expect(token).toMatch(/^eyJhbGciOiJIUzI1NiJ9\.[\w-]+\.[\w-]+$/);
+    const ok = await get('workers-project', '/private', { headers: { authorization: `Bearer ${token}` } });
+    expect(ok.statusCode).toBe(200);
+    expect(ok.body).toBe('{"hello":"ada","role":"demo"}');
+    const tampered = token.slice(0, -2) + (token.endsWith('AA') ? 'BB' : 'AA');
+    expect((await get('workers-project', '/private', { headers: { authorization: `Bearer ${tampered}` } })).body).toBe('{"error":"invalid token","reason":"ERR_JWS_SIGNATURE_VERIFICATION_FAILED"}');
   });
 });

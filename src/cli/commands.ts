@@ -1,6 +1,7 @@
 /** The CLI's client commands: each talks to the admin API (or the edge) and prints a table or JSON. */
-import { existsSync, readFileSync, statSync } from 'node:fs';
-import { basename, join } from 'node:path';
+import { existsSync, readFileSync } from 'node:fs';
+import { basename } from 'node:path';
+import { bundleWorker, readProject, WRANGLER_FILES } from '../bundle/index.ts';
 import { adminCall, adminStream, type Endpoints } from './http.ts';
 import { UsageError, type Parsed } from './args.ts';
 import { table } from './table.ts';
@@ -10,6 +11,8 @@ export interface Ctx {
   ep: Endpoints;
   json: boolean;
   out: (s: string) => void;
+  /** Warnings (stderr): kept out of `out` so --json stays parseable. */
+  warn: (s: string) => void;
 }
 
 interface Target { revision?: string; latestRevision?: boolean; percent: number; tag?: string }
@@ -46,19 +49,30 @@ function applySettingFlags(config: Record<string, unknown>, p: Parsed): void {
   for (const [g, values] of Object.entries(groups)) if (Object.keys(values).length) config[g] = values;
 }
 
+/**
+ * `deploy PATH`: a wrangler project (wrangler.toml/json/jsonc), an isoedge.json folder or one file
+ * (bundle/readProject). TypeScript, JSX and wrangler projects are bundled here, as wrangler does;
+ * a .js or .wasm file and an isoedge.json folder's JS main are uploaded as they are.
+ */
 export async function deploy(c: Ctx, p: Parsed): Promise<void> {
-  const path = need(p, 0, 'the module file or folder to deploy');
-  if (!existsSync(path)) throw new UsageError(`${path} does not exist`);
-  let file = path;
-  let manifest: { name?: string; main?: string; config?: Record<string, unknown> } = {};
-  if (statSync(path).isDirectory()) {
-    const m = join(path, 'isoedge.json');
-    if (existsSync(m)) manifest = JSON.parse(readFileSync(m, 'utf8')) as typeof manifest;
-    file = join(path, manifest.main ?? 'index.js');
-    if (!existsSync(file)) throw new UsageError(`${path} has no ${manifest.main ?? 'index.js'} (set "main" in isoedge.json)`);
+  // Like wrangler, a bare `isoedge deploy` deploys the project in the current folder.
+  const path = p.positionals[0] ?? '.';
+  if (p.positionals[0] === undefined && ![...WRANGLER_FILES, 'isoedge.json'].some((f) => existsSync(f))) {
+    throw new UsageError('missing the module file or folder to deploy (or run it in a folder with a wrangler.toml, wrangler.json or wrangler.jsonc)');
   }
-  const name = (p.flags.name as string | undefined) ?? manifest.name ?? basename(file).replace(/\.[^.]+$/, '');
-  const config: Record<string, unknown> = { ...(manifest.config ?? {}) };
+  if (!existsSync(path)) throw new UsageError(`${path} does not exist`);
+  const project = readProject(path);
+  const file = project.main;
+  for (const w of project.warnings) c.warn(`warning: ${w}`);
+  let bytes: Uint8Array = readFileSync(file);
+  if (project.bundle) {
+    const b = await bundleWorker(file, project.build, project.root);
+    for (const w of b.warnings) c.warn(`warning: ${w}`);
+    bytes = new TextEncoder().encode(b.code);
+  }
+  const name = (p.flags.name as string | undefined) ?? project.name ?? basename(file).replace(/\.[^.]+$/, '');
+  const config: Record<string, unknown> = { ...project.config };
+  // --env and the setting flags override what the project says (vars, limits).
   const env = { ...((config.env as Record<string, string>) ?? {}) };
   for (const kv of (p.flags.env as string[] | undefined) ?? []) {
     const eq = kv.indexOf('=');
@@ -70,7 +84,7 @@ export async function deploy(c: Ctx, p: Parsed): Promise<void> {
   const form = new FormData();
   form.set('config', JSON.stringify(config));
   const type = file.endsWith('.wasm') ? 'application/wasm' : 'application/javascript';
-  form.set('module', new Blob([readFileSync(file)], { type }), basename(file));
+  form.set('module', new Blob([bytes as Uint8Array<ArrayBuffer>], { type }), project.bundle ? basename(file).replace(/\.[^.]+$/, '.js') : basename(file));
   const q = new URLSearchParams();
   if (p.flags.tag) q.set('tag', p.flags.tag as string);
   if (p.flags.traffic === false) q.set('noTraffic', 'true');

@@ -8,6 +8,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs, UsageError, type FlagSpec } from './args.ts';
 import { ApiError, NetworkError } from './http.ts';
 import * as cmd from './commands.ts';
+import { ProjectError } from '../bundle/index.ts';
 import { REVISION_FLAGS } from './revision-flags.ts';
 
 export const EXIT = { ok: 0, usage: 2, api: 3, network: 4 } as const;
@@ -24,8 +25,8 @@ const SETTING_HELP = `Revision settings (the host checks ranges and its maximums
 
 const COMMANDS: Record<string, Command> = {
   deploy: {
-    usage: 'deploy <file|dir> [--name NAME] [--env K=V]... [--<setting> N]... [--tag TAG] [--no-traffic]',
-    about: 'Deploy a module (or a folder with isoedge.json) as a new revision.',
+    usage: 'deploy [file|dir] [--name NAME] [--env K=V]... [--<setting> N]... [--tag TAG] [--no-traffic]',
+    about: 'Deploy a module, a Workers project (wrangler.toml/json/jsonc, bundled) or a folder with isoedge.json as a new revision.',
     flags: { name: { type: 'string' }, env: { type: 'list', short: 'e' }, ...SETTING_FLAGS, tag: { type: 'string' }, traffic: { type: 'boolean' } },
     details: SETTING_HELP,
     run: cmd.deploy,
@@ -108,12 +109,18 @@ export async function runCli(name: string, argv: string[], out: (s: string) => v
       },
       json: p.flags.json === true,
       out,
+      warn: err,
     };
     await c.run(ctx, p);
     return typeof process.exitCode === 'number' ? process.exitCode : EXIT.ok;
   } catch (e) {
     if (e instanceof UsageError) {
       err(`isoedge ${name}: ${e.message}\nUsage: isoedge ${c.usage}`);
+      return EXIT.usage;
+    }
+    if (e instanceof ProjectError) {
+      // The project cannot be deployed as it is (a binding, a Node import, a syntax error): its message is the whole story.
+      err(`isoedge ${name}: ${e.message}`);
       return EXIT.usage;
     }
     if (e instanceof ApiError) {

@@ -13,6 +13,7 @@ import { BASE_LIMITS, type RevisionSpec } from '../runtime/types.ts';
 import type { ErrorCode } from '../core/errors.ts';
 import { checkAbi, readModule, WasmFormatError } from '../../host-abi/edge-core-v1/index.ts';
 import { WasmEngine } from '../../host-abi/wasm-engine.ts';
+import { WRAPPER_END, wrapperStart } from '../bundle/no-node.ts';
 
 /** CPU the deploy-time warm-up request may use on the compile thread (a first request compiles glue). */
 const WARMUP_CPU_MS = 200;
@@ -192,6 +193,19 @@ export type CompileJsResult =
 
 export const GLOBAL_NAME = '__isoedge_module';
 
+/** The tenant's module, behind a specifier no file or package can have. */
+const MODULE_SPECIFIER = 'isoedge:module';
+
+function moduleSource(task: CompileJsTask): esbuild.Plugin {
+  return {
+    name: 'isoedge-module',
+    setup(build) {
+      build.onResolve({ filter: /^isoedge:module$/ }, () => ({ path: `${task.name}.js`, namespace: 'isoedge' }));
+      build.onLoad({ filter: /.*/, namespace: 'isoedge' }, () => ({ contents: task.source, loader: 'js' }));
+    },
+  };
+}
+
 /**
  * piscina ends this thread without notice (idle for its idleTimeout, or when the host closes),
  * and isolated-vm aborts the process if the handles of finished tasks are not finalised by then
@@ -232,11 +246,17 @@ async function compile(task: CompileJsTask): Promise<CompileJsResult> {
   let script: string;
   try {
     const out = await esbuild.build({
-      stdin: { contents: task.source, loader: 'js', sourcefile: `${task.name}.js` },
+      // The entry is a CommonJS stub that returns the module's namespace, bundled to CommonJS: with any
+      // other output format esbuild rewrites a free `require` into its `__require` shim, a function, so
+      // `typeof require === 'function'` would hold in the guest. The wrapper's parameters shadow the
+      // Node names (docs/host-abi.md: "Nothing of Node").
+      stdin: { contents: `return require(${JSON.stringify(MODULE_SPECIFIER)});`, loader: 'js', sourcefile: `${task.name}.entry.js` },
+      plugins: [moduleSource(task)],
       bundle: true,
       write: false,
-      format: 'iife',
-      globalName: GLOBAL_NAME,
+      format: 'cjs',
+      banner: { js: wrapperStart(`var ${GLOBAL_NAME}`) },
+      footer: { js: WRAPPER_END },
       platform: 'neutral',
       target: 'es2023',
       logLevel: 'silent',

@@ -2,11 +2,24 @@
 import { EdgeError } from '../core/errors.ts';
 import { LIMIT_NAMES, SCALING_NAMES, settable, settingPath, type LimitName, type SettableName } from '../config/index.ts';
 import type { RevisionConfig } from '../store/index.ts';
+import { cronProblem, MAX_CRONS } from './cron.ts';
 
 /** Query parameters that say how a revision joins the traffic, not what it is. */
 const ROLLOUT_PARAMS = new Set(['tag', 'noTraffic']);
 const ENV_NAME_RE = /^[A-Za-z_][A-Za-z0-9_]{0,127}$/;
 const MAX_ENV_BYTES = 64 * 1024;
+
+/**
+ * The Workers compatibility flags this host honours: it is workerd without Node.js compatibility
+ * (design §9), so only the flag that says so. Any other flag is refused rather than ignored: a
+ * project that asks for behaviour the host does not have should not deploy as if it had it.
+ */
+export const COMPATIBILITY_FLAGS: readonly string[] = ['no_nodejs_compat'];
+const NODE_FLAGS = new Set(['nodejs_compat', 'nodejs_compat_v2', 'nodejs_als', 'nodejs_compat_populate_process_env']);
+const DATE_RE = /^(\d{4})-(\d{2})-(\d{2})$/;
+
+/** The config fields, in the order the error messages list them. */
+export const CONFIG_FIELDS = ['env', 'concurrency', 'limits', 'scaling', 'compatibilityDate', 'compatibilityFlags', 'triggers'] as const;
 
 export { LIMIT_NAMES, type LimitName };
 const LIMITS = new Set<string>(LIMIT_NAMES);
@@ -31,9 +44,9 @@ function int(value: unknown, name: SettableName): number {
 export function parseRevisionConfig(raw: unknown): RevisionConfig {
   if (raw === undefined || raw === null) raw = {};
   if (typeof raw !== 'object' || Array.isArray(raw)) throw bad('config must be a JSON object');
-  const { env = {}, concurrency = 0, limits = {}, scaling, ...rest } = raw as Record<string, unknown>;
+  const { env = {}, concurrency = 0, limits = {}, scaling, compatibilityDate, compatibilityFlags, triggers, ...rest } = raw as Record<string, unknown>;
   const unknownKeys = Object.keys(rest);
-  if (unknownKeys.length) throw bad(`unknown config field ${JSON.stringify(unknownKeys[0])} (known: env, concurrency, limits, scaling)`);
+  if (unknownKeys.length) throw bad(`unknown config field ${JSON.stringify(unknownKeys[0])} (known: ${CONFIG_FIELDS.join(', ')})`);
   if (env === null || typeof env !== 'object' || Array.isArray(env)) throw bad('config.env must be an object of strings');
   const outEnv: Record<string, string> = {};
   let size = 0;
@@ -61,7 +74,46 @@ export function parseRevisionConfig(raw: unknown): RevisionConfig {
     if (sc.maxScale && sc.minScale !== undefined && sc.minScale > sc.maxScale) throw bad(`scaling.minScale ${sc.minScale} is above scaling.maxScale ${sc.maxScale}`);
     if (Object.keys(sc).length) out.scaling = sc;
   }
+  if (compatibilityDate !== undefined) out.compatibilityDate = parseDate(compatibilityDate);
+  if (compatibilityFlags !== undefined) out.compatibilityFlags = parseFlags(compatibilityFlags);
+  if (triggers !== undefined) out.triggers = parseTriggers(triggers);
   return out;
+}
+
+function parseDate(v: unknown): string {
+  const m = typeof v === 'string' ? DATE_RE.exec(v) : null;
+  const d = m ? new Date(Date.UTC(Number(m[1]), Number(m[2]) - 1, Number(m[3]))) : undefined;
+  if (!d || d.toISOString().slice(0, 10) !== v) throw bad(`compatibilityDate ${JSON.stringify(v)} must be a date YYYY-MM-DD`);
+  return v as string;
+}
+
+function parseFlags(v: unknown): string[] {
+  if (!Array.isArray(v)) throw bad('compatibilityFlags must be an array of strings');
+  const out: string[] = [];
+  for (const f of v) {
+    if (typeof f !== 'string') throw bad(`compatibility flag ${JSON.stringify(f)} must be a string`);
+    if (NODE_FLAGS.has(f)) throw bad(`compatibility flag ${JSON.stringify(f)} is not supported: this host provides no Node.js APIs (require, process, Buffer, node:* modules); remove the flag and the Node imports`);
+    if (!COMPATIBILITY_FLAGS.includes(f)) throw bad(`compatibility flag ${JSON.stringify(f)} is not supported (supported: ${COMPATIBILITY_FLAGS.join(', ')})`);
+    if (!out.includes(f)) out.push(f);
+  }
+  return out;
+}
+
+function parseTriggers(v: unknown): { crons: string[] } {
+  if (v === null || typeof v !== 'object' || Array.isArray(v)) throw bad('triggers must be an object: { crons: ["* * * * *"] }');
+  const { crons = [], ...rest } = v as Record<string, unknown>;
+  if (Object.keys(rest).length) throw bad(`unknown trigger ${JSON.stringify(Object.keys(rest)[0])} (known: crons)`);
+  if (!Array.isArray(crons)) throw bad('triggers.crons must be an array of cron expressions');
+  if (crons.length > MAX_CRONS) throw bad(`triggers.crons has ${crons.length} expressions, over the limit of ${MAX_CRONS}`);
+  const out: string[] = [];
+  for (const c of crons) {
+    if (typeof c !== 'string') throw bad(`triggers.crons entry ${JSON.stringify(c)} must be a string`);
+    const problem = cronProblem(c);
+    if (problem) throw bad(`triggers.crons ${JSON.stringify(c)} ${problem.startsWith('has ') ? problem : `is not a cron expression: ${problem}`}`);
+    const norm = c.trim().split(/\s+/).join(' ');
+    if (!out.includes(norm)) out.push(norm);
+  }
+  return { crons: out };
 }
 
 /** Refuses per-revision limits above the host's maximums (`limits.maxCpuMs`, …). */

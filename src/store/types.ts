@@ -17,6 +17,12 @@ export interface RevisionConfig {
   limits: RevisionLimitsConfig;
   /** Per-revision autoscaling, named after Knative's autoscaling.knative.dev annotations; absent = host default. */
   scaling?: ScalingOverrides;
+  /** Workers' `compatibility_date` (YYYY-MM-DD), kept as the project said it; the runtime does not vary by it. */
+  compatibilityDate?: string;
+  /** Workers' `compatibility_flags`: only those this host honours are accepted (deploy/revision-config.ts). */
+  compatibilityFlags?: string[];
+  /** Cron triggers (five fields, UTC) for `scheduled(controller, env, ctx)`, design §11. */
+  triggers?: { crons: string[] };
 }
 
 /** Named after Knative's autoscaling.knative.dev annotations: the `scaling` rows of config/revision-settings.ts. */

@@ -17,6 +17,7 @@
  */
 import type { FastifySchema, FastifySchemaValidationError } from 'fastify';
 import { ERROR_CODES, EdgeError, type ErrorCode } from '../../core/errors.ts';
+import { COMPATIBILITY_FLAGS, CONFIG_FIELDS, MAX_CRONS } from '../../deploy/index.ts';
 import { LIMIT_NAMES, SCALING_NAMES, SETTABLE_NAMES, settable, settingDescription, settingPath, type SettableName } from '../../config/index.ts';
 
 export type JsonSchema = { [key: string]: unknown };
@@ -146,7 +147,8 @@ const RevisionParams = {
 // ---------------------------------------------------------------------------
 // Revision configuration: every limit and scaling setting is a row of config/revision-settings.ts.
 
-const CONFIG_FIELDS = ['env', 'concurrency', 'limits', 'scaling'];
+const TRIGGERS_RULE = `five-field cron expressions (minute hour day-of-month month day-of-week, UTC; day of week 0–7 with 0 and 7 Sunday, or SUN–SAT), at most ${MAX_CRONS}`;
+const FLAGS_RULE = `Only ${COMPATIBILITY_FLAGS.join(', ')} is accepted: the host is Workers without Node.js compatibility, and any other flag is refused rather than ignored.`;
 
 const ENV_RULE = 'names match `^[A-Za-z_][A-Za-z0-9_]{0,127}$`, values are strings, 64 KiB in all';
 
@@ -169,6 +171,9 @@ export const RevisionConfig = component('RevisionConfig', {
     concurrency: storedInt('concurrency'),
     limits: { type: 'object', properties: mapSettings(LIMIT_NAMES, storedInt), additionalProperties: true, description: 'Per-request limits; an absent one is the host default.' },
     scaling: { type: 'object', properties: mapSettings(SCALING_NAMES, storedInt), additionalProperties: true, description: 'Per-revision autoscaling settings; absent ones (or the whole object) are host defaults.' },
+    compatibilityDate: { type: 'string', description: "Workers' `compatibility_date` (YYYY-MM-DD), stored as given; the runtime does not vary by it.", examples: ['2025-01-01'] },
+    compatibilityFlags: { type: 'array', items: { type: 'string' }, description: `Workers' \`compatibility_flags\`. ${FLAGS_RULE}` },
+    triggers: { type: 'object', properties: { crons: { type: 'array', items: { type: 'string' }, description: `Cron triggers: ${TRIGGERS_RULE}.` } }, additionalProperties: true, description: "The revision's triggers (design §11)." },
   },
   additionalProperties: true,
   examples: [{ env: { GREETING: 'hi' }, concurrency: 10, limits: { cpuMs: 20 }, scaling: { minScale: 1 } }],
@@ -182,6 +187,9 @@ export const ConfigPatch = component('ConfigPatch', {
     concurrency: patchInt('concurrency'),
     limits: { type: ['object', 'null'], properties: mapSettings(LIMIT_NAMES, patchInt), description: `Limits to set or remove: ${LIMIT_NAMES.join(', ')}.` },
     scaling: { type: ['object', 'null'], properties: mapSettings(SCALING_NAMES, patchInt), description: `Scaling settings to set or remove: ${SCALING_NAMES.join(', ')}.` },
+    compatibilityDate: { type: ['string', 'null'], description: 'A date YYYY-MM-DD; `null` removes it.' },
+    compatibilityFlags: { type: ['array', 'null'], items: { type: 'string' }, description: `Replaces the flags; \`null\` removes them. ${FLAGS_RULE}` },
+    triggers: { type: ['object', 'null'], properties: { crons: { type: ['array', 'null'], items: { type: 'string' }, description: `Replaces the cron triggers: ${TRIGGERS_RULE}.` } }, description: 'Triggers to set or remove.' },
   },
   examples: [{ env: { A: '1', B: null }, limits: { cpuMs: 20 } }],
 });
