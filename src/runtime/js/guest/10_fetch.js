@@ -5,12 +5,16 @@
   const { JSONParse, JSONStringify, PromisePrototypeThen, PromiseReject } = ns.primordials;
   /** @type {(r: [number, string, ArrayBuffer | null]) => Response} */
   const toResponse = (r) => new Response(NULL_BODY_STATUS.has(r[0]) ? null : r[2], { status: r[0], headers: JSONParse(r[1]) });
-  define('fetch', function fetch(/** @type {unknown} */ input, /** @type {any} */ init) {
+  define('fetch', function fetch(/** @type {any} */ input, /** @type {any} */ init) {
     let req;
     try { req = input instanceof Request && init === undefined ? input : new Request(input instanceof Request ? input : String(input), init || {}); }
     catch (e) { return PromiseReject(e); }
     const b = req[BODY];
     const body = b === null ? null : typeof b === 'string' ? b : b.slice().buffer;
-    return PromisePrototypeThen(ops.fetch(req.method, req.url, JSONStringify(Headers.pairs(req.headers)), body), toResponse);
+    // An abort before or during the call rejects with the signal's reason and cancels the host's fetch.
+    const signal = init && init.signal !== undefined ? init.signal : input instanceof Request ? input.signal : undefined;
+    if (signal && signal.aborted) return PromiseReject(signal.reason);
+    const op = ops.fetch(req.method, req.url, JSONStringify(Headers.pairs(req.headers)), body);
+    return PromisePrototypeThen(ns.withSignal(signal, op, op), toResponse);
   });
 }
