@@ -11,7 +11,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { guestEval } from './helpers/guest.ts';
 
-type Vector = { input: string; base: string | null; href?: string; origin?: string; host?: string; hostname?: string; port?: string; pathname?: string; search?: string; hash?: string; username?: string; password?: string; failure?: true };
+type Vector = { input: string; base: string | null; href?: string; protocol?: string; origin?: string; host?: string; hostname?: string; port?: string; pathname?: string; search?: string; hash?: string; username?: string; password?: string; failure?: true };
 
 // From urltestdata.json (WPT), trimmed to the fields compared.
 const VECTORS: Vector[] = [
