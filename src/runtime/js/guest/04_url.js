@@ -7,7 +7,7 @@
  */
 {
   const { define, ops, INTERNAL } = ns;
-  const { ObjectDefineProperty, JSONStringify, JSONParse } = ns.primordials;
+  const { ObjectDefineProperty, JSONStringify, JSONParse, MapPrototypeGet, MapPrototypeSet, MapPrototypeDelete } = ns.primordials;
   const enc = new ns.TextEncoder();
   const dec = new ns.TextDecoder();
   /** WebIDL USVString: a string with every lone surrogate replaced by U+FFFD. */
@@ -132,8 +132,25 @@
 
   // Components as the host answers them (bridge/url.ts FIELDS).
   const HREF = 0, ORIGIN = 1, PROTOCOL = 2, USERNAME = 3, PASSWORD = 4, HOST = 5, HOSTNAME = 6, PORT = 7, PATHNAME = 8, SEARCH = 9, HASH = 10;
+  // The last answers for short inputs: `new URL(request.url)` and a router's base URLs repeat within a request.
+  // Parsing is a pure function of (input, base), and one instance serves one revision.
+  /** @type {Map<string, string>} */
+  const cache = new Map();
+  const CACHE_SIZE = 32, CACHE_KEY_MAX = 2048;
   /** @type {(input: unknown, base: unknown, hasBase: boolean) => string} */
-  const parse = (input, base, hasBase) => ops.url_parse(usv(input), hasBase ? usv(base) : '', hasBase ? 1 : 0);
+  const parse = (input, base, hasBase) => {
+    const i = usv(input);
+    const b = hasBase ? usv(base) : '';
+    const key = hasBase ? `${b.length}:${b}${i}` : i;
+    if (key.length > CACHE_KEY_MAX) return ops.url_parse(i, b, hasBase ? 1 : 0);
+    let r = MapPrototypeGet(cache, key);
+    if (r === undefined) {
+      r = ops.url_parse(i, b, hasBase ? 1 : 0);
+      if (cache.size >= CACHE_SIZE) MapPrototypeDelete(cache, /** @type {string} */ (cache.keys().next().value));
+      MapPrototypeSet(cache, key, r);
+    }
+    return r;
+  };
 
   class URL {
     /** @type {string[]} */
