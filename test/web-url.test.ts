@@ -163,4 +163,13 @@ describe('URL setters, URLSearchParams and URLPattern', () => {
   it.each(CASES)('%s: %s', async (_wpt, _name, body, expected) => {
     expect(await guestEval(body)).toEqual(expected);
   });
+
+  // A pattern of wildcards backtracks polynomially: over a minute of CPU in Node for this input. On the host it would stall the executor thread.
+  it('(isoedge) URLPattern is compiled on first use, and its matching runs under the request CPU limit, not on the host', async () => {
+    expect(await guestEval(`
+      const before = typeof Object.getOwnPropertyDescriptor(globalThis, 'URLPattern').get;
+      const P = URLPattern; const p = new P({ pathname: '/x' });
+      return [before, typeof Object.getOwnPropertyDescriptor(globalThis, 'URLPattern').value, p instanceof URLPattern, URLPattern === P];`)).toEqual(['function', 'function', true, true]);
+    await expect(guestEval(`return new URLPattern({ pathname: '*a*a*a*a*a*a*b' }).test('https://x/' + 'a'.repeat(120));`, { cpuMs: 50 })).rejects.toThrow(/EDGE_ERR_CPU_LIMIT/);
+  });
 });

@@ -15,7 +15,7 @@ import { PRELUDE_SOURCE } from './prelude-source.ts';
 import { HostBridge } from './bridge/host.ts';
 import { ENTRY_POINTS, FAULTS, OpError, type EntryName, type FaultKind, type HostImpls } from './bridge/ops.ts';
 import { DENY_ALL, startFetch, type OutboundPolicy } from './bridge/outbound.ts';
-import { urlParse, urlPattern, urlSet } from './bridge/url.ts';
+import { urlParse, urlPatternSource, urlSet } from './bridge/url.ts';
 
 export type { OutboundPolicy } from './bridge/outbound.ts';
 
@@ -237,7 +237,7 @@ export class GenericIsolate {
       random: (n) => randomFillSync(new Uint8Array(Math.min(65536, Math.max(0, n | 0)))).buffer,
       url_parse: urlParse,
       url_set: urlSet,
-      urlpattern: urlPattern,
+      urlpattern_source: urlPatternSource,
       timer: (settle, ms) => {
         // The bridge counts this timer already.
         if (this.#bridge.inflight('timer') > MAX_TIMERS) {

@@ -54,8 +54,8 @@ export const OPS = {
   url_parse: { kind: 'sync', args: ['string', 'string', 'int'], result: 'string', cpu: 'caller' },
   /** A URL setter: href, setter name, value → the new components ('' when the href setter fails). */
   url_set: { kind: 'sync', args: ['string', 'string', 'string'], result: 'string', cpu: 'caller' },
-  /** URLPattern (Node's): 'compile' | 'exec', the constructor's arguments as JSON, exec's arguments as JSON → JSON. */
-  urlpattern: { kind: 'sync', args: ['string', 'string', 'string'], result: 'string', cpu: 'caller' },
+  /** URLPattern's implementation as a function body returning the class (bridge/url.ts), for the guest to compile on first use. */
+  urlpattern_source: { kind: 'sync', args: [], result: 'string', cpu: 'caller' },
   /** Cancels a pending async op by its id: it never completes. */
   cancel: { kind: 'sync', args: ['int'], result: undefined, cpu: 'caller' },
   /** Completes after ms milliseconds (setTimeout). */

@@ -1,13 +1,14 @@
 // @ts-check
 /*
- * URL, URLSearchParams and URLPattern (WHATWG URL, URL Pattern). Parsing is the host's own
- * WHATWG parser through sync ops (bridge/url.ts, Node's URL and URLPattern): a URL keeps the
- * components the host answered and asks again on each setter. URLSearchParams is here in full
- * (the application/x-www-form-urlencoded parser and serializer), tied to its URL's query.
+ * URL, URLSearchParams and URLPattern (WHATWG URL, URL Pattern). URL parsing is the host's own
+ * WHATWG parser through sync ops (bridge/url.ts, Node's URL): a URL keeps the components the host
+ * answered and asks again on each setter. URLSearchParams is here in full (the
+ * application/x-www-form-urlencoded parser and serializer), tied to its URL's query. URLPattern is
+ * urlpattern-polyfill, whose source the host hands over on first use.
  */
 {
   const { define, ops, INTERNAL } = ns;
-  const { ObjectDefineProperty, JSONStringify, JSONParse, MapPrototypeGet, MapPrototypeSet, MapPrototypeDelete } = ns.primordials;
+  const { ObjectDefineProperty, MapPrototypeGet, MapPrototypeSet, MapPrototypeDelete } = ns.primordials;
   const enc = new ns.TextEncoder();
   const dec = new ns.TextDecoder();
   /** WebIDL USVString: a string with every lone surrogate replaced by U+FFFD. */
@@ -223,63 +224,28 @@
     get [Symbol.toStringTag]() { return 'URL'; }
   }
 
-  // ---- URLPattern: compiled and matched by the host (bridge/url.ts), which caches compiled patterns ----
-  const PARTS = ['protocol', 'username', 'password', 'hostname', 'port', 'pathname', 'search', 'hash', 'baseURL'];
-  /** A URLPatternInit or a string, as JSON can carry it (WebIDL: the dictionary's members as USVStrings). */
-  const patternInput = (/** @type {unknown} */ v) => {
-    if (v === undefined || v === null) return {};
-    if (typeof v !== 'object') return usv(v);
-    /** @type {Record<string, string>} */
-    const o = {};
-    for (const k of PARTS) { const x = /** @type {any} */ (v)[k]; if (x !== undefined) o[k] = usv(x); }
-    return o;
+  // ---- URLPattern: urlpattern-polyfill, compiled in this isolate on first use of the global ----
+  // It runs here, under the request's CPU limit, because matching runs regular expressions built from
+  // the tenant's patterns (bridge/url.ts). Until then the global is an accessor that costs nothing.
+  const FunctionCtor = Function;
+  /** @type {any} */
+  let URLPattern;
+  const urlPattern = () => {
+    if (URLPattern === undefined) {
+      const src = ops.urlpattern_source();
+      // The polyfill's module body, as a function of nothing: it sees only the global scope, never ns.
+      URLPattern = FunctionCtor(src)();
+      define('URLPattern', URLPattern);
+    }
+    return URLPattern;
   };
-  /** @type {(json: string) => any} */
-  const answer = (json) => { const r = JSONParse(json); if (r !== null && typeof r.error === 'string') throw new TypeError(r.error); return r; };
-  class URLPattern {
-    /** @type {string} */ #args;
-    /** @type {Record<string, any>} */ #parts;
-    constructor(/** @type {unknown} */ input = undefined, /** @type {unknown} */ baseURL = undefined, /** @type {unknown} */ options = undefined) {
-      let base = null;
-      let opts = null;
-      if (baseURL !== null && typeof baseURL === 'object') opts = baseURL;
-      else { if (baseURL !== undefined) base = usv(baseURL); opts = options ?? null; }
-      const i = patternInput(input);
-      if (base !== null && typeof i !== 'string') throw new TypeError("URLPattern: a base URL is only allowed with a string pattern");
-      const o = opts === null ? null : { ignoreCase: !!(/** @type {any} */ (opts).ignoreCase) };
-      this.#args = JSONStringify([i, base, o]);
-      this.#parts = answer(ops.urlpattern('compile', this.#args, ''));
-    }
-    #exec(/** @type {unknown} */ input, /** @type {unknown} */ baseURL) {
-      const i = patternInput(input);
-      const base = baseURL === undefined ? null : usv(baseURL);
-      if (base !== null && typeof i !== 'string') throw new TypeError("URLPattern: a base URL is only allowed with a string input");
-      const r = answer(ops.urlpattern('exec', this.#args, JSONStringify([i, base])));
-      if (r === null) return null;
-      r.inputs = base === null ? [input] : [input, baseURL];
-      for (const k of PARTS) {
-        const g = r[k] && r[k].groups;
-        if (g) for (const name of Object.keys(g)) if (g[name] === '\u0000') g[name] = undefined;
-      }
-      return r;
-    }
-    test(/** @type {unknown} */ input = undefined, /** @type {unknown} */ baseURL = undefined) { return this.#exec(input, baseURL) !== null; }
-    exec(/** @type {unknown} */ input = undefined, /** @type {unknown} */ baseURL = undefined) { return this.#exec(input, baseURL); }
-    get protocol() { return this.#parts.protocol; }
-    get username() { return this.#parts.username; }
-    get password() { return this.#parts.password; }
-    get hostname() { return this.#parts.hostname; }
-    get port() { return this.#parts.port; }
-    get pathname() { return this.#parts.pathname; }
-    get search() { return this.#parts.search; }
-    get hash() { return this.#parts.hash; }
-    get hasRegExpGroups() { return this.#parts.hasRegExpGroups; }
-    get [Symbol.toStringTag]() { return 'URLPattern'; }
-  }
-
+  ObjectDefineProperty(globalThis, 'URLPattern', {
+    configurable: true, enumerable: false,
+    get: urlPattern,
+    set(v) { define('URLPattern', v); },
+  });
   define('URLSearchParams', URLSearchParams);
   define('URL', URL);
-  define('URLPattern', URLPattern);
   ns.URL = URL;
   ns.URLSearchParams = URLSearchParams;
 }
