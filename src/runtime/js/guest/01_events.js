@@ -27,6 +27,16 @@
 
   // A private token: AbortSignal, and events the runtime itself makes (isTrusted), are built through it only.
   const INTERNAL = Symbol('isoedge.internal');
+  ns.INTERNAL = INTERNAL;
+
+  /**
+   * The module is built on first use (a read of one of its globals, or a request's signal, or a
+   * fetch with a signal): an idle instance carries none of its ~100 functions. Until then its
+   * globals are accessors on the global object; building replaces them with plain values.
+   * @type {any}
+   */
+  let E = null;
+  function build() {
   const NONE = 0, CAPTURING_PHASE = 1, AT_TARGET = 2, BUBBLING_PHASE = 3;
 
   /** @type {(init: unknown, who: string) => Record<string, unknown>} */
@@ -143,7 +153,6 @@
     if (logIt) console.error('Uncaught', e instanceof Error ? e : fmt(e));
   };
   let reporting = false;
-  ns.reportException = report;
 
   /** DOM "inner invoke": a snapshot of the listeners, each called unless removed meanwhile. */
   function invoke(/** @type {EventTarget} */ target, /** @type {Event} */ event, /** @type {boolean} */ capture) {
@@ -244,7 +253,6 @@
       },
     });
   };
-  ns.eventHandler = eventHandler;
 
   class CustomEvent extends Event {
     /** @type {unknown} */ #detail;
@@ -384,21 +392,23 @@
 
   // ---- the global scope as an EventTarget (addEventListener('error' | 'unhandledrejection', …)) ----
   const globalTarget = new EventTarget();
+  /** @type {Record<string, Function>} */
+  const onGlobal = {};
   for (const name of /** @type {const} */ (['addEventListener', 'removeEventListener', 'dispatchEvent'])) {
     const m = EventTarget.prototype[name];
-    define(name, { [name](/** @type {unknown[]} */ ...a) { return ReflectApply(m, globalTarget, a); } }[name]);
+    onGlobal[name] = /** @type {Function} */ ({ [name](/** @type {unknown[]} */ ...a) { return ReflectApply(m, globalTarget, a); } }[name]);
   }
 
   /** A request's signal: made on first read, never aborted yet (the streaming work aborts it on client disconnect). */
   const SIGNALS = new WeakMap();
-  ns.requestSignal = (req) => {
+  const requestSignal = (/** @type {object} */ req) => {
     let s = WeakMapGet(SIGNALS, req);
     if (s === undefined) { s = new AbortSignal(INTERNAL); WeakMapSet(SIGNALS, req, s); }
     return s;
   };
   /** Rejects `promise`'s result with the signal's reason when it aborts first; cancels the op (ns.cancel) if it was an op's. */
-  ns.withSignal = (signal, promise, op) => {
-    if (signal === undefined || signal === null) return promise;
+  /** @type {(signal: unknown, promise: Promise<any>, op?: Promise<unknown>) => Promise<any>} */
+  const withSignal = (signal, promise, op) => {
     if (!(signal instanceof AbortSignal)) return ns.primordials.PromiseReject(new TypeError("the option 'signal' is not an AbortSignal"));
     if (signal.aborted) { if (op) cancel(op); return ns.primordials.PromiseReject(signal.reason); }
     return new ns.primordials.Promise((resolve, reject) => {
@@ -407,19 +417,37 @@
     });
   };
 
-  define('Event', Event);
-  define('EventTarget', EventTarget);
-  define('CustomEvent', CustomEvent);
-  define('ErrorEvent', ErrorEvent);
-  define('PromiseRejectionEvent', PromiseRejectionEvent);
-  define('AbortSignal', AbortSignal);
-  define('AbortController', AbortController);
-  define('reportError', function reportError(/** @type {unknown} */ e) {
-    if (arguments.length === 0) throw new TypeError("Failed to execute 'reportError': 1 argument required.");
-    report(e);
-  });
-  ns.Event = Event;
-  ns.EventTarget = EventTarget;
-  ns.AbortSignal = AbortSignal;
-  ns.INTERNAL = INTERNAL;
+  return {
+    Event, EventTarget, CustomEvent, ErrorEvent, PromiseRejectionEvent, AbortSignal, AbortController,
+    reportError: function reportError(/** @type {unknown} */ e) {
+      if (arguments.length === 0) throw new TypeError("Failed to execute 'reportError': 1 argument required.");
+      report(e);
+    },
+    ...onGlobal,
+    report, requestSignal, withSignal,
+  };
+  }
+
+  const GLOBALS = ['Event', 'EventTarget', 'CustomEvent', 'ErrorEvent', 'PromiseRejectionEvent', 'AbortSignal', 'AbortController', 'reportError', 'addEventListener', 'removeEventListener', 'dispatchEvent'];
+  const load = () => {
+    if (E === null) {
+      E = build();
+      for (const name of GLOBALS) define(name, E[name]);
+    }
+    return E;
+  };
+  for (const name of GLOBALS) {
+    ObjectDefineProperty(globalThis, name, {
+      configurable: true, enumerable: false,
+      get() { return load()[name]; },
+      // Assigned before first use: build first, so the tenant's value is the one that stays.
+      set(v) { load(); define(name, v); },
+    });
+  }
+  // Without the module built, nothing listens for errors on the global scope: log at once.
+  ns.reportException = (e) => { if (E === null) console.error('Uncaught', e instanceof Error ? e : fmt(e)); else E.report(e); };
+  ns.requestSignal = (req) => load().requestSignal(req);
+  ns.withSignal = (signal, promise, op) => (signal === undefined || signal === null ? promise : load().withSignal(signal, promise, op));
+  /** Whether v is one of the module's objects (structuredClone refuses them); none exist before it is built. */
+  ns.isEventObject = (v) => E !== null && (v instanceof E.EventTarget || v instanceof E.Event);
 }

@@ -21,7 +21,7 @@
   /** Objects with the runtime's (or V8's) internal state that HTML does not list as serializable. */
   const platform = (/** @type {object} */ v) =>
     v instanceof WeakMap || v instanceof WeakSet || v instanceof Promise || v instanceof WeakRef || (typeof SharedArrayBuffer === 'function' && v instanceof SharedArrayBuffer) ||
-    v instanceof ns.EventTarget || v instanceof ns.Event || v instanceof ns.Headers || v instanceof ns.URL || v instanceof ns.URLSearchParams ||
+    ns.isEventObject(v) || v instanceof ns.Headers || v instanceof ns.URL || v instanceof ns.URLSearchParams ||
     v instanceof ns.TextEncoder || v instanceof ns.TextDecoder || (typeof WebAssembly === 'object' && (v instanceof WebAssembly.Memory || v instanceof WebAssembly.Instance));
   const cloneError = (/** @type {string} */ what) => domException(`${what} could not be cloned.`, 'DataCloneError');
 

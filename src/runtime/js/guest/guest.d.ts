@@ -63,13 +63,10 @@ declare global {
     clock: { origin: number; tick(): void; now(): number };
     /** Reports an exception (an ErrorEvent on the global scope, then the log); never throws. */
     reportException(e: unknown): void;
-    eventHandler(proto: object, type: string): void;
     requestSignal(req: object): any;
+    isEventObject(v: object): boolean;
     /** `promise`, or a rejection with the signal's reason if it aborts first (cancelling the op `op`). */
     withSignal<T>(signal: unknown, promise: Promise<T>, op?: Promise<unknown>): Promise<T>;
-    Event: any;
-    EventTarget: any;
-    AbortSignal: any;
     INTERNAL: symbol;
     // 02_encoding.js … 04_url.js
     TextEncoder: any;
