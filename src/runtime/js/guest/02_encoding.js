@@ -64,6 +64,16 @@
   for (const l of ['csunicode', 'iso-10646-ucs-2', 'ucs-2', 'unicode', 'unicodefeff', 'utf-16', 'utf-16le']) LABELS[l] = 'utf-16le';
   for (const l of ['unicodefffe', 'utf-16be']) LABELS[l] = 'utf-16be';
 
+  const isSpace = (/** @type {number} */ c) => c === 0x09 || c === 0x0a || c === 0x0c || c === 0x0d || c === 0x20;
+  /** Encoding §4.2 "get an encoding": ASCII whitespace trimmed, ASCII case-insensitive. */
+  const encodingOf = (/** @type {string} */ label) => {
+    let a = 0, b = label.length;
+    while (a < b && isSpace(label.charCodeAt(a))) a++;
+    while (b > a && isSpace(label.charCodeAt(b - 1))) b--;
+    const l = label.slice(a, b).toLowerCase();
+    return Object.hasOwn(LABELS, l) ? LABELS[l] : undefined;
+  };
+
   class TextDecoder {
     #encoding;
     #fatal;
@@ -76,8 +86,7 @@
     // UTF-16 decoder state (Encoding §8.3.1)
     #leadByte = -1; #leadSurrogate = -1;
     constructor(/** @type {unknown} */ label = 'utf-8', /** @type {any} */ options = undefined) {
-      const l = `${label}`.replace(/^[\t\n\f\r ]+|[\t\n\f\r ]+$/g, '').toLowerCase();
-      const e = Object.hasOwn(LABELS, l) ? LABELS[l] : undefined;
+      const e = label === 'utf-8' ? 'utf-8' : encodingOf(`${label}`);
       if (e === undefined) throw new RangeError(`Failed to construct 'TextDecoder': The encoding label provided ('${label}') is invalid.`);
       if (options !== undefined && options !== null && typeof options !== 'object') throw new TypeError("Failed to construct 'TextDecoder': the options must be an object");
       this.#encoding = e;

@@ -2,7 +2,7 @@
 /* structuredClone (HTML §2.7), queueMicrotask, performance (High Resolution Time), self and navigator. */
 {
   const { define, domException, reportException, clock } = ns;
-  const { ReflectApply, PromisePrototypeThen, ObjectKeys, ObjectFreeze } = ns.primordials;
+  const { ReflectApply, PromisePrototypeThen, ObjectKeys, ObjectFreeze, ObjectDefineProperty } = ns.primordials;
   const ArrayIsArray = Array.isArray;
   const ObjectGetPrototypeOf = Object.getPrototypeOf;
   const ObjectGetOwnPropertyDescriptor = Object.getOwnPropertyDescriptor;
@@ -99,6 +99,8 @@
   });
 
   // ---- performance: a clock that advances only when the host enters the isolate (ns.clock), in whole ms ----
+  // Built on first read of `performance` or `Performance`, like the events module (01_events.js).
+  const buildPerformance = () => {
   /** @type {{ name: string, entryType: string, startTime: number, duration: number, detail: unknown }[]} */
   let entries = [];
   const MAX_ENTRIES = 1024;
@@ -145,8 +147,17 @@
     toJSON() { return { timeOrigin: clock.origin }; }
     get [Symbol.toStringTag]() { return 'Performance'; }
   }
-  define('Performance', Performance);
-  define('performance', new Performance());
+  return { Performance, performance: new Performance() };
+  };
+  /** @type {any} */
+  let perf = null;
+  const loadPerformance = () => {
+    if (perf === null) { perf = buildPerformance(); define('Performance', perf.Performance); define('performance', perf.performance); }
+    return perf;
+  };
+  for (const name of ['Performance', 'performance']) {
+    ObjectDefineProperty(globalThis, name, { configurable: true, enumerable: false, get() { return loadPerformance()[name]; }, set(v) { loadPerformance(); define(name, v); } });
+  }
   define('self', globalThis);
   // What Workers answers: libraries that detect the Workers runtime by it take the Workers path (docs/host-abi.md).
   define('navigator', ObjectFreeze({ userAgent: 'Cloudflare-Workers', hardwareConcurrency: 1 }));
