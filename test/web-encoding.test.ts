@@ -62,6 +62,9 @@ const CASES: Case[] = [
     for (const [s, n] of [['Hi', 10], ['\\u00A9\\u00A9', 3], ['\\u{1F600}x', 3], ['\\u{1F600}x', 5], ['\\uD800a', 4]]) { const d = new Uint8Array(n); const x = e.encodeInto(s, d); r.push([x.read, x.written, [...d.slice(0, x.written)]]); }
     let bad; try { e.encodeInto('x', []); } catch (x) { bad = x instanceof TypeError; } r.push(bad);
     return r;`, [[2, 2, [72, 105]], [1, 2, [0xc2, 0xa9]], [0, 0, []], [3, 5, [0xf0, 0x9f, 0x98, 0x80, 0x78]], [2, 4, [0xef, 0xbf, 0xbd, 0x61]], true]],
+  ['encoding/api-basics.any.js (long input)', 'long ASCII runs, short runs between multi-byte characters, and a BOM-less start round-trip', `
+    const s = 'x'.repeat(70000) + 'héllo wörld € 😀 '.repeat(5000) + 'y'.repeat(100) + '\uFEFF';
+    const d = new TextDecoder(); return [d.decode(new TextEncoder().encode(s)) === s, d.decode(new TextEncoder().encode('\uFEFF' + s)) === s];`, [true, true]],
   ['html/webappapis/atob/base64.any.js', 'btoa of Latin-1, InvalidCharacterError beyond it', `
     let e; try { btoa('\\u0100'); } catch (x) { e = [x.name, x instanceof DOMException]; } return [btoa(''), btoa('f'), btoa('fo'), btoa('foo'), btoa('\\xff\\xfe'), btoa(null), e];`,
   ['', 'Zg==', 'Zm8=', 'Zm9v', '//4=', 'bnVsbA==', ['InvalidCharacterError', true]]],

@@ -120,15 +120,33 @@
         if (cp >= 0x10000) { cp -= 0x10000; units.push(0xd800 + (cp >> 10), 0xdc00 + (cp & 1023)); } else units.push(cp);
         if (units.length >= 8192) { out += ReflectApply(StringFromCharCode, null, units); units.length = 0; }
       };
-      if (this.#encoding === 'utf-8') this.#utf8(b, push, stream);
+      /** A run of ASCII bytes, appended as one string (no BOM can be among them). */
+      const pushAscii = (/** @type {number} */ from, /** @type {number} */ to) => {
+        this.#bomSeen = true;
+        if (to - from < 64) {
+          for (let k = from; k < to; k++) units.push(/** @type {number} */ (b[k]));
+          if (units.length >= 8192) { out += ReflectApply(StringFromCharCode, null, units); units.length = 0; }
+          return;
+        }
+        if (units.length) { out += ReflectApply(StringFromCharCode, null, units); units.length = 0; }
+        for (let k = from; k < to; k += 8192) out += ReflectApply(StringFromCharCode, null, b.subarray(k, Math.min(to, k + 8192)));
+      };
+      if (this.#encoding === 'utf-8') this.#utf8(b, push, pushAscii, stream);
       else this.#utf16(b, push, stream, this.#encoding === 'utf-16be');
       return out + ReflectApply(StringFromCharCode, null, units);
     }
-    #utf8(/** @type {Uint8Array} */ b, /** @type {(cp: number) => void} */ push, /** @type {boolean} */ stream) {
-      for (let i = 0; i < b.length; i++) {
+    #utf8(/** @type {Uint8Array} */ b, /** @type {(cp: number) => void} */ push, /** @type {(from: number, to: number) => void} */ pushAscii, /** @type {boolean} */ stream) {
+      const n = b.length;
+      for (let i = 0; i < n; i++) {
         const byte = /** @type {number} */ (b[i]);
         if (this.#needed === 0) {
-          if (byte < 0x80) { push(byte); continue; }
+          if (byte < 0x80) {
+            let j = i + 1;
+            while (j < n && /** @type {number} */ (b[j]) < 0x80) j++;
+            pushAscii(i, j);
+            i = j - 1;
+            continue;
+          }
           if (byte >= 0xc2 && byte <= 0xdf) { this.#needed = 1; this.#cp = byte & 0x1f; }
           else if (byte >= 0xe0 && byte <= 0xef) {
             if (byte === 0xe0) this.#lower = 0xa0;
