@@ -96,6 +96,10 @@ const EVENTS: Case[] = [
   ['dom/events/EventTarget-constructible.any.js', 'EventTarget subclasses dispatch to their own listeners', `
     class T extends EventTarget {} const t = new T(); let n = 0; t.addEventListener('x', () => n++); t.dispatchEvent(new Event('x'));
     return [n, typeof globalThis.addEventListener, typeof dispatchEvent];`, [1, 'function', 'function']],
+  ['(isoedge) lazily built globals', 'a global assigned before first use keeps the tenant value; the others build normally', `
+    const d = Object.getOwnPropertyDescriptor(globalThis, 'Event'); globalThis.CustomEvent = 1;
+    return [CustomEvent, typeof d.get, typeof Event, 'value' in Object.getOwnPropertyDescriptor(globalThis, 'Event'), Object.keys(globalThis).includes('Event')];`,
+  [1, 'function', 'function', true, false]],
   ['html/webappapis/scripting/processing-model-2 (reportError)', 'an exception in a listener is reported, not thrown; later listeners still run', `
     const t = new EventTarget(); const log = []; const onErr = (e) => { log.push(['error', e.message, e.error instanceof RangeError]); e.preventDefault(); };
     addEventListener('error', onErr);
