@@ -104,7 +104,7 @@ const EVENTS: Case[] = [
     const t = new EventTarget(); const log = []; const onErr = (e) => { log.push(['error', e.message, e.error instanceof RangeError]); e.preventDefault(); };
     addEventListener('error', onErr);
     t.addEventListener('x', () => { throw new RangeError('bad'); }); t.addEventListener('x', () => log.push('second'));
-    const r = t.dispatchEvent(new Event('x')); removeEventListener('error', onErr); return [r, log];`, [true, [['error', 'bad', true], 'second']]],
+    const r = t.dispatchEvent(new Event('x')); removeEventListener('error', onErr); return [r, log];`, [true, [['error', 'Uncaught RangeError: bad', true], 'second']]],
 ];
 
 const ABORT: Case[] = [

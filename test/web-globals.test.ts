@@ -26,7 +26,7 @@ const TIMERS: Case[] = [
   ['html/webappapis/timers (exceptions)', 'an exception in a timer callback is reported as an error event, and the interval keeps running', `
     const seen = []; addEventListener('error', (e) => { seen.push(e.message); e.preventDefault(); });
     let n = 0; await new Promise((done) => { const id = setInterval(() => { if (++n === 3) { clearInterval(id); done(); } throw new Error('tick ' + n); }, 1); });
-    return seen;`, ['tick 1', 'tick 2', 'tick 3']],
+    return seen;`, ['Uncaught Error: tick 1', 'Uncaught Error: tick 2', 'Uncaught Error: tick 3']],
   ['html/webappapis/microtask-queuing/queue-microtask.any.js', 'queueMicrotask runs before timers, in order; a non-function is a TypeError', `
     const log = []; setTimeout(() => log.push('timeout'), 0); queueMicrotask(() => log.push(1)); Promise.resolve().then(() => log.push(2)); queueMicrotask(() => log.push(3));
     let bad; try { queueMicrotask(1); } catch (e) { bad = e instanceof TypeError; }
@@ -38,7 +38,12 @@ const TIMERS: Case[] = [
     const seen = []; const l = (e) => seen.push([e.message, e.error, e.cancelable, e.isTrusted]); addEventListener('error', l);
     reportError(new Error('one')); reportError('two'); removeEventListener('error', l);
     let bad; try { reportError(); } catch (e) { bad = e instanceof TypeError; }
-    return [seen.map((s) => [s[0], typeof s[1], s[2], s[3]]), bad];`, [[['one', 'object', true, true], ['two', 'string', true, true]], true]],
+    return [seen.map((s) => [s[0], typeof s[1], s[2], s[3]]), bad];`, [[['Uncaught Error: one', 'object', true, true], ['Uncaught two', 'string', true, true]], true]],
+  ['html/webappapis/scripting/reporterror.any.js', 'any throwable: a non-empty message, the throwable as error, and no getter of it runs (nor when logged)', `
+    const seen = []; const l = (e) => seen.push([e.message !== '', e.error]); addEventListener('error', l);
+    const t = new TypeError(); reportError(1); reportError(t); reportError(undefined); removeEventListener('error', l);
+    let invoked = false; reportError({ get name() { invoked = true; }, get message() { invoked = true; }, toJSON() { invoked = true; }, toString() { invoked = true; } });
+    return [seen[0][0] && seen[1][0] && seen[2][0], seen[0][1], seen[1][1] === t, seen[2][1] === undefined, invoked];`, [true, 1, true, true, false]],
   ['(Workers) scheduler.wait', 'scheduler.wait(ms) resolves after the delay', `
     const t = Date.now(); await scheduler.wait(15); return Date.now() - t >= 10;`, true],
 ];

@@ -10,7 +10,7 @@
  * completion), as Workers' clock advances only on I/O, in whole milliseconds.
  */
 {
-  const { define, domException, console, fmt, ops, cancel } = ns;
+  const { define, domException, console, ops, cancel } = ns;
   const { ReflectApply, ObjectDefineProperty, PromisePrototypeThen } = ns.primordials;
   const DateNow = Date.now;
   const WeakMapGet = Function.prototype.call.bind(WeakMap.prototype.get);
@@ -23,6 +23,34 @@
     origin,
     tick() { const t = DateNow(); if (t > last) last = t; },
     now() { return last - origin; },
+  };
+
+  /**
+   * An exception as text without running any of its code (HTML's report-an-exception reads no
+   * getters): an Error's own `message` and the `name` its prototype chain holds as data, else
+   * the primitive, else a generic word. Non-empty, as an ErrorEvent's message must be.
+   */
+  const GetOwnPropertyDescriptor = Object.getOwnPropertyDescriptor;
+  const GetPrototypeOf = Object.getPrototypeOf;
+  const ErrorCtor = Error;
+  const describe = (/** @type {unknown} */ e) => {
+    if (e instanceof ErrorCtor) {
+      let name = 'Error';
+      for (let o = /** @type {any} */ (e); o !== null; o = GetPrototypeOf(o)) {
+        const d = GetOwnPropertyDescriptor(o, 'name');
+        if (d) { if ('value' in d && typeof d.value === 'string') name = d.value; break; }
+      }
+      const m = GetOwnPropertyDescriptor(e, 'message');
+      const message = m && 'value' in m && typeof m.value === 'string' ? m.value : '';
+      return `Uncaught ${message ? `${name}: ${message}` : name}`;
+    }
+    if (e === null || (typeof e !== 'object' && typeof e !== 'function')) return `Uncaught ${typeof e === 'symbol' ? e.toString() : String(e)}`;
+    return typeof e === 'function' ? 'Uncaught function' : 'Uncaught exception (an object)';
+  };
+  /** The log line of an unhandled report: the stack of an Error (a data property V8 set), else the description. */
+  const logUncaught = (/** @type {unknown} */ e) => {
+    const st = e instanceof ErrorCtor ? GetOwnPropertyDescriptor(e, 'stack') : undefined;
+    console.error(st && 'value' in st && typeof st.value === 'string' ? `Uncaught ${st.value}` : describe(e));
   };
 
   // A private token: AbortSignal, and events the runtime itself makes (isTrusted), are built through it only.
@@ -140,17 +168,13 @@
 
   /** An exception in a listener or callback: reported (an ErrorEvent on the global scope, then the log), never thrown. */
   const report = (/** @type {unknown} */ e) => {
-    let ev;
-    try {
-      const message = e !== null && typeof e === 'object' && 'message' in e ? String(/** @type {any} */ (e).message) : String(e);
-      ev = new ErrorEvent('error', { message, error: e, cancelable: true });
-    } catch { ev = undefined; }
+    const ev = new ErrorEvent('error', { message: describe(e), error: e, cancelable: true });
     let logIt = true;
-    if (ev !== undefined && !reporting) {
+    if (!reporting) {
       reporting = true;
       try { logIt = Event.dispatch(ev, globalTarget, true); } finally { reporting = false; }
     }
-    if (logIt) console.error('Uncaught', e instanceof Error ? e : fmt(e));
+    if (logIt) logUncaught(e);
   };
   let reporting = false;
 
@@ -445,7 +469,7 @@
     });
   }
   // Without the module built, nothing listens for errors on the global scope: log at once.
-  ns.reportException = (e) => { if (E === null) console.error('Uncaught', e instanceof Error ? e : fmt(e)); else E.report(e); };
+  ns.reportException = (e) => { if (E === null) logUncaught(e); else E.report(e); };
   ns.requestSignal = (req) => load().requestSignal(req);
   ns.withSignal = (signal, promise, op) => (signal === undefined || signal === null ? promise : load().withSignal(signal, promise, op));
   /** Whether v is one of the module's objects (structuredClone refuses them); none exist before it is built. */
