@@ -101,10 +101,10 @@ const EVENTS: Case[] = [
     return [CustomEvent, typeof d.get, typeof Event, 'value' in Object.getOwnPropertyDescriptor(globalThis, 'Event'), Object.keys(globalThis).includes('Event')];`,
   [1, 'function', 'function', true, false]],
   ['html/webappapis/scripting/processing-model-2 (reportError)', 'an exception in a listener is reported, not thrown; later listeners still run', `
-    const t = new EventTarget(); const log = []; const onErr = (e) => { log.push(['error', e.message, e.error instanceof RangeError]); e.preventDefault(); };
+    const t = new EventTarget(); const log = []; const onErr = (e) => { log.push(['error', e.message, e.error instanceof RangeError, e.target === globalThis]); e.preventDefault(); };
     addEventListener('error', onErr);
     t.addEventListener('x', () => { throw new RangeError('bad'); }); t.addEventListener('x', () => log.push('second'));
-    const r = t.dispatchEvent(new Event('x')); removeEventListener('error', onErr); return [r, log];`, [true, [['error', 'Uncaught RangeError: bad', true], 'second']]],
+    const r = t.dispatchEvent(new Event('x')); removeEventListener('error', onErr); return [r, log];`, [true, [['error', 'Uncaught RangeError: bad', true, true], 'second']]],
 ];
 
 const ABORT: Case[] = [

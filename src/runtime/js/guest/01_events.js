@@ -415,7 +415,10 @@
   }
 
   // ---- the global scope as an EventTarget (addEventListener('error' | 'unhandledrejection', …)) ----
-  const globalTarget = new EventTarget();
+  // The global object itself is the target (an error event's target is globalThis, and
+  // EventTarget.prototype.addEventListener.call(globalThis, …) works), without changing its prototype.
+  const globalTarget = /** @type {EventTarget} */ (/** @type {unknown} */ (globalThis));
+  WeakMapSet(LISTENERS, globalThis, new Map());
   /** @type {Record<string, Function>} */
   const onGlobal = {};
   for (const name of /** @type {const} */ (['addEventListener', 'removeEventListener', 'dispatchEvent'])) {
