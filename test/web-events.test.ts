@@ -3,7 +3,10 @@
  * web-platform-tests file it follows (dom/events/*.any.js, dom/abort/*.any.js); the cases are
  * written for isoedge from those files' assertions, run in a real guest isolate.
  */
-import { describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import http from 'node:http';
+import { Instance } from '../src/runtime/js/index.ts';
+import { BASE_LIMITS, type RevisionSpec } from '../src/runtime/types.ts';
 import { guestEval } from './helpers/guest.ts';
 
 type Case = [wpt: string, name: string, body: string, expected: unknown];
@@ -153,5 +156,41 @@ describe('DOM events', () => {
 describe('AbortController and AbortSignal', () => {
   it.each(ABORT)('%s: %s', async (_wpt, _name, body, expected) => {
     expect(await guestEval(body)).toEqual(expected);
+  });
+});
+
+describe('fetch with a signal aborted during the call (fetch/api/abort/general.any.js)', () => {
+  let server: http.Server;
+  let port = 0;
+  let closed: Promise<void>;
+  beforeAll(async () => {
+    let seen: () => void = () => {};
+    closed = new Promise((r) => { seen = r; });
+    // Never answers; reports when the host drops the connection.
+    server = http.createServer((req) => { req.socket.on('close', () => seen()); });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
+    port = (server.address() as { port: number }).port;
+  });
+  afterAll(() => { server.closeAllConnections(); server.close(); });
+
+  it('rejects with the reason and the host cancels the outbound request', async () => {
+    const inst = new Instance({ memoryMb: 64, warmup: true, log: () => {}, outbound: { check: () => '', timeoutMs: 10_000, maxBytes: 1000 } });
+    const spec: RevisionSpec = {
+      id: 'w-00001', fn: 'w', digest: '', runtime: 'js', cache: null, concurrency: 0, env: {},
+      script: `var __isoedge_module = { default: { async fetch() {
+        const c = new AbortController(); const p = fetch('http://127.0.0.1:${port}/slow', { signal: c.signal });
+        setTimeout(() => c.abort(new RangeError('enough')), 100);
+        try { await p; return new Response('resolved'); } catch (e) { return new Response(e.name + ': ' + e.message); }
+      } } };`,
+      limits: { ...BASE_LIMITS, cpuMs: 1000, wallMs: 10_000, memoryMb: 64 },
+    };
+    inst.specialise(spec, undefined);
+    try {
+      const r = await inst.invoke({ reqId: 'abort-1', method: 'GET', url: 'http://w.localhost/', headers: [], body: null }, 1);
+      expect(r.ok && (typeof r.body === 'string' ? r.body : new TextDecoder().decode(r.body!))).toBe('RangeError: enough');
+      await closed; // the upstream connection was dropped, not left to the fetch timeout
+    } finally {
+      inst.dispose();
+    }
   });
 });
