@@ -57,12 +57,9 @@
     get [Symbol.toStringTag]() { return 'TextEncoder'; }
   }
 
-  /** The Encoding standard's labels of the encodings decoded here. */
+  // The Encoding standard's labels of the encodings decoded here.
   /** @type {Record<string, string>} */
-  const LABELS = {};
-  for (const l of ['unicode-1-1-utf-8', 'unicode11utf8', 'unicode20utf8', 'utf-8', 'utf8', 'x-unicode20utf8']) LABELS[l] = 'utf-8';
-  for (const l of ['csunicode', 'iso-10646-ucs-2', 'ucs-2', 'unicode', 'unicodefeff', 'utf-16', 'utf-16le']) LABELS[l] = 'utf-16le';
-  for (const l of ['unicodefffe', 'utf-16be']) LABELS[l] = 'utf-16be';
+  const LABELS = { 'unicode-1-1-utf-8': 'utf-8', 'unicode11utf8': 'utf-8', 'unicode20utf8': 'utf-8', 'utf-8': 'utf-8', 'utf8': 'utf-8', 'x-unicode20utf8': 'utf-8', 'csunicode': 'utf-16le', 'iso-10646-ucs-2': 'utf-16le', 'ucs-2': 'utf-16le', 'unicode': 'utf-16le', 'unicodefeff': 'utf-16le', 'utf-16': 'utf-16le', 'utf-16le': 'utf-16le', 'unicodefffe': 'utf-16be', 'utf-16be': 'utf-16be' };
 
   const isSpace = (/** @type {number} */ c) => c === 0x09 || c === 0x0a || c === 0x0c || c === 0x0d || c === 0x20;
   /** Encoding §4.2 "get an encoding": ASCII whitespace trimmed, ASCII case-insensitive. */
