@@ -3,13 +3,14 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { runInNewContext } from 'node:vm';
 import { Instance } from '../src/runtime/js/index.ts';
 import { HostBridge } from '../src/runtime/js/bridge/host.ts';
+import { urlParse } from '../src/runtime/js/bridge/url.ts';
 import { ENTRY_POINTS, OPS, OP_NAMES, entryRefusal, type HostImpls } from '../src/runtime/js/bridge/ops.ts';
 import { GUEST_FILES, GUEST_TABLE, PRELUDE_SOURCE } from '../src/runtime/js/prelude-source.ts';
 import { BASE_LIMITS, type InvokeResult, type RevisionSpec } from '../src/runtime/types.ts';
 
 const hooks = { ended: () => false, activeReqId: () => '', complete: () => {} };
 const impls = (): Omit<HostImpls, 'cancel'> => ({
-  log: () => {}, done: () => {}, fail: () => {}, random: () => new ArrayBuffer(0), timer: () => undefined, fetch: () => undefined,
+  log: () => {}, done: () => {}, fail: () => {}, random: () => new ArrayBuffer(0), url_parse: () => '', url_set: () => '', urlpattern_source: () => '', timer: () => undefined, fetch: () => undefined,
   subtle: () => undefined, keyFree: () => {},
 });
 
@@ -77,7 +78,8 @@ describe('the op table', () => {
   });
 
   it('a refusal reaches the guest as a TypeError carrying the op error code', async () => {
-    const fns = OP_NAMES.map((n) => () => { if (n === 'fetch') throw new Error('EDGE_ERR_FETCH_DENIED: not here'); return undefined; });
+    // The URL ops are the real ones: fetch() parses its URL before it calls the fetch op.
+    const fns = OP_NAMES.map((n) => n === 'url_parse' ? urlParse : () => { if (n === 'fetch') throw new Error('EDGE_ERR_FETCH_DENIED: not here'); return undefined; });
     const { g } = runPrelude(fns);
     const out = await (runInNewContext('fetch("http://x.invalid/").then(() => "resolved", (e) => [e.constructor === TypeError, e.code, e.message])', g) as Promise<unknown>);
     expect(out).toEqual([true, 'EDGE_ERR_FETCH_DENIED', 'EDGE_ERR_FETCH_DENIED: not here']);

@@ -16,6 +16,7 @@ import { HostBridge } from './bridge/host.ts';
 import { ENTRY_POINTS, FAULTS, OpError, type EntryName, type FaultKind, type HostImpls } from './bridge/ops.ts';
 import { DENY_ALL, startFetch, type OutboundPolicy } from './bridge/outbound.ts';
 import { KeyTable } from './crypto/subtle.ts';
+import { urlParse, urlPatternSource, urlSet } from './bridge/url.ts';
 
 export type { OutboundPolicy } from './bridge/outbound.ts';
 
@@ -243,6 +244,9 @@ export class GenericIsolate {
       done: (id, status, headersJson, body) => this.onDone(id, status, headersJson, body),
       fail: (id, kind, message) => this.onFail(id, kind, message),
       random: (n) => randomFillSync(new Uint8Array(Math.min(65536, Math.max(0, n | 0)))).buffer,
+      url_parse: urlParse,
+      url_set: urlSet,
+      urlpattern_source: urlPatternSource,
       timer: (settle, ms) => {
         // The bridge counts this timer already.
         if (this.#bridge.inflight('timer') > MAX_TIMERS) {

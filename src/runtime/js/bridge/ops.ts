@@ -50,6 +50,12 @@ export const OPS = {
   fail: { kind: 'sync', args: ['int', 'string', 'string'], result: undefined, cpu: 'caller' },
   /** n bytes (at most 65536) from the host's CSPRNG. */
   random: { kind: 'sync', args: ['int'], result: 'bytes', cpu: 'caller' },
+  /** The WHATWG URL parser (Node's, bridge/url.ts): input, base, 1 if there is a base → components joined by '\n', or '' if it fails. */
+  url_parse: { kind: 'sync', args: ['string', 'string', 'int'], result: 'string', cpu: 'caller' },
+  /** A URL setter: href, setter name, value → the new components ('' when the href setter fails). */
+  url_set: { kind: 'sync', args: ['string', 'string', 'string'], result: 'string', cpu: 'caller' },
+  /** URLPattern's implementation as a function body returning the class (bridge/url.ts), for the guest to compile on first use. */
+  urlpattern_source: { kind: 'sync', args: [], result: 'string', cpu: 'caller' },
   /** Cancels a pending async op by its id: it never completes. */
   cancel: { kind: 'sync', args: ['int'], result: undefined, cpu: 'caller' },
   /** Completes after ms milliseconds (setTimeout). */

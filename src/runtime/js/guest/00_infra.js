@@ -131,6 +131,7 @@ const ns = /** @type {IsoedgeNs} */ (/** @type {unknown} */ ({ entry: {}, state:
   ns.entry.complete = (/** @type {number} */ id, /** @type {boolean} */ ok, /** @type {unknown} */ a, /** @type {unknown} */ b, /** @type {unknown} */ c) => {
     const op = p.MapPrototypeGet(pending, id);
     if (op === undefined) return;
+    ns.clock.tick(); // I/O completed: the runtime's clock advances (01_events.js)
     p.MapPrototypeDelete(pending, id);
     if (!ok) op.reject(opError(String(a), String(b)));
     else op.resolve(op.n === 0 ? undefined : op.n === 1 ? a : op.n === 2 ? [a, b] : [a, b, c]);

@@ -1,180 +1,250 @@
 // @ts-check
-/* URLSearchParams and URL: WHATWG parsing for special schemes (http, https, ws, wss, ftp, file) and opaque others. */
+/*
+ * URL, URLSearchParams and URLPattern (WHATWG URL, URL Pattern). URL parsing is the host's own
+ * WHATWG parser through sync ops (bridge/url.ts, Node's URL): a URL keeps the components the host
+ * answered and asks again on each setter. URLSearchParams is here in full (the
+ * application/x-www-form-urlencoded parser and serializer), tied to its URL's query. URLPattern is
+ * urlpattern-polyfill, whose source the host hands over on first use.
+ */
 {
-  const { define } = ns;
-  const decodeQ = (/** @type {string} */ s) => { try { return decodeURIComponent(s.replace(/\+/g, ' ')); } catch { return s; } };
-  const encodeQ = (/** @type {string} */ s) => encodeURIComponent(s).replace(/%20/g, '+').replace(/[!'()~]/g, (c) => '%' + c.charCodeAt(0).toString(16).toUpperCase());
+  const { define, ops, INTERNAL } = ns;
+  const { ObjectDefineProperty, MapPrototypeGet, MapPrototypeSet, MapPrototypeDelete } = ns.primordials;
+  const enc = new ns.TextEncoder();
+  const dec = new ns.TextDecoder();
+  /** WebIDL USVString: a string with every lone surrogate replaced by U+FFFD. */
+  const usv = (/** @type {unknown} */ v) => /** @type {any} */ (`${v}`).toWellFormed();
+
+  // ---- application/x-www-form-urlencoded (URL §5) ----
+  const isHex = (/** @type {number} */ c) => (c >= 0x30 && c <= 0x39) || (c >= 0x41 && c <= 0x46) || (c >= 0x61 && c <= 0x66);
+  /** Percent-decode (URL §1.3) a string's UTF-8 bytes, '+' as space first, then UTF-8 decode without BOM. */
+  const formDecode = (/** @type {string} */ s) => {
+    if (s.indexOf('%') < 0) return s.indexOf('+') < 0 ? s : s.replace(/\+/g, ' ');
+    const b = enc.encode(s.replace(/\+/g, ' '));
+    const out = new Uint8Array(b.length);
+    let n = 0;
+    for (let i = 0; i < b.length; i++) {
+      const c = /** @type {number} */ (b[i]);
+      if (c === 0x25 && i + 2 < b.length && isHex(/** @type {number} */ (b[i + 1])) && isHex(/** @type {number} */ (b[i + 2]))) {
+        out[n++] = parseInt(String.fromCharCode(/** @type {number} */ (b[i + 1]), /** @type {number} */ (b[i + 2])), 16);
+        i += 2;
+      } else out[n++] = c;
+    }
+    return dec.decode(out.subarray(0, n));
+  };
+  /** @type {(s: string) => [string, string][]} */
+  const formParse = (s) => {
+    /** @type {[string, string][]} */
+    const list = [];
+    for (const part of s.split('&')) {
+      if (part === '') continue;
+      const eq = part.indexOf('=');
+      list.push(eq < 0 ? [formDecode(part), ''] : [formDecode(part.slice(0, eq)), formDecode(part.slice(eq + 1))]);
+    }
+    return list;
+  };
+  // The urlencoded percent-encode set leaves ASCII alphanumerics and *-._ alone; space is '+'.
+  const formEncode = (/** @type {string} */ s) => encodeURIComponent(s).replace(/%20/g, '+').replace(/[!'()~]/g, (c) => '%' + c.charCodeAt(0).toString(16).toUpperCase());
+  const formSerialize = (/** @type {[string, string][]} */ list) => {
+    let out = '';
+    for (let i = 0; i < list.length; i++) {
+      const p = /** @type {[string, string]} */ (list[i]);
+      out += (i ? '&' : '') + formEncode(p[0]) + '=' + formEncode(p[1]);
+    }
+    return out;
+  };
+
   class URLSearchParams {
     /** @type {[string, string][]} */
     #list = [];
-    /** @type {((query: string) => void) | null} */
-    #onChange = null;
+    /** @type {URL | null} */
+    #url = null;
     constructor(/** @type {any} */ init = '') {
-      if (typeof init === 'string') this.#parse(init);
-      else if (init instanceof URLSearchParams) this.#list = init.#list.map((p) => [p[0], p[1]]);
-      else if (init && typeof init[Symbol.iterator] === 'function') for (const [k, v] of init) this.#list.push([String(k), String(v)]);
-      else if (init && typeof init === 'object') for (const k of Object.keys(init)) this.#list.push([k, String(init[k])]);
-    }
-    #parse(/** @type {string} */ s) {
-      this.#list = [];
-      for (const part of s.replace(/^\?/, '').split('&')) {
-        if (!part) continue;
-        const eq = part.indexOf('=');
-        this.#list.push(eq === -1 ? [decodeQ(part), ''] : [decodeQ(part.slice(0, eq)), decodeQ(part.slice(eq + 1))]);
-      }
-    }
-    #changed() { if (this.#onChange) this.#onChange(this.toString()); }
-    static attach(/** @type {URLSearchParams} */ p, /** @type {string} */ query, /** @type {(query: string) => void} */ onChange) { p.#parse(query); p.#onChange = onChange; }
-    get size() { return this.#list.length; }
-    append(/** @type {unknown} */ k, /** @type {unknown} */ v) { this.#list.push([String(k), String(v)]); this.#changed(); }
-    delete(/** @type {unknown} */ k, /** @type {unknown} */ v) { this.#list = this.#list.filter((p) => p[0] !== String(k) || (v !== undefined && p[1] !== String(v))); this.#changed(); }
-    get(/** @type {unknown} */ k) { const p = this.#list.find((x) => x[0] === String(k)); return p ? p[1] : null; }
-    getAll(/** @type {unknown} */ k) { return this.#list.filter((x) => x[0] === String(k)).map((x) => x[1]); }
-    has(/** @type {unknown} */ k, /** @type {unknown} */ v) { return this.#list.some((x) => x[0] === String(k) && (v === undefined || x[1] === String(v))); }
-    set(/** @type {unknown} */ k, /** @type {unknown} */ v) {
-      const key = String(k);
-      const i = this.#list.findIndex((x) => x[0] === key);
-      if (i === -1) this.#list.push([key, String(v)]);
-      else { /** @type {[string, string]} */ (this.#list[i])[1] = String(v); this.#list = this.#list.filter((x, j) => j <= i || x[0] !== key); }
-      this.#changed();
-    }
-    sort() { this.#list.sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0)); this.#changed(); }
-    *entries() { for (const p of this.#list) yield [p[0], p[1]]; }
-    *keys() { for (const p of this.#list) yield p[0]; }
-    *values() { for (const p of this.#list) yield p[1]; }
-    forEach(/** @type {Function} */ cb, /** @type {unknown} */ thisArg) { for (const [k, v] of this.entries()) cb.call(thisArg, v, k, this); }
-    [Symbol.iterator]() { return this.entries(); }
-    toString() { return this.#list.map((p) => encodeQ(p[0]) + '=' + encodeQ(p[1])).join('&'); }
-  }
-  define('URLSearchParams', URLSearchParams);
-
-  /** @type {Record<string, string>} */
-  const DEFAULT_PORT = { 'http:': '80', 'https:': '443', 'ws:': '80', 'wss:': '443', 'ftp:': '21', 'file:': '' };
-  const pathEnc = (/** @type {string} */ s) => s.replace(/[\u0000-\u0020"#<>?`{}\u007f-\uffff]/g, (c) => encodeURIComponent(c));
-  const queryEnc = (/** @type {string} */ s) => s.replace(/[\u0000-\u0020"#<>\u007f-\uffff]/g, (c) => encodeURIComponent(c));
-  const fragEnc = (/** @type {string} */ s) => s.replace(/[\u0000-\u0020"<>`\u007f-\uffff]/g, (c) => encodeURIComponent(c));
-  function normPath(/** @type {string} */ path) {
-    /** @type {string[]} */
-    const out = [];
-    const segs = path.split('/');
-    for (let i = 1; i < segs.length; i++) {
-      const s = /** @type {string} */ (segs[i]);
-      const d = s.toLowerCase();
-      if (d === '..' || d === '.%2e' || d === '%2e.' || d === '%2e%2e') { out.pop(); if (i === segs.length - 1) out.push(''); }
-      else if (d === '.' || d === '%2e') { if (i === segs.length - 1) out.push(''); }
-      else out.push(s);
-    }
-    return '/' + out.join('/');
-  }
-  class URL {
-    #protocol = ''; #username = ''; #password = ''; #hostname = ''; #port = ''; #pathname = ''; #search = ''; #hash = '';
-    #special = false;
-    #sp = new URLSearchParams();
-    constructor(/** @type {unknown} */ input, /** @type {any} */ base = undefined) {
-      let s = String(input).replace(/^[\u0000-\u0020]+|[\u0000-\u0020]+$/g, '').replace(/[\t\n\r]/g, '');
-      const m = /^([A-Za-z][A-Za-z0-9+.-]*):(.*)$/s.exec(s);
-      if (m) this.#parseAbsolute(/** @type {string} */ (m[1]).toLowerCase() + ':', /** @type {string} */ (m[2]));
-      else {
-        if (base === undefined) throw new TypeError(`Invalid URL: ${String(input)}`);
-        const b = base instanceof URL ? base : new URL(base);
-        this.#resolve(s, b);
-      }
-      URLSearchParams.attach(this.#sp, this.#search, (/** @type {string} */ q) => { this.#search = q ? '?' + q : ''; });
-    }
-    static canParse(/** @type {unknown} */ input, /** @type {unknown} */ base) { try { new URL(input, base); return true; } catch { return false; } }
-    static parse(/** @type {unknown} */ input, /** @type {unknown} */ base) { try { return new URL(input, base); } catch { return null; } }
-    #parseAbsolute(/** @type {string} */ protocol, /** @type {string} */ rest) {
-      this.#protocol = protocol;
-      this.#special = protocol in DEFAULT_PORT;
-      if (this.#special) rest = rest.replace(/\\/g, '/');
-      if (this.#special || rest.startsWith('//')) {
-        // Special schemes ignore any number of slashes before the authority (http:example.com works).
-        const auth = this.#special ? rest.replace(/^\/*/, '') : rest.slice(2);
-        const end = auth.search(/[/?#]/);
-        const authority = end === -1 ? auth : auth.slice(0, end);
-        this.#setAuthority(authority);
-        this.#setTail(end === -1 ? '' : auth.slice(end));
-        if (this.#special && protocol !== 'file:' && !this.#hostname) throw new TypeError(`Invalid URL: ${protocol}${rest}`);
+      if (init === INTERNAL) return;
+      if (init !== null && (typeof init === 'object' || typeof init === 'function')) {
+        if (init[Symbol.iterator] !== undefined) {
+          for (const pair of init) {
+            if (pair === null || (typeof pair !== 'object' && typeof pair !== 'function')) throw new TypeError('URLSearchParams: each member of the sequence must be a sequence');
+            const p = [...pair];
+            if (p.length !== 2) throw new TypeError('URLSearchParams: each pair must have exactly two members');
+            this.#list.push([usv(p[0]), usv(p[1])]);
+          }
+        } else {
+          for (const k of Reflect.ownKeys(init)) {
+            const d = Object.getOwnPropertyDescriptor(init, k);
+            if (d === undefined || !d.enumerable) continue;
+            if (typeof k === 'symbol') throw new TypeError('URLSearchParams: a record key cannot be a symbol');
+            this.#list.push([usv(k), usv(init[k])]);
+          }
+        }
       } else {
-        // Opaque path (mailto:, data:, ...): kept as written.
-        const q = rest.search(/[?#]/);
-        this.#pathname = q === -1 ? rest : rest.slice(0, q);
-        this.#setQueryHash(q === -1 ? '' : rest.slice(q));
+        const s = usv(init);
+        this.#list = formParse(s.charCodeAt(0) === 0x3f ? s.slice(1) : s);
       }
     }
-    #setAuthority(/** @type {string} */ a) {
-      const at = a.lastIndexOf('@');
-      if (at !== -1) {
-        const cred = a.slice(0, at);
-        const c = cred.indexOf(':');
-        this.#username = c === -1 ? cred : cred.slice(0, c);
-        this.#password = c === -1 ? '' : cred.slice(c + 1);
-        a = a.slice(at + 1);
-      }
-      const pm = /^(\[[0-9A-Fa-f:.]+\]|[^:]*)(?::(\d*))?$/.exec(a);
-      if (!pm) throw new TypeError(`Invalid URL host: ${a}`);
-      const host = /** @type {string} */ (pm[1]).toLowerCase();
-      if (this.#special && /[\u0000\t\n\r #/:<>?@[\\\]^|%]/.test(host.replace(/^\[.*\]$/, ''))) throw new TypeError(`Invalid URL host: ${host}`);
-      this.#hostname = host;
-      const port = pm[2] ?? '';
-      if (port !== '' && Number(port) > 65535) throw new TypeError(`Invalid URL port: ${port}`);
-      this.#port = port === '' || String(Number(port)) === DEFAULT_PORT[this.#protocol] ? '' : String(Number(port));
+    /** The URL's query object: parsed from its query, updating it on each change. */
+    static forURL(/** @type {URL} */ url, /** @type {string} */ search) {
+      const p = new URLSearchParams(INTERNAL);
+      p.#url = url;
+      p.#list = search === '' ? [] : formParse(search.slice(1));
+      return p;
     }
-    #setTail(/** @type {string} */ t) {
-      const q = t.search(/[?#]/);
-      const path = q === -1 ? t : t.slice(0, q);
-      this.#pathname = this.#special ? normPath(pathEnc(path || '/')) : pathEnc(path);
-      this.#setQueryHash(q === -1 ? '' : t.slice(q));
+    static reparse(/** @type {URLSearchParams} */ p, /** @type {string} */ search) { p.#list = search === '' ? [] : formParse(search.slice(1)); }
+    #update() { if (this.#url !== null) URL.setQuery(this.#url, formSerialize(this.#list)); }
+    get size() { return this.#list.length; }
+    append(/** @type {unknown} */ name, /** @type {unknown} */ value) {
+      if (arguments.length < 2) throw new TypeError("Failed to execute 'append' on 'URLSearchParams': 2 arguments required.");
+      this.#list.push([usv(name), usv(value)]); this.#update();
     }
-    #setQueryHash(/** @type {string} */ t) {
-      const h = t.indexOf('#');
-      const query = h === -1 ? t : t.slice(0, h);
-      this.#search = query.length > 1 ? queryEnc(query) : '';
-      this.#hash = h === -1 || h === t.length - 1 ? '' : '#' + fragEnc(t.slice(h + 1));
+    delete(/** @type {unknown} */ name, /** @type {unknown} */ value = undefined) {
+      const n = usv(name);
+      const v = value === undefined ? undefined : usv(value);
+      this.#list = this.#list.filter((p) => p[0] !== n || (v !== undefined && p[1] !== v));
+      this.#update();
     }
-    #resolve(/** @type {string} */ s, /** @type {URL} */ b) {
-      this.#protocol = b.protocol;
-      this.#special = b.protocol in DEFAULT_PORT;
-      if (this.#special) s = s.replace(/\\/g, '/');
-      if (s.startsWith('//')) { this.#parseAbsolute(b.protocol, s); return; }
-      this.#username = b.username; this.#password = b.password; this.#hostname = b.hostname; this.#port = b.port;
-      if (s === '') { this.#pathname = b.pathname; this.#search = b.search; return; }
-      if (s[0] === '#') { this.#pathname = b.pathname; this.#search = b.search; this.#setQueryHash(s); return; }
-      if (s[0] === '?') { this.#pathname = b.pathname; this.#setQueryHash(s); return; }
-      if (s[0] === '/') { this.#setTail(s); return; }
-      const dir = b.pathname.slice(0, b.pathname.lastIndexOf('/') + 1);
-      this.#setTail(dir + s);
+    get(/** @type {unknown} */ name) { const n = usv(name); for (const p of this.#list) if (p[0] === n) return p[1]; return null; }
+    getAll(/** @type {unknown} */ name) { const n = usv(name); return this.#list.filter((p) => p[0] === n).map((p) => p[1]); }
+    has(/** @type {unknown} */ name, /** @type {unknown} */ value = undefined) {
+      const n = usv(name);
+      const v = value === undefined ? undefined : usv(value);
+      return this.#list.some((p) => p[0] === n && (v === undefined || p[1] === v));
     }
-    get protocol() { return this.#protocol; }
-    set protocol(v) { const p = String(v).replace(/:?$/, ':').toLowerCase(); if ((p in DEFAULT_PORT) === this.#special) this.#protocol = p; }
-    get username() { return this.#username; }
-    set username(v) { this.#username = encodeURIComponent(String(v)); }
-    get password() { return this.#password; }
-    set password(v) { this.#password = encodeURIComponent(String(v)); }
-    get hostname() { return this.#hostname; }
-    set hostname(v) { this.#hostname = String(v).toLowerCase(); }
-    get port() { return this.#port; }
-    set port(v) { const p = String(v); if (p === '' || /^\d+$/.test(p)) this.#port = p === DEFAULT_PORT[this.#protocol] ? '' : p; }
-    get host() { return this.#hostname + (this.#port ? ':' + this.#port : ''); }
-    set host(v) { this.#setAuthority(String(v)); }
-    get origin() { return this.#special && this.#protocol !== 'file:' ? this.#protocol + '//' + this.host : 'null'; }
-    get pathname() { return this.#pathname; }
-    set pathname(v) { const p = String(v); this.#pathname = this.#special ? normPath(pathEnc(p.startsWith('/') ? p : '/' + p)) : pathEnc(p); }
-    get search() { return this.#search.length > 1 ? this.#search : ''; }
-    set search(v) { const q = String(v).replace(/^\?/, ''); this.#search = q ? '?' + queryEnc(q) : ''; URLSearchParams.attach(this.#sp, this.#search, (/** @type {string} */ x) => { this.#search = x ? '?' + x : ''; }); }
-    get searchParams() { return this.#sp; }
-    get hash() { return this.#hash; }
-    set hash(v) { const h = String(v).replace(/^#/, ''); this.#hash = h ? '#' + fragEnc(h) : ''; }
-    get href() {
-      const cred = this.#username || this.#password ? this.#username + (this.#password ? ':' + this.#password : '') + '@' : '';
-      const auth = this.#special || this.#hostname ? '//' + cred + this.host : '';
-      return this.#protocol + auth + this.#pathname + this.search + this.#hash;
+    set(/** @type {unknown} */ name, /** @type {unknown} */ value) {
+      if (arguments.length < 2) throw new TypeError("Failed to execute 'set' on 'URLSearchParams': 2 arguments required.");
+      const n = usv(name), v = usv(value);
+      const i = this.#list.findIndex((p) => p[0] === n);
+      if (i < 0) this.#list.push([n, v]);
+      else { /** @type {[string, string]} */ (this.#list[i])[1] = v; this.#list = this.#list.filter((p, j) => j <= i || p[0] !== n); }
+      this.#update();
     }
-    set href(v) { const u = new URL(v); this.#protocol = u.protocol; this.#special = u.protocol in DEFAULT_PORT; this.#setAuthority(u.host); this.#username = u.username; this.#password = u.password; this.#pathname = u.pathname; this.search = u.search; this.#hash = u.hash; }
-    toString() { return this.href; }
-    toJSON() { return this.href; }
+    /** Stable, by code units (URL §6.2). */
+    sort() { this.#list.sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0)); this.#update(); }
+    // Live iteration (WebIDL pair iterators): an index into the list as it is at each step.
+    *entries() { for (let i = 0; i < this.#list.length; i++) { const p = /** @type {[string, string]} */ (this.#list[i]); yield [p[0], p[1]]; } }
+    *keys() { for (let i = 0; i < this.#list.length; i++) yield /** @type {[string, string]} */ (this.#list[i])[0]; }
+    *values() { for (let i = 0; i < this.#list.length; i++) yield /** @type {[string, string]} */ (this.#list[i])[1]; }
+    forEach(/** @type {unknown} */ cb, /** @type {unknown} */ thisArg = undefined) {
+      if (typeof cb !== 'function') throw new TypeError("Failed to execute 'forEach' on 'URLSearchParams': the callback is not a function.");
+      for (let i = 0; i < this.#list.length; i++) { const p = /** @type {[string, string]} */ (this.#list[i]); cb.call(thisArg, p[1], p[0], this); }
+    }
+    toString() { return formSerialize(this.#list); }
+    get [Symbol.toStringTag]() { return 'URLSearchParams'; }
+  }
+  ObjectDefineProperty(URLSearchParams.prototype, Symbol.iterator, { value: URLSearchParams.prototype.entries, writable: true, configurable: true });
+
+  // Components as the host answers them (bridge/url.ts FIELDS).
+  const HREF = 0, ORIGIN = 1, PROTOCOL = 2, USERNAME = 3, PASSWORD = 4, HOST = 5, HOSTNAME = 6, PORT = 7, PATHNAME = 8, SEARCH = 9, HASH = 10;
+  // The last answers for short inputs: `new URL(request.url)` and a router's base URLs repeat within a request.
+  // Parsing is a pure function of (input, base), and one instance serves one revision.
+  /** @type {Map<string, string>} */
+  const cache = new Map();
+  const CACHE_SIZE = 32, CACHE_KEY_MAX = 2048;
+  /** @type {(input: unknown, base: unknown, hasBase: boolean) => string} */
+  const parse = (input, base, hasBase) => {
+    const i = usv(input);
+    const b = hasBase ? usv(base) : '';
+    const key = hasBase ? `${b.length}:${b}${i}` : i;
+    if (key.length > CACHE_KEY_MAX) return ops.url_parse(i, b, hasBase ? 1 : 0);
+    let r = MapPrototypeGet(cache, key);
+    if (r === undefined) {
+      r = ops.url_parse(i, b, hasBase ? 1 : 0);
+      if (cache.size >= CACHE_SIZE) MapPrototypeDelete(cache, /** @type {string} */ (cache.keys().next().value));
+      MapPrototypeSet(cache, key, r);
+    }
+    return r;
+  };
+
+  class URL {
+    /** @type {string[]} */
+    #c;
+    /** @type {URLSearchParams | null} */
+    #sp = null;
+    constructor(/** @type {unknown} */ url, /** @type {unknown} */ base = undefined) {
+      if (arguments.length === 0) throw new TypeError("Failed to construct 'URL': 1 argument required, but only 0 present.");
+      if (url === INTERNAL) { this.#c = []; return; }
+      const r = parse(url, base, base !== undefined);
+      if (r === '') throw new TypeError(`Invalid URL: ${usv(url)}`);
+      this.#c = r.split('\n');
+    }
+    static canParse(/** @type {unknown} */ url, /** @type {unknown} */ base = undefined) {
+      if (arguments.length === 0) throw new TypeError("Failed to execute 'canParse' on 'URL': 1 argument required.");
+      return parse(url, base, base !== undefined) !== '';
+    }
+    static parse(/** @type {unknown} */ url, /** @type {unknown} */ base = undefined) {
+      if (arguments.length === 0) throw new TypeError("Failed to execute 'parse' on 'URL': 1 argument required.");
+      const r = parse(url, base, base !== undefined);
+      if (r === '') return null;
+      const u = new URL(INTERNAL);
+      u.#c = r.split('\n');
+      return u;
+    }
+    /** URLSearchParams' update steps: the serialized list becomes the query ('' clears it). */
+    static setQuery(/** @type {URL} */ u, /** @type {string} */ query) {
+      const r = ops.url_set(/** @type {string} */ (u.#c[HREF]), 'search', query);
+      if (r !== '') u.#c = r.split('\n');
+    }
+    #set(/** @type {string} */ name, /** @type {unknown} */ v) {
+      const r = ops.url_set(/** @type {string} */ (this.#c[HREF]), name, usv(v));
+      if (r !== '') this.#c = r.split('\n');
+    }
+    get href() { return /** @type {string} */ (this.#c[HREF]); }
+    set href(v) {
+      const r = ops.url_set('', 'href', usv(v));
+      if (r === '') throw new TypeError(`Invalid URL: ${usv(v)}`);
+      this.#c = r.split('\n');
+      if (this.#sp !== null) URLSearchParams.reparse(this.#sp, /** @type {string} */ (this.#c[SEARCH]));
+    }
+    get origin() { return /** @type {string} */ (this.#c[ORIGIN]); }
+    get protocol() { return /** @type {string} */ (this.#c[PROTOCOL]); }
+    set protocol(v) { this.#set('protocol', v); }
+    get username() { return /** @type {string} */ (this.#c[USERNAME]); }
+    set username(v) { this.#set('username', v); }
+    get password() { return /** @type {string} */ (this.#c[PASSWORD]); }
+    set password(v) { this.#set('password', v); }
+    get host() { return /** @type {string} */ (this.#c[HOST]); }
+    set host(v) { this.#set('host', v); }
+    get hostname() { return /** @type {string} */ (this.#c[HOSTNAME]); }
+    set hostname(v) { this.#set('hostname', v); }
+    get port() { return /** @type {string} */ (this.#c[PORT]); }
+    set port(v) { this.#set('port', v); }
+    get pathname() { return /** @type {string} */ (this.#c[PATHNAME]); }
+    set pathname(v) { this.#set('pathname', v); }
+    get search() { return /** @type {string} */ (this.#c[SEARCH]); }
+    set search(v) {
+      this.#set('search', v);
+      if (this.#sp !== null) URLSearchParams.reparse(this.#sp, /** @type {string} */ (this.#c[SEARCH]));
+    }
+    get searchParams() {
+      if (this.#sp === null) this.#sp = URLSearchParams.forURL(this, /** @type {string} */ (this.#c[SEARCH]));
+      return this.#sp;
+    }
+    get hash() { return /** @type {string} */ (this.#c[HASH]); }
+    set hash(v) { this.#set('hash', v); }
+    toString() { return /** @type {string} */ (this.#c[HREF]); }
+    toJSON() { return /** @type {string} */ (this.#c[HREF]); }
     get [Symbol.toStringTag]() { return 'URL'; }
   }
+
+  // ---- URLPattern: urlpattern-polyfill, compiled in this isolate on first use of the global ----
+  // It runs here, under the request's CPU limit, because matching runs regular expressions built from
+  // the tenant's patterns (bridge/url.ts). Until then the global is an accessor that costs nothing.
+  const FunctionCtor = Function;
+  /** @type {any} */
+  let URLPattern;
+  const urlPattern = () => {
+    if (URLPattern === undefined) {
+      const src = ops.urlpattern_source();
+      // The polyfill's module body, as a function of nothing: it sees only the global scope, never ns.
+      URLPattern = FunctionCtor(src)();
+      define('URLPattern', URLPattern);
+    }
+    return URLPattern;
+  };
+  ObjectDefineProperty(globalThis, 'URLPattern', {
+    configurable: true, enumerable: false,
+    get: urlPattern,
+    set(v) { define('URLPattern', v); },
+  });
+  define('URLSearchParams', URLSearchParams);
   define('URL', URL);
   ns.URL = URL;
   ns.URLSearchParams = URLSearchParams;

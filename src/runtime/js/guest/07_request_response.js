@@ -54,7 +54,7 @@
     static fromHost(/** @type {string} */ url, /** @type {string} */ method, /** @type {string} */ headersJson) { return new Request(FROM_HOST, { url, method, headers: headersJson }); }
     /** The request's header pairs as received (for Wasm frames), without building a Headers object. */
     headersForWasm() { return this.#rawHeaders !== null ? JSON.parse(this.#rawHeaders) : Headers.pairs(this.headers); }
-    get signal() { return undefined; }
+    get signal() { return ns.requestSignal(this); }
     get cf() { return undefined; }
     clone() {
       if (this.bodyUsed) throw new TypeError('Request.clone: body has already been used');

@@ -5,13 +5,20 @@
   const { JSONParse, JSONStringify, PromisePrototypeThen, PromiseReject } = ns.primordials;
   /** @type {(r: [number, string, ArrayBuffer | null]) => Response} */
   const toResponse = (r) => new Response(NULL_BODY_STATUS.has(r[0]) ? null : r[2], { status: r[0], headers: JSONParse(r[1]) });
-  define('fetch', function fetch(/** @type {unknown} */ input, /** @type {any} */ init) {
+  define('fetch', function fetch(/** @type {any} */ input, /** @type {any} */ init) {
     let req;
     try { req = input instanceof Request && init === undefined ? input : new Request(input instanceof Request ? input : String(input), init || {}); }
     catch (e) { return PromiseReject(e); }
     const b = req[BODY];
+    // An abort before or during the call rejects with the signal's reason and cancels the host's fetch.
+    const signal = init && init.signal !== undefined ? init.signal : input instanceof Request ? input.signal : undefined;
+    if (signal && signal.aborted) return PromiseReject(signal.reason);
     /** @type {(b: string | Uint8Array | null) => Promise<Response>} */
-    const send = (b) => PromisePrototypeThen(ops.fetch(req.method, req.url, JSONStringify(Headers.pairs(req.headers)), b === null ? null : typeof b === 'string' ? b : u8ArrayBuffer(u8Copy(b))), toResponse);
+    const send = (b) => {
+      if (signal && signal.aborted) return PromiseReject(signal.reason);
+      const op = ops.fetch(req.method, req.url, JSONStringify(Headers.pairs(req.headers)), b === null ? null : typeof b === 'string' ? b : u8ArrayBuffer(u8Copy(b)));
+      return PromisePrototypeThen(ns.withSignal(signal, op, op), toResponse);
+    };
     if (b === null || typeof b === 'string' || isU8(b)) return send(b);
     // A ReadableStream body is read to its end first: the host's fetch takes bytes.
     return PromisePrototypeThen(bodyBytesAsync(b), send);

@@ -56,6 +56,7 @@
     dispatch(/** @type {number} */ id, /** @type {string} */ method, /** @type {string} */ url, /** @type {string} */ headersJson, /** @type {ArrayBuffer | null} */ body) {
       /** @type {any} */
       let res;
+      ns.clock.tick(); // a request arrived: the runtime's clock advances (01_events.js)
       try {
         const req = Request.fromHost(url, method, headersJson);
         if (body !== null && body !== undefined) req[BODY] = new Uint8Array(body);

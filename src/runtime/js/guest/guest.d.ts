@@ -63,6 +63,16 @@ declare global {
     DOMException: any;
     /** A DOMException to throw: `throw ns.domException('…', 'InvalidCharacterError')`. */
     domException(message: string, name: string): Error & { name: string; code: number };
+    // 01_events.js
+    /** The runtime's clock: ms since `origin`, advanced by tick() when the host enters the isolate. */
+    clock: { origin: number; tick(): void; now(): number };
+    /** Reports an exception (an ErrorEvent on the global scope, then the log); never throws. */
+    reportException(e: unknown): void;
+    requestSignal(req: object): any;
+    isEventObject(v: object): boolean;
+    /** `promise`, or a rejection with the signal's reason if it aborts first (cancelling the op `op`). */
+    withSignal<T>(signal: unknown, promise: Promise<T>, op?: Promise<unknown>): Promise<T>;
+    INTERNAL: symbol;
     // 02_encoding.js … 04_url.js
     TextEncoder: any;
     TextDecoder: any;
