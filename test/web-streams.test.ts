@@ -156,7 +156,13 @@ describe('TextEncoderStream / TextDecoderStream', () => {
     expect(await run(`const d = new TextDecoderStream('utf-8', { fatal: true }); const e = new TextEncoderStream(); return [d.encoding, d.fatal, d.ignoreBOM, d.readable instanceof ReadableStream, d.writable instanceof WritableStream, e.encoding, e.readable instanceof ReadableStream, Object.prototype.toString.call(e)];`))
       .toEqual(['utf-8', true, false, true, true, 'utf-8', true, '[object TextEncoderStream]']);
   });
-  it.todo('TextDecoderStream: a character split between chunks (encoding/streams/decode-split-character.any.js) — needs TextDecoder decode(…, { stream: true }), the 02_encoding.js fix in progress elsewhere');
+  it('TextDecoderStream: a character split between chunks decodes whole (encoding/streams/decode-split-character.any.js)', async () => {
+    // U+20AC EURO SIGN is e2 82 ac: split after one byte, and after two.
+    expect(await run(`return await toArray(fromArray([new Uint8Array([0x41, 0xe2]), new Uint8Array([0x82, 0xac, 0x42])]).pipeThrough(new TextDecoderStream()));`)).toEqual(['A', '\u20acB']);
+    expect(await run(`return (await toArray(fromArray([new Uint8Array([0xe2, 0x82]), new Uint8Array([0xac])]).pipeThrough(new TextDecoderStream()))).join('');`)).toBe('\u20ac');
+    // A sequence cut off at the end of the stream is one replacement character, as flush() decodes it.
+    expect(await run(`return (await toArray(fromArray([new Uint8Array([0x41, 0xe2, 0x82])]).pipeThrough(new TextDecoderStream()))).join('');`)).toBe('A\ufffd');
+  });
 });
 
 /** A deterministic, compressible input of n bytes. */
