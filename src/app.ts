@@ -158,6 +158,7 @@ export async function createIsoedge(config: Config, log: Logger, opts: HostOptio
     await state.close();
   };
   try {
+    await artifacts.sweep();
     await catalog.follow(state);
     admin = await buildAdmin({
       log,

@@ -61,6 +61,34 @@ describe('deployer', () => {
     expect(await state.getFunction('f')).toBeUndefined();
   });
 
+  it('concurrent deploys of the same bytes compile once and all record their revision', async () => {
+    let release!: () => void;
+    const gate = new Promise<void>((r) => { release = r; });
+    const { d, state, calls } = setup({ compileJs: async (t) => { calls.push(`js ${t.name}`); await gate; return { ok: true, script: 's', cache: null, ms: { bundle: 0, validate: 0 } }; } });
+    const src = utf8('export default {}');
+    const all = Promise.all(['a', 'b', 'c', 'd'].map((n) => d.deployJs(n, src, CONFIG)));
+    await new Promise((r) => setTimeout(r, 10));
+    release();
+    const recs = await all;
+    expect(calls).toEqual(['js a']);
+    expect(recs.map((r) => r.compiled)).toEqual([true, false, false, false]);
+    expect((await state.listFunctions()).map((f) => f.name)).toEqual(['a', 'b', 'c', 'd']);
+  });
+
+  it('a refused build refuses the deploys that waited for it, and the next deploy builds again', async () => {
+    let n = 0;
+    let release!: () => void;
+    const gate = new Promise<void>((r) => { release = r; });
+    const { d } = setup({ compileJs: async () => { await gate; return ++n === 1 ? { ok: false, code: 'EDGE_ERR_MODULE_INIT', message: 'threw' } : { ok: true, script: 's', cache: null, ms: { bundle: 0, validate: 0 } }; } });
+    const src = utf8('export default {}');
+    const both = Promise.allSettled([d.deployJs('a', src, CONFIG), d.deployJs('b', src, CONFIG)]);
+    await new Promise((r) => setTimeout(r, 10));
+    release();
+    const results = await both;
+    expect(results.map((r) => r.status)).toEqual(['rejected', 'rejected']);
+    expect((await d.deployJs('c', src, CONFIG)).compiled).toBe(true);
+  });
+
   it('keeps the runtime a digest was first stored as (core module or component)', async () => {
     const { d, calls } = setup({
       compileWasm: async (t) => { calls.push(`wasm ${t.name}`); return { ok: true, ms: 0, layer: 'component', abi: 'edge-host', script: 's', cache: null, cores: [['x.core.wasm', new Uint8Array([0])]] }; },

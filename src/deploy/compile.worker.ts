@@ -196,11 +196,16 @@ export const GLOBAL_NAME = '__isoedge_module';
 /** The tenant's module, behind a specifier no file or package can have. */
 const MODULE_SPECIFIER = 'isoedge:module';
 
+/**
+ * The module under a fixed path: the script (esbuild derives names such as `module_default` from it)
+ * must depend on the source alone, since artifacts are stored by the source's digest and two
+ * functions deploying the same bytes share one.
+ */
 function moduleSource(task: CompileJsTask): esbuild.Plugin {
   return {
     name: 'isoedge-module',
     setup(build) {
-      build.onResolve({ filter: /^isoedge:module$/ }, () => ({ path: `${task.name}.js`, namespace: 'isoedge' }));
+      build.onResolve({ filter: /^isoedge:module$/ }, () => ({ path: 'module.js', namespace: 'isoedge' }));
       build.onLoad({ filter: /.*/, namespace: 'isoedge' }, () => ({ contents: task.source, loader: 'js' }));
     },
   };
@@ -250,7 +255,7 @@ async function compile(task: CompileJsTask): Promise<CompileJsResult> {
       // other output format esbuild rewrites a free `require` into its `__require` shim, a function, so
       // `typeof require === 'function'` would hold in the guest. The wrapper's parameters shadow the
       // Node names (docs/host-abi.md: "Nothing of Node").
-      stdin: { contents: `return require(${JSON.stringify(MODULE_SPECIFIER)});`, loader: 'js', sourcefile: `${task.name}.entry.js` },
+      stdin: { contents: `return require(${JSON.stringify(MODULE_SPECIFIER)});`, loader: 'js', sourcefile: 'entry.js' },
       plugins: [moduleSource(task)],
       bundle: true,
       write: false,

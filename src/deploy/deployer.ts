@@ -44,6 +44,8 @@ export function assertFunctionName(name: string): void {
 
 export class Deployer {
   readonly #d: DeployerDeps;
+  /** Artifacts being built, by digest: concurrent deploys of the same bytes compile and store once. */
+  readonly #building = new Map<string, Promise<RuntimeKind>>();
 
   constructor(deps: DeployerDeps) {
     this.#d = deps;
@@ -66,13 +68,12 @@ export class Deployer {
       throw new EdgeError('EDGE_ERR_MODULE_PARSE', 'the module is not valid UTF-8 text');
     }
     const digest = createHash('sha256').update(source).digest('hex');
-    let compiled = false;
-    if (!(await this.#d.artifacts.has(digest))) {
+    const { compiled } = await this.#artifact(digest, async () => {
       const r = await this.#d.compiler.compileJs({ name, source: text, env: config.env, memoryMb: config.limits.memoryMb ?? this.#d.memoryMb });
       if (!r.ok) throw new EdgeError(r.code, r.message);
       await this.#d.artifacts.put(digest, jsFiles({ source, script: r.script, cache: r.cache }));
-      compiled = true;
-    }
+      return 'js';
+    }, async () => 'js');
     return { ...(await this.record(name, digest, config, rollout)), compiled };
   }
 
@@ -81,17 +82,30 @@ export class Deployer {
     assertFunctionName(name);
     this.#checkSize(bytes);
     const digest = createHash('sha256').update(bytes).digest('hex');
-    let compiled = false;
-    let runtime: 'wasm' | 'component';
-    if (await this.#d.artifacts.has(digest)) runtime = (await isComponent(this.#d.artifacts, digest)) ? 'component' : 'wasm';
-    else {
+    const { compiled, runtime } = await this.#artifact(digest, async () => {
       const r = await this.#d.compiler.compileWasm({ kind: 'wasm', name, bytes });
       if (!r.ok) throw new EdgeError(r.code, r.message);
-      runtime = r.layer === 'component' ? 'component' : 'wasm';
       await this.#d.artifacts.put(digest, r.layer === 'component' ? componentFiles(bytes, r) : wasmFiles(bytes));
-      compiled = true;
-    }
+      return r.layer === 'component' ? 'component' : 'wasm';
+    }, async () => ((await isComponent(this.#d.artifacts, digest)) ? 'component' : 'wasm'));
     return { ...(await this.record(name, digest, config, rollout, runtime)), compiled };
+  }
+
+  /**
+   * The stored artifact of a digest: built by `build` unless it is stored already (then `stored`
+   * says its runtime) or being built by a concurrent deploy of the same bytes (then that build is
+   * awaited). `compiled` is true for the deploy that built it.
+   */
+  async #artifact(digest: string, build: () => Promise<RuntimeKind>, stored: () => Promise<RuntimeKind>): Promise<{ compiled: boolean; runtime: RuntimeKind }> {
+    const pending = this.#building.get(digest);
+    if (pending) return { compiled: false, runtime: await pending };
+    if (await this.#d.artifacts.has(digest)) return { compiled: false, runtime: await stored() };
+    // Checked again: another deploy may have started building while has() was answered.
+    const again = this.#building.get(digest);
+    if (again) return { compiled: false, runtime: await again };
+    const p = build().finally(() => this.#building.delete(digest));
+    this.#building.set(digest, p);
+    return { compiled: true, runtime: await p };
   }
 
   /** A new revision of code already stored under `digest` (a configuration change). */

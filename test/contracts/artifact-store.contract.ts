@@ -31,6 +31,15 @@ export function artifactStoreContract(name: string, open: () => Promise<Artifact
       await s.remove(D); // removing nothing is fine
     });
 
+    it('two writers racing on one digest: what is stored is one writer\'s files, never a mix', async () => {
+      const s = await open();
+      const writer = (tag: string) => ({ 'script.js': bytes(`script ${tag}`), 'cache.bin': bytes(`cache ${tag}`), 'cores/0.wasm': bytes(`core ${tag}`) });
+      await Promise.all(['a', 'b', 'c', 'd'].map((t) => s.put(D, writer(t))));
+      const got = await Promise.all(['script.js', 'cache.bin', 'cores/0.wasm'].map(async (n) => new TextDecoder().decode((await s.get(D, n))!)));
+      const tag = got[0]!.split(' ')[1];
+      expect(got).toEqual([`script ${tag}`, `cache ${tag}`, `core ${tag}`]);
+    });
+
     it('refuses what is not a digest or a file name', async () => {
       const s = await open();
       await expect(s.put('not-a-digest', { 'a.js': bytes('') })).rejects.toThrow(/digest/);

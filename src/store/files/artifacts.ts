@@ -1,10 +1,12 @@
 /**
- * The ArtifactStore as a directory: `<dataDir>/artifacts/<sha256>/<name>`. Each file is
- * written to a temporary name, fsynced and renamed; `manifest.json` (the list of names)
- * is written last and marks the artifact complete, so a crash leaves the whole artifact
- * or none that `has()` admits. Directories are fsynced so the renames survive too.
+ * The ArtifactStore as a directory: `<dataDir>/artifacts/<sha256>/<name>`. A put writes every
+ * file into a staging directory of its own, fsyncs them, writes `manifest.json` (the list of
+ * names) last, and renames the directory into place: the artifact appears whole or not at
+ * all, and when two writers race on one digest (two deploys of the same bytes) the first
+ * rename wins and the other's files are dropped, never mixed with the winner's. Directories
+ * are fsynced so the renames survive a crash too.
  */
-import { mkdir, open, readFile, rename, rm, stat } from 'node:fs/promises';
+import { mkdir, open, readFile, readdir, rename, rm, stat } from 'node:fs/promises';
 import { mkdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { randomBytes } from 'node:crypto';
@@ -12,6 +14,8 @@ import { exactBytes } from '../../core/bytes.ts';
 import { ARTIFACT_NAME_RE, DIGEST_RE, type ArtifactFiles, type ArtifactStore } from '../types.ts';
 
 const MANIFEST = 'manifest.json';
+/** Staging directories sit beside the artifacts (the same file system, so the rename is atomic); no digest starts so. */
+const STAGING = '.staging-';
 /** Artifacts written before manifests existed were complete once one of these was there (written last). */
 const LEGACY_MARKERS = ['script.js', 'module.wasm'];
 
@@ -38,13 +42,36 @@ export class FileArtifactStore implements ArtifactStore {
     const dir = this.#dir(digest);
     const names = Object.keys(files);
     for (const n of names) if (!ARTIFACT_NAME_RE.test(n) || n === MANIFEST) throw new TypeError(`not an artifact file name: ${JSON.stringify(n)}`);
-    const dirs = new Set([dir, ...names.map((n) => dirname(join(dir, n)))]);
-    for (const d of dirs) await mkdir(d, { recursive: true });
-    for (const n of names) await writeAtomic(join(dir, n), files[n]!);
-    for (const d of dirs) await fsyncDir(d);
-    await writeAtomic(join(dir, MANIFEST), Buffer.from(JSON.stringify(names)));
-    await fsyncDir(dir);
-    await fsyncDir(this.root);
+    // Idempotent: the same digest always has the same content, and what is stored is whole.
+    if (await this.has(digest)) return;
+    const staging = join(this.root, `${STAGING}${randomBytes(6).toString('hex')}`);
+    try {
+      const dirs = new Set([staging, ...names.map((n) => dirname(join(staging, n)))]);
+      for (const d of dirs) await mkdir(d, { recursive: true });
+      for (const n of names) await writeAtomic(join(staging, n), files[n]!);
+      await writeAtomic(join(staging, MANIFEST), Buffer.from(JSON.stringify(names)));
+      for (const d of dirs) await fsyncDir(d);
+      try {
+        await rename(staging, dir);
+      } catch (e) {
+        const code = (e as NodeJS.ErrnoException).code;
+        // Another writer's artifact is in place (rename refuses a non-empty target): keep it.
+        if ((code === 'ENOTEMPTY' || code === 'EEXIST') && await this.has(digest)) return;
+        // An incomplete directory left by a crash before manifests or staging existed: replace it.
+        if (code === 'ENOTEMPTY' || code === 'EEXIST') {
+          await rm(dir, { recursive: true, force: true });
+          await rename(staging, dir);
+        } else throw e;
+      }
+      await fsyncDir(this.root);
+    } finally {
+      await rm(staging, { recursive: true, force: true });
+    }
+  }
+
+  /** Staging directories a crash left behind (their artifacts never appeared): removed at start. */
+  async sweep(): Promise<void> {
+    for (const e of await readdir(this.root)) if (e.startsWith(STAGING)) await rm(join(this.root, e), { recursive: true, force: true });
   }
 
   async get(digest: string, name: string): Promise<Uint8Array | undefined> {
