@@ -148,6 +148,16 @@ describe('JS runtime: failures stay with their request', () => {
     expect(() => throws.specialise({ id: 'x', fn: 'x', digest: '', runtime: 'js', cache: null, concurrency: 0, env: {}, script: 'throw new Error("top")', limits: { ...BASE_LIMITS, cpuMs: 10, wallMs: 100, memoryMb: 16 } }, undefined))
       .toThrow(/top-level code failed/);
   });
+
+  it('top-level code has the startup budget (STARTUP_CPU_MS), not a request\'s CPU limit', async () => {
+    // 60 ms of top-level work under a 10 ms request limit: it starts, and its requests keep their own limit.
+    const inst = new Instance({ memoryMb: 16, log: () => {} });
+    live.push(inst);
+    inst.specialise({ id: 'x', fn: 'x', digest: '', runtime: 'js', cache: null, concurrency: 0, env: {},
+      script: 'var __isoedge_module = (() => { const t = Date.now(); while (Date.now() - t < 60) {} return { default: { fetch() { return Response.json("up"); } } }; })();',
+      limits: { ...BASE_LIMITS, cpuMs: 10, wallMs: 1000, memoryMb: 16 } }, undefined);
+    expect(await json(inst).catch((e: Error) => e.message)).toBe('up');
+  });
 });
 
 describe('JS runtime: nothing of the host is reachable', () => {

@@ -51,7 +51,13 @@ export class Instance extends GenericIsolate {
     } catch (e) {
       throw startError('EDGE_ERR_MODULE_PARSE', `the revision's script does not compile: ${(e as Error).message}`);
     }
-    const run = this.enter(undefined, (timeout) => script.runSync(this.context, { timeout }), BigInt(STARTUP_CPU_MS) * 1_000_000n);
+    this.starting = true;
+    let run;
+    try {
+      run = this.enter(undefined, (timeout) => script.runSync(this.context, { timeout }), BigInt(STARTUP_CPU_MS) * 1_000_000n);
+    } finally {
+      this.starting = false;
+    }
     script.release();
     if (run && !run.ok) throw startError('EDGE_ERR_MODULE_INIT', `the module's top-level code failed: ${run.message}`);
   }

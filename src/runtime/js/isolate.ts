@@ -110,6 +110,11 @@ export class GenericIsolate {
    * beyond that the instance is disposed, so background work cannot run unmetered.
    */
   protected backgroundNs = 0n;
+  /**
+   * True while the revision's top-level code runs (Instance.#runScript): that call has its own
+   * budget, STARTUP_CPU_MS (its timeout), and is not background work after a response.
+   */
+  protected starting = false;
   protected readonly log: GuestLogSink;
   readonly createdMs: number;
   /** Made in an isolate handed back by recycle() rather than a new one. */
@@ -351,7 +356,7 @@ export class GenericIsolate {
     if (!this.isolate.isDisposed) {
       const used = this.isolate.cpuTime - before;
       if (owner) owner.cpuNs += used;
-      else if (this.rev) {
+      else if (this.rev && !this.starting) {
         this.backgroundNs += used;
         const budget = BigInt(this.rev.limits.cpuMs) * 1_000_000n;
         if ((fault && !fault.ok && fault.code === 'EDGE_ERR_CPU_LIMIT') || (!fault && this.backgroundNs > budget)) {
