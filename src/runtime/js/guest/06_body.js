@@ -7,7 +7,7 @@
  */
 {
   const { isU8, u8Copy, bufferSource, isReadableStream, isLocked, isDisturbed, teeStream, byteStream, readAll, Blob, FormData, blobBytes, serializeFormData, parseFormData } = ns;
-  const { JSONParse } = ns.primordials;
+  const { JSONParse, ObjectDefineProperty } = ns.primordials;
   const enc = new ns.TextEncoder();
   const dec = new ns.TextDecoder();
   const BODY = Symbol('isoedge.body');
@@ -39,9 +39,13 @@
 
   /** The Body mixin shared by Request and Response. */
   class Body {
-    /** @type {string | Uint8Array | null | ReadableStream} */
-    [BODY] = null;
     #used = false;
+    constructor() {
+      // Not a class field: that would be an own enumerable property, and `{ ...request }` (itty-router's
+      // withParams proxy, for one) would see it. workerd's Request/Response have no own properties.
+      /** @type {string | Uint8Array | null | ReadableStream} */
+      ObjectDefineProperty(this, BODY, { value: null, writable: true, enumerable: false, configurable: false });
+    }
     /** The body's bytes (or its string), read to the end: a TypeError if it was used or its stream is locked. */
     async #consume() {
       const b = this[BODY];
