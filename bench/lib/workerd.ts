@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { makeAgent, timedGet } from './client.ts';
 
 export const WORKERD_VERSION = '1.20261117.1';
-const PREFIX = join(tmpdir(), 'isoedge-bench-workerd');
+const PREFIX = process.env.ISOEDGE_WORKERD_PREFIX ?? join(tmpdir(), 'isoedge-bench-workerd');
 
 /** The workerd binary, installing the package on first use; a string is the reason it is unavailable. */
 export function workerdBinary(log: (m: string) => void): { bin: string } | string {
