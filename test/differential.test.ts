@@ -13,7 +13,6 @@ import { bundleAll, compare, GET_WORKERD, loadCases, runIsoedge, runWorkerd, typ
 const KNOWN_ISOEDGE: Record<string, string> = {
   'encoding: windows-1252 decode': 'TextDecoder has UTF-8 and UTF-16 only; legacy encodings throw RangeError (documented)',
   'fetch: Request method is normalised': 'upper-cases every method, as workerd does; Fetch normalises only DELETE/GET/HEAD/OPTIONS/POST/PUT',
-  'app hono: stream': 'a ReadableStream response without content-type goes out as application/octet-stream; workerd sends none',
 };
 /** Where workerd (the reference) does not give the spec's value. */
 const KNOWN_WORKERD: Record<string, string> = {
