@@ -17,6 +17,8 @@ const KNOWN_ISOEDGE: Record<string, string> = {
 /** Where workerd (the reference) does not give the spec's value. */
 const KNOWN_WORKERD: Record<string, string> = {
   'streams: writer.desiredSize and ready': 'desiredSize does not drop synchronously after write()',
+  'streams: tee: canceling both branches gives the source both reasons': 'the source\'s cancel gets the last branch\'s reason, not [reason1, reason2]',
+  'streams: tee: pulls only what fits in the emptiest queue': 'its native tee pulls once for two reads of a highWaterMark 0 source',
   'fetch: Request method is normalised': 'upper-cases every method',
   'events: preventDefault on a non-cancelable event': 'dispatchEvent answers false although the event is not cancelable',
   'events: dispatch state during a listener': 'currentTarget is not reset to null after dispatch',
