@@ -16,7 +16,7 @@ import type { Case } from './harness.ts';
 import { APPS, type AppRequest } from './apps/requests.ts';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
-export const AREAS = ['streams', 'encoding', 'url', 'fetch', 'abort', 'events', 'crypto', 'compression', 'file', 'clone', 'base64'] as const;
+export const AREAS = ['globals', 'streams', 'encoding', 'url', 'fetch', 'abort', 'events', 'crypto', 'compression', 'file', 'clone', 'base64'] as const;
 export const EXPECTED_APPS_FILE = join(HERE, 'expected-apps.json');
 export const GET_WORKERD = `npm install --prefix /tmp/isoedge-bench-workerd workerd@${WORKERD_VERSION} (needs the npm registry; the suite does this itself when it can)`;
 
