@@ -1,7 +1,7 @@
 /**
  * `npm run compat [-- --json] [-- --write] [-- --record-apps]`: runs the differential suite
  * (test/differential/) on isoedge and workerd and prints the per-area report as markdown (or JSON).
- * --write saves it as bench/results/compat.md and compat.json; --record-apps writes workerd's app
+ * --write records it as bench/results/compat-YYYY-MM-DD.md and .json (committed, like the baselines); --record-apps writes workerd's app
  * responses as the app expectations (test/differential/expected-apps.json), to be reviewed before commit.
  */
 import { writeFileSync } from 'node:fs';
@@ -22,7 +22,8 @@ if (args.has('--record-apps')) {
 const report = compare(cases, iso, wd);
 const md = `${markdown(report)}\nBundling ${bundles.length} bundles: ${bundleMs} ms; whole run ${Math.round(performance.now() - t0)} ms.\n`;
 if (args.has('--write')) {
-  writeFileSync('bench/results/compat.md', md);
-  writeFileSync('bench/results/compat.json', `${JSON.stringify({ date: new Date().toISOString(), bundleMs, ...report }, null, 2)}\n`);
+  const day = new Date().toISOString().slice(0, 10);
+  writeFileSync(`bench/results/compat-${day}.md`, md);
+  writeFileSync(`bench/results/compat-${day}.json`, `${JSON.stringify({ date: new Date().toISOString(), bundleMs, ...report }, null, 2)}\n`);
 }
 process.stdout.write(args.has('--json') ? `${JSON.stringify(report, null, 2)}\n` : md);

@@ -51,6 +51,12 @@ function pick(headers: Iterable<[string, string]>): Record<string, string> {
   return Object.fromEntries(Object.entries(h).sort(([a], [b]) => (a < b ? -1 : 1)));
 }
 
+/** The request's origin differs between the runtimes (a port here, a host name there): it is compared as ORIGIN. */
+function normalise(r: AppResult, origin: string): AppResult {
+  const f = (v: string) => v.split(origin).join('http://ORIGIN');
+  return { status: r.status, headers: Object.fromEntries(Object.entries(r.headers).map(([k, v]) => [k, f(v)])), body: f(r.body) };
+}
+
 export interface Results { areas: Record<string, Record<string, unknown>>; apps: Record<string, Record<string, AppResult>>; ms: number }
 
 async function collect(bundles: Bundle[], call: Call): Promise<Omit<Results, 'ms'>> {
@@ -84,7 +90,7 @@ export async function runIsoedge(bundles: Bundle[]): Promise<Results> {
     }
     const res = await collect(bundles, async (fn, r) => {
       const x = await h.edge.inject({ method: (r.method ?? 'GET') as 'GET', url: r.path, headers: { host: `${fn}.localhost:8080`, ...r.headers }, ...(r.body !== undefined ? { payload: r.body } : {}) });
-      return { status: x.statusCode, headers: pick(Object.entries(x.headers).map(([k, v]) => [k, Array.isArray(v) ? v.join(', ') : String(v)])), body: x.body };
+      return normalise({ status: x.statusCode, headers: pick(Object.entries(x.headers).map(([k, v]) => [k, Array.isArray(v) ? v.join(', ') : String(v)])), body: x.body }, `http://${fn}.localhost:8080`);
     });
     return { ...res, ms: performance.now() - t0 };
   } finally {
@@ -107,7 +113,7 @@ export async function runWorkerd(bundles: Bundle[], log: (m: string) => void = (
   try {
     const res = await collect(bundles, async (fn, r) => {
       const x = await fetch(`http://127.0.0.1:${w.ports[fn]}${r.path}`, { method: r.method ?? 'GET', headers: r.headers ?? {}, ...(r.body !== undefined ? { body: r.body } : {}), redirect: 'manual' });
-      return { status: x.status, headers: pick(x.headers), body: await x.text() };
+      return normalise({ status: x.status, headers: pick(x.headers), body: await x.text() }, `http://127.0.0.1:${w.ports[fn]}`);
     });
     return { ...res, ms: performance.now() - t0 };
   } finally {

@@ -1,5 +1,6 @@
 // A Hono app using Hono's own middleware unchanged (basic-auth, bearer-auth, etag, cors, secure-headers, validator, jwt, streaming).
 import { Hono } from 'hono';
+import { HTTPException } from 'hono/http-exception';
 import { basicAuth } from 'hono/basic-auth';
 import { bearerAuth } from 'hono/bearer-auth';
 import { cors } from 'hono/cors';
@@ -33,7 +34,7 @@ app.get('/sse', (c) => streamSSE(c, async (s) => {
 }));
 app.get('/stream', (c) => stream(c, async (s) => { await s.write('a'); await s.write(new Uint8Array([98])); await s.write('c'); }));
 app.get('/throws', () => { throw new Error('boom'); });
-app.onError((e, c) => c.json({ error: e.message }, 500));
+app.onError((e, c) => (e instanceof HTTPException ? e.getResponse() : c.json({ error: e.message }, 500)));
 app.notFound((c) => c.text('no route', 404));
 
 export default app;
