@@ -44,6 +44,13 @@ function headerPairs(raw: string[]): HeaderPairs {
   return out;
 }
 
+/**
+ * Replies whose function gave no content-type: fastify's send() adds application/octet-stream to a
+ * Buffer body; the onSend hook takes it off again, so the client sees what the function sent (as
+ * from workerd, and as Fetch has it: no type unless one was given).
+ */
+const untyped = new WeakSet<FastifyReply>();
+
 function writeResult(req: FastifyRequest, reply: FastifyReply, r: DispatchResult): FastifyReply {
   if (r.revision !== undefined) reply.header('isoedge-revision', r.revision);
   if (!r.ok) {
@@ -67,6 +74,7 @@ function writeResult(req: FastifyRequest, reply: FastifyReply, r: DispatchResult
   reply.header('server-timing', serverTiming(r.timing));
   reply.code(r.status);
   if (r.body === null) return reply.send();
+  if (grouped['content-type'] === undefined) untyped.add(reply);
   // Always bytes: fastify would append "; charset=utf-8" to a string body's content type.
   return reply.send(typeof r.body === 'string' ? Buffer.from(r.body, 'utf8') : Buffer.from(r.body.buffer, r.body.byteOffset, r.body.byteLength));
 }
@@ -115,6 +123,7 @@ export async function buildEdge(o: EdgeOptions): Promise<FastifyInstance> {
   // Refusals raised before dispatch still carry Server-Timing, so every response has it.
   app.addHook('onSend', async (_req, reply, payload) => {
     if (!reply.hasHeader('server-timing')) reply.header('server-timing', `route;dur=${ms(reply.elapsedTime)}`);
+    if (untyped.has(reply)) reply.removeHeader('content-type');
     return payload;
   });
   app.all('/', handler);

@@ -7,7 +7,7 @@
  */
 {
   const { isU8, u8Copy, bufferSource, isReadableStream, isLocked, isDisturbed, teeStream, byteStream, readAll, Blob, FormData, blobBytes, serializeFormData, parseFormData } = ns;
-  const { JSONParse } = ns.primordials;
+  const { JSONParse, ObjectDefineProperty } = ns.primordials;
   const enc = new ns.TextEncoder();
   const dec = new ns.TextDecoder();
   const BODY = Symbol('isoedge.body');
@@ -37,14 +37,20 @@
     return s;
   };
 
+  /** The body slot (a non-enumerable own property, see the constructor). */
+  const bodyOf = (/** @type {object} */ o) => /** @type {string | Uint8Array | null | ReadableStream} */ (/** @type {any} */ (o)[BODY]);
+
   /** The Body mixin shared by Request and Response. */
   class Body {
-    /** @type {string | Uint8Array | null | ReadableStream} */
-    [BODY] = null;
     #used = false;
+    constructor() {
+      // Not a class field: that would be an own enumerable property, and `{ ...request }` (itty-router's
+      // withParams proxy, for one) would see it. workerd's Request/Response have no own properties.
+      ObjectDefineProperty(this, BODY, { value: null, writable: true, enumerable: false, configurable: false });
+    }
     /** The body's bytes (or its string), read to the end: a TypeError if it was used or its stream is locked. */
     async #consume() {
-      const b = this[BODY];
+      const b = bodyOf(this);
       if (this.#used) throw new TypeError('Body has already been used');
       // A null body is never "used" (Fetch: bodyUsed is body non-null and disturbed).
       if (b === null) return b;
@@ -54,15 +60,15 @@
       return readAll(b);
     }
     get bodyUsed() {
-      const b = this[BODY];
+      const b = bodyOf(this);
       return this.#used || (b !== null && typeof b === 'object' && !(isU8(b)) && isDisturbed(b));
     }
     get body() {
-      const b = this[BODY];
+      const b = bodyOf(this);
       if (b === null) return null;
       if (typeof b !== 'string' && !(isU8(b))) return b;
       const s = this.#used ? usedStream() : byteStream(typeof b === 'string' ? enc.encode(b) : b);
-      this[BODY] = s;
+      /** @type {any} */ (this)[BODY] = s;
       return s;
     }
     async text() { const b = await this.#consume(); return b === null ? '' : typeof b === 'string' ? b : dec.decode(b); }

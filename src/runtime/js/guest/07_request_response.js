@@ -92,7 +92,7 @@
       if (![301, 302, 303, 307, 308].includes(status)) throw new RangeError(`Response.redirect: invalid status ${status}`);
       return new Response(null, { status, headers: { location: new URL(String(url)).href } });
     }
-    static error() { const r = new Response(null, { status: 200 }); r.#type = 'error'; return r; }
+    static error() { const r = new Response(null, { status: 200 }); r.#type = 'error'; r.#status = 0; return r; }
     get status() { return this.#status; }
     get statusText() { return this.#statusText; }
     get ok() { return this.#status >= 200 && this.#status < 300; }
