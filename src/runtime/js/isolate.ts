@@ -9,7 +9,7 @@ import ivm from 'isolated-vm';
 import { randomFillSync } from 'node:crypto';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
-import type { GuestLogSink, InvokeRequest, InvokeResult, RevisionSpec } from '../types.ts';
+import type { EdgeCache, GuestLogSink, InvokeRequest, InvokeResult, RevisionSpec } from '../types.ts';
 import type { ErrorCode } from '../../core/errors.ts';
 import { PRELUDE_SOURCE } from './prelude-source.ts';
 import { HostBridge } from './bridge/host.ts';
@@ -17,6 +17,7 @@ import { ENTRY_POINTS, FAULTS, OpError, type EntryName, type FaultKind, type Hos
 import { DENY_ALL, startFetch, type OutboundPolicy } from './bridge/outbound.ts';
 import { KeyTable } from './crypto/subtle.ts';
 import { urlParse, urlPatternSource, urlSet } from './bridge/url.ts';
+import { cacheOps } from './bridge/cache.ts';
 
 export type { OutboundPolicy } from './bridge/outbound.ts';
 
@@ -88,6 +89,8 @@ export interface IsolateOptions {
    * the warm pool does it in the background). Without it, recycle()'s heap cap bounds the garbage.
    */
   collect?: boolean;
+  /** The executor's Cache API store (executor/cache-store.ts); without one, put stores nothing and match misses. */
+  cache?: EdgeCache;
   log: GuestLogSink;
 }
 
@@ -101,6 +104,8 @@ export class GenericIsolate {
   readonly #bridge: HostBridge;
   /** crypto.subtle's keys, by the handles this context's CryptoKeys hold; dropped when the instance ends (#stop). */
   readonly #keys = new KeyTable();
+  /** The executor's Cache API store, shared by its instances; entries are keyed by this instance's revision's function. */
+  readonly #cache: EdgeCache | undefined;
   protected readonly pending = new Map<number, Pending>();
   /** The request whose call into the isolate is running now: console output is attributed to it. */
   protected active: Pending | undefined;
@@ -124,6 +129,7 @@ export class GenericIsolate {
     this.context = this.isolate.createContextSync();
     // Before anything is allocated in it: free the previous context's memory so the new one reuses its pages.
     if (this.reusedIsolate && opts.collect) this.context.evalSync('gc()', { timeout: 1000 });
+    this.#cache = opts.cache;
     this.#bridge = new HostBridge(this.#ops(), {
       ended: () => this.released,
       activeReqId: () => this.active?.req.reqId ?? '',
@@ -260,6 +266,8 @@ export class GenericIsolate {
       fetch: (settle, method, url, headersJson, body) => startFetch(this.#outbound, this.#bridge.inflight('fetch'), settle, method, url, headersJson, body),
       subtle: (settle, method, params, a, b) => this.#keys.start(settle, method, params, a, b),
       keyFree: (h) => this.#keys.free(h),
+      // The function comes from the revision this host bound, never from the guest: one tenant cannot name another's entries.
+      ...cacheOps({ cache: this.#cache, fn: () => (this.released ? '' : this.rev?.fn ?? ''), maxBodyBytes: () => this.rev?.limits.responseBytes ?? 0 }),
     };
   }
 

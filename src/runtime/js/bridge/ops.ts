@@ -66,6 +66,16 @@ export const OPS = {
   subtle: { kind: 'async', args: ['string', 'string', 'body', 'body'], result: ['string', 'bytes?'], cpu: 'request' },
   /** Frees a key handle whose CryptoKey the guest collected. */
   keyFree: { kind: 'sync', args: ['int'], result: undefined, cpu: 'caller' },
+  /**
+   * The Cache API (bridge/cache.ts), memory operations on the executor's store, so sync and charged to the
+   * caller. The function is the instance's revision's, never an argument. put: cache name ('' = caches.default),
+   * URL, `[status, statusText, headers]` as JSON, body.
+   */
+  cache_put: { kind: 'sync', args: ['string', 'string', 'string', 'body'], result: undefined, cpu: 'caller' },
+  /** cache name, URL → null (a miss) or the entry packed as u32 meta length, meta JSON, body bytes (bridge/cache.ts). */
+  cache_match: { kind: 'sync', args: ['string', 'string'], result: 'bytes?', cpu: 'caller' },
+  /** cache name, URL → 1 if an entry was deleted, else 0. */
+  cache_delete: { kind: 'sync', args: ['string', 'string'], result: 'int', cpu: 'caller' },
 } as const satisfies Record<string, OpSpec>;
 
 export type OpName = keyof typeof OPS;
