@@ -235,6 +235,18 @@ describe('caches in the guest', () => {
     expect(await guestEval(`await caches.default.put('http://x/a', new Response('v', { headers: { 'cache-control': 'max-age=60' } })); return (await caches.default.match('http://x/a')) ?? 'miss';`)).toBe('miss');
   });
 
+  it('the host time of cache ops is charged to the request: a loop of slow puts ends with EDGE_ERR_CPU_LIMIT, not after the loop', async () => {
+    // isolated-vm's cpuTime leaves out host callbacks: without the charge this request would use ~1 ms of CPU.
+    const spin = (ms: number) => { const t = performance.now(); while (performance.now() - t < ms); };
+    let calls = 0;
+    const slow = { put: () => { calls++; spin(30); }, match: () => undefined, delete: () => false };
+    const inst = guestInstance(`for (let i = 0; i < 20; i++) { try { await caches.default.put('http://x/' + i, new Response('v')); } catch {} } return 1;`, { cache: slow, cpuMs: 60 });
+    const r = await inst.invoke({ reqId: 'slow', method: 'GET', url: 'http://w.localhost/', headers: [], body: null }, 1);
+    expect(r).toMatchObject({ ok: false, code: 'EDGE_ERR_CPU_LIMIT', fatal: true });
+    expect(calls).toBeGreaterThanOrEqual(2);
+    expect(calls).toBeLessThanOrEqual(3);
+  });
+
   it('an instance that never reads caches holds no CacheStorage: the global stays an accessor', async () => {
     const inst = guestInstance('return 1;');
     expect(inst.context.evalSync(`typeof Object.getOwnPropertyDescriptor(globalThis, 'caches').get`)).toBe('function');

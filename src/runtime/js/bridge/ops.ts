@@ -91,7 +91,7 @@ export type EntryName = (typeof ENTRY_POINTS)[number];
  * (a TypeError: fetch's refusals must be TypeErrors, and no op needs another class yet).
  * An async op that fails later completes with ok = false, code and message, the same way.
  */
-export type OpCode = 'EDGE_ERR_FETCH_DENIED' | 'EDGE_ERR_FETCH_FAILED' | 'EDGE_ERR_TOO_MANY_TIMERS' | 'EDGE_ERR_BAD_ARGUMENT' | 'EDGE_ERR_INSTANCE_ENDED';
+export type OpCode = 'EDGE_ERR_FETCH_DENIED' | 'EDGE_ERR_FETCH_FAILED' | 'EDGE_ERR_TOO_MANY_TIMERS' | 'EDGE_ERR_BAD_ARGUMENT' | 'EDGE_ERR_INSTANCE_ENDED' | 'EDGE_ERR_CPU_LIMIT';
 
 export class OpError extends Error {
   readonly code: OpCode;
