@@ -15,7 +15,9 @@ export type WireType = 'string' | 'int' | 'number' | 'body' | 'bytes' | 'bytes?'
 
 /**
  * Where the CPU of an op's guest-side work is charged:
- * - 'caller': a sync op runs inside the call that made it, already metered to whoever that call is for;
+ * - 'caller': a sync op runs inside the call that made it, metered to whoever that call is for; isolated-vm's
+ *   cpuTime leaves out the host callback's own time, so an op with real host work is wrapped in
+ *   GenericIsolate.#charged (isolate.ts), which adds it (the Cache API ops);
  * - 'request': an async op's completion re-enters the isolate charged to the request that started it
  *   while that request is pending, else to the background budget (GenericIsolate.enter());
  * - 'background': the completion is always charged to the background budget.
