@@ -231,6 +231,15 @@ describe('caches in the guest', () => {
     expect(await guestEval(read, { cache, fn: 'a' })).toBeNull();
   });
 
+  it('the Workers pattern: answer the response and put a clone of it in ctx.waitUntil', async () => {
+    const { cache } = store();
+    const fill = `const res = new Response(new ReadableStream({ start(c) { c.enqueue(new TextEncoder().encode('page')); c.close(); } }), { headers: { 'cache-control': 's-maxage=60' } });
+      ctx.waitUntil(caches.default.put('http://x/page', res.clone()));
+      return await res.text();`;
+    expect(await guestEval(fill, { cache })).toBe('page');
+    expect(await guestEval(`const m = await caches.default.match('http://x/page'); return m && [await m.text(), m.headers.get('cache-control')];`, { cache })).toEqual(['page', 's-maxage=60']);
+  });
+
   it('without a store (no executor), put keeps nothing and match misses', async () => {
     expect(await guestEval(`await caches.default.put('http://x/a', new Response('v', { headers: { 'cache-control': 'max-age=60' } })); return (await caches.default.match('http://x/a')) ?? 'miss';`)).toBe('miss');
   });
