@@ -66,13 +66,14 @@ export async function createIsoedge(config: Config, log: Logger, opts: HostOptio
   const executors = new ExecutorGroup(config.executors.min, {
     memoryMb: l.memoryMb, warmMin: config.pool.warmMin, warmMax: config.pool.warmMax, hotMax: config.pool.hotMax,
     hotBudgetMb: config.pool.hotBudgetMb, idleTtlMs: config.pool.idleTtlMs, wasmMaxBytes: l.wasmMemoryPages * 65536,
-    wasmCacheMb: config.pool.wasmCacheMb, fetch: config.fetch,
+    wasmCacheMb: config.pool.wasmCacheMb, cacheMaxBytes: config.cache.maxBytes, fetch: config.fetch,
   }, {
     onLog: (m) => {
       log[m.level]({ function: m.fn, revision: m.rev, reqId: m.reqId, console: m.msg }, 'guest console');
       if (m.fn) logs.push({ time: new Date().toISOString(), level: m.level, source: 'guest', function: m.fn, revision: m.rev, reqId: m.reqId, msg: m.msg });
     },
     onExecutorExit: (index, err) => log.error({ executor: index, err }, 'executor thread died; starting a new one'),
+    onCache: (m) => { for (const [fn, result, n] of m.counts) metrics.cacheRequests.inc({ function: fn, result }, n); },
     onReady: (rev, total, m) => {
       scaling.setReady(rev, total);
       if (m.tier) metrics.startSeconds.observe({ tier: m.tier, source: 'autoscaler' }, (m.startMs ?? 0) / 1000);
@@ -82,6 +83,7 @@ export async function createIsoedge(config: Config, log: Logger, opts: HostOptio
     revisions: () => scaling.revisions(),
     threads: () => ({ desired: scaling.threadsDesired, running: executors.size, panic: scaling.threadsPanic }),
     functionCount: () => catalog.functionCount,
+    cacheBytes: () => executors.cacheBytes(),
   });
   const maxThreads = config.executors.max === 0 ? Math.max(config.executors.min, cpus().length) : config.executors.max;
   const scaling = new ScalingManager(config.autoscaler, { min: config.executors.min, max: maxThreads, targetConcurrency: config.executors.targetConcurrency }, clock, {

@@ -11,7 +11,7 @@ import { BASE_LIMITS, type InvokeResult, type RevisionSpec } from '../src/runtim
 const hooks = { ended: () => false, activeReqId: () => '', complete: () => {} };
 const impls = (): Omit<HostImpls, 'cancel'> => ({
   log: () => {}, done: () => {}, fail: () => {}, random: () => new ArrayBuffer(0), url_parse: () => '', url_set: () => '', urlpattern_source: () => '', timer: () => undefined, fetch: () => undefined,
-  subtle: () => undefined, keyFree: () => {},
+  subtle: () => undefined, keyFree: () => {}, cache_put: () => {}, cache_match: () => null, cache_delete: () => 0,
 });
 
 /** Runs the guest runtime in a plain node:vm context with `fns` as the host's callbacks; returns its entry points. */

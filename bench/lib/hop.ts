@@ -28,7 +28,7 @@ export async function measureHop(n: number): Promise<HopResult> {
   }
   inst.dispose();
 
-  const g = new ExecutorGroup(1, { memoryMb: 64, warmMin: 1, warmMax: 2, hotMax: 10, hotBudgetMb: 1024, idleTtlMs: 600_000, wasmMaxBytes: 16 * 2 ** 20, wasmCacheMb: 64, fetch: { allow: [], timeoutMs: 1000, maxBytes: 1 << 20 } }, { onLog: () => {}, onExecutorExit: () => {} });
+  const g = new ExecutorGroup(1, { memoryMb: 64, warmMin: 1, warmMax: 2, hotMax: 10, hotBudgetMb: 1024, idleTtlMs: 600_000, wasmMaxBytes: 16 * 2 ** 20, cacheMaxBytes: 0, wasmCacheMb: 64, fetch: { allow: [], timeoutMs: 1000, maxBytes: 1 << 20 } }, { onLog: () => {}, onExecutorExit: () => {} });
   await g.ready();
   for (let i = 0; i < 2000; i++) await g.invoke(SPEC, REQ);
   const rt: number[] = [];

@@ -57,6 +57,7 @@ export const OPTIONS = [
   opt('limits.maxWasmMemoryPages', 'int', 4096, 'Host maximum a revision may set for wasmMemoryPages.', { min: 1, max: 65536 }),
   opt('limits.maxBodyBytes', 'int', 64 * 1024 * 1024, 'Host maximum a revision may set for bodyBytes (the edge refuses larger bodies outright).', { min: 0, max: 4 * 1024 * 1024 * 1024 }),
   opt('limits.maxResponseBytes', 'int', 128 * 1024 * 1024, 'Host maximum a revision may set for responseBytes.', { min: 0, max: 4 * 1024 * 1024 * 1024 }),
+  opt('cache.maxBytes', 'int', 64 * 1024 * 1024, 'Cache API entries kept per executor thread, over all functions (bytes; LRU by size); 0 stores nothing.', { min: 0, max: 64 * 1024 * 1024 * 1024 }),
   opt('pool.wasmCacheMb', 'int', 256, 'Compiled Wasm modules kept per executor (LRU by module size, MiB).', { min: 1, max: 65536 }),
   opt('limits.bodyBytes', 'int', 16 * 1024 * 1024, 'Largest request body the edge accepts (bytes).', { min: 0, max: 1024 * 1024 * 1024 }),
   opt('limits.moduleBytes', 'int', 10 * 1024 * 1024, 'Largest module the admin API accepts (bytes).', { min: 1024, max: 256 * 1024 * 1024 }),

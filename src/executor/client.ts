@@ -8,12 +8,14 @@ import { EdgeError } from '../core/errors.ts';
 import { exactBytes } from '../core/bytes.ts';
 import type { RevisionSpec } from '../runtime/types.ts';
 import { Batcher } from './batcher.ts';
-import type { ExecutorInit, ExecutorStats, FromExecutor, InstancesMessage, InvokeMessage, InvokeResponse, LogMessage, ToExecutor } from './protocol.ts';
+import type { CacheMessage, ExecutorInit, ExecutorStats, FromExecutor, InstancesMessage, InvokeMessage, InvokeResponse, LogMessage, ToExecutor } from './protocol.ts';
 
 export type InvokeReply = InvokeResponse;
 export type GuestLog = LogMessage;
 /** An executor's instance count for a revision changed (the `instances` message). */
 export type ReadyEvent = InstancesMessage;
+/** Cache API counts from an executor (the `cache` message). */
+export type CacheEvent = CacheMessage;
 
 interface Waiter {
   resolve: (m: FromExecutor) => void;
@@ -39,10 +41,12 @@ export class ExecutorClient {
 
   /** Live instances per revision on this executor, as it last reported. */
   readonly instances = new Map<string, number>();
+  /** Bytes this executor's Cache API store held, as it last reported. */
+  cacheBytes = 0;
   /** Set when the thread autoscaler retires this executor: it takes no new requests. */
   retiring = false;
 
-  constructor(index: number, init: ExecutorInit, onLog: (m: GuestLog) => void, onExit: (c: ExecutorClient, err: Error) => void, onReady: (c: ExecutorClient, m: ReadyEvent) => void = () => {}) {
+  constructor(index: number, init: ExecutorInit, onLog: (m: GuestLog) => void, onExit: (c: ExecutorClient, err: Error) => void, onReady: (c: ExecutorClient, m: ReadyEvent) => void = () => {}, onCache: (m: CacheEvent) => void = () => {}) {
     this.index = index;
     this.worker = new Worker(WORKER_URL, { workerData: init, name: `isoedge-executor-${index}` });
     this.#out = new Batcher<ToExecutor>((batch, transfer) => this.worker.postMessage(batch, transfer));
@@ -58,6 +62,9 @@ export class ExecutorClient {
           if (m.count > 0) this.instances.set(m.rev, m.count);
           else this.instances.delete(m.rev);
           onReady(this, m);
+        } else if (m.t === 'cache') {
+          this.cacheBytes = m.bytes;
+          onCache(m);
         } else if (m.t === 'started') markReady();
         else {
           const w = this.#waiting.get(m.id);

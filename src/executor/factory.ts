@@ -5,6 +5,7 @@ import { allowlist } from '../runtime/outbound.ts';
 import type { CreateOptions, InstanceFactory, Revision } from './instance.ts';
 import type { ExecutorInit, LogMessage } from './protocol.ts';
 import type { WasmModules } from './wasm-cache.ts';
+import type { EdgeCache } from '../runtime/types.ts';
 
 /** The isolate a retired Instance hands back for reuse. */
 export type RuntimeIsolate = NonNullable<ReturnType<Instance['recycle']>>;
@@ -22,6 +23,8 @@ export function loadedRevision(spec: RevisionSpec): LoadedRevision {
 export interface RuntimeFactoryOptions {
   init: Pick<ExecutorInit, 'fetch' | 'wasmMaxBytes'>;
   wasm: WasmModules;
+  /** The thread's Cache API store, shared by its instances (each op is keyed by the instance's function). */
+  cache?: EdgeCache;
   /** Guest console output, tagged with the revision the instance serves by then. */
   log: (m: LogMessage) => void;
 }
@@ -33,7 +36,7 @@ export function runtimeFactory(o: RuntimeFactoryOptions): InstanceFactory<Instan
   return {
     create({ memoryMb, warmup, collect, isolate }: CreateOptions<RuntimeIsolate>): Instance {
       const inst: Instance = new Instance({
-        memoryMb, warmup, outbound, collect, isolate,
+        memoryMb, warmup, outbound, collect, isolate, ...(o.cache ? { cache: o.cache } : {}),
         log: (level, reqId, msg) => o.log({ t: 'log', level, fn: inst.rev?.fn ?? '', rev: inst.rev?.id ?? '', reqId, msg }),
       });
       return inst;

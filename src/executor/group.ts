@@ -6,7 +6,7 @@
  */
 import type { HeaderPairs, RevisionSpec } from '../runtime/types.ts';
 import { EdgeError } from '../core/errors.ts';
-import { ExecutorClient, type GuestLog, type ReadyEvent } from './client.ts';
+import { ExecutorClient, type CacheEvent, type GuestLog, type ReadyEvent } from './client.ts';
 import type { ExecutorInit, ExecutorStats, FromExecutor } from './protocol.ts';
 
 /** How many more requests in flight the affine executor may have than the least loaded one. */
@@ -17,6 +17,8 @@ export interface GroupEvents {
   onExecutorExit: (index: number, err: Error) => void;
   /** An executor's instance count for a revision changed (tier/startMs when it pre-started one). */
   onReady?: (rev: string, total: number, m: ReadyEvent) => void;
+  /** Cache API counts an executor sent (its counts since its last report). */
+  onCache?: (m: CacheEvent) => void;
 }
 
 export class ExecutorGroup {
@@ -52,13 +54,20 @@ export class ExecutorGroup {
       this.#clients[this.#clients.indexOf(c)] = this.#spawn();
       for (const [rev, a] of this.#affinity) if (a === c) this.#affinity.delete(rev);
       for (const pin of this.#pins.values()) if (pin.on === c) this.scale(pin.rev, pin.min);
-    }, (_c, m) => this.#events.onReady?.(m.rev, this.readyCount(m.rev), m));
+    }, (_c, m) => this.#events.onReady?.(m.rev, this.readyCount(m.rev), m), (m) => this.#events.onCache?.(m));
   }
 
   /** Live instances of a revision across executors. */
   readyCount(revId: string): number {
     let n = 0;
     for (const c of this.#clients) n += c.instances.get(revId) ?? 0;
+    return n;
+  }
+
+  /** Bytes the executors' Cache API stores hold, as they last reported (a thread that ended holds none). */
+  cacheBytes(): number {
+    let n = 0;
+    for (const c of this.#clients) n += c.cacheBytes;
     return n;
   }
 

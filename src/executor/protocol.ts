@@ -15,6 +15,8 @@ export interface ExecutorInit {
   idleTtlMs: number;
   wasmMaxBytes: number;
   wasmCacheMb: number;
+  /** The Cache API store's bound on this thread, in bytes (config cache.maxBytes). */
+  cacheMaxBytes: number;
   fetch: { allow: string[]; timeoutMs: number; maxBytes: number };
 }
 
@@ -49,10 +51,15 @@ export interface LogMessage { t: 'log'; level: 'debug' | 'info' | 'warn' | 'erro
 export interface StatsReply { t: 'stats'; id: number; stats: ExecutorStats }
 /** Executor → gateway: the revision's live instance count changed (tier/startMs when a pinned one was pre-started). */
 export interface InstancesMessage { t: 'instances'; rev: string; count: number; tier?: StartTier; startMs?: number }
+/**
+ * Executor → gateway: Cache API counts since the last such message ([function, result, n]) and the bytes
+ * the store holds now. Sent once per turn in which the cache was used, in the same batch as the replies.
+ */
+export interface CacheMessage { t: 'cache'; counts: [fn: string, result: 'hit' | 'miss' | 'stored' | 'uncacheable', n: number][]; bytes: number }
 /** Executor → gateway: the thread is up and takes messages. */
 export interface StartedMessage { t: 'started' }
 
-export type FromExecutor = InvokeResponse | InvokeError | LogMessage | StatsReply | InstancesMessage | StartedMessage;
+export type FromExecutor = InvokeResponse | InvokeError | LogMessage | StatsReply | InstancesMessage | CacheMessage | StartedMessage;
 
 export interface ExecutorStats {
   warm: number;

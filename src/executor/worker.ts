@@ -13,14 +13,20 @@ import { Invoker } from './invoke.ts';
 import { InstanceLifecycle } from './lifecycle.ts';
 import type { ExecutorInit, FromExecutor, ToExecutor } from './protocol.ts';
 import { WasmModules } from './wasm-cache.ts';
+import { CacheStore } from './cache-store.ts';
 
 function start(port: MessagePort, init: ExecutorInit): void {
   // Replies to one incoming batch leave together, before background work deferred to a later turn.
   const out = new Batcher<FromExecutor>((batch, transfer) => port.postMessage(batch, transfer), 'microtask');
   const wasm = new WasmModules(init.wasmCacheMb * 1024 * 1024);
+  // The Cache API's counts ride to the gateway once per turn in which they changed, after that turn's cache ops.
+  const cache: CacheStore = new CacheStore({
+    maxBytes: init.cacheMaxBytes, clock: systemClock,
+    onCount: () => queueMicrotask(() => out.push({ t: 'cache', counts: cache.drainCounts(), bytes: cache.bytes })),
+  });
   const instances = new InstanceLifecycle({
     ...init,
-    factory: runtimeFactory({ init, wasm, log: (m) => out.push(m) }),
+    factory: runtimeFactory({ init, wasm, cache, log: (m) => out.push(m) }),
     clock: systemClock,
     scheduler: systemScheduler,
     emit: (m) => out.push(m),
@@ -31,6 +37,7 @@ function start(port: MessagePort, init: ExecutorInit): void {
   const shutdown = (): void => {
     instances.shutdown();
     wasm.clear();
+    cache.clear();
     releaseThreadCaches();
     collectReleasedHandles();
     out.flush();

@@ -45,6 +45,26 @@ export interface RevisionSpec {
   scaling?: Record<string, number>;
 }
 
+/** A response as Cache API put() hands it to the host: the guest has read the body to its end. */
+export interface CachePut {
+  status: number;
+  statusText: string;
+  headers: HeaderPairs;
+  body: Uint8Array | null;
+}
+
+/**
+ * The executor's Cache API store as the runtime sees it (executor/cache-store.ts implements it). `fn` is
+ * always the instance's own revision's function, set by the host: it is what keeps tenants apart.
+ * `cache` is the name given to caches.open ('' for caches.default). A match answers the entry packed
+ * for the guest (u32 little-endian meta length, `[status, statusText, headers]` as UTF-8 JSON, body).
+ */
+export interface EdgeCache {
+  put(fn: string, cache: string, url: string, res: CachePut): void;
+  match(fn: string, cache: string, url: string): ArrayBuffer | undefined;
+  delete(fn: string, cache: string, url: string): boolean;
+}
+
 export interface InvokeRequest {
   reqId: string;
   method: string;

@@ -16,6 +16,8 @@ export interface GaugeSources {
   revisions(): Iterable<[revision: string, state: RevisionGaugeState]>;
   threads(): { desired: number; running: number; panic: boolean };
   functionCount(): number;
+  /** Bytes the executors' Cache API stores hold (0 when absent). */
+  cacheBytes?(): number;
 }
 
 const PER_REVISION: [name: string, help: string, read: (s: RevisionGaugeState) => number][] = [
@@ -50,6 +52,10 @@ export function registerGauges(register: Registry, src: GaugeSources): void {
   new Gauge({
     name: 'isoedge_executor_threads_panic_mode', help: '1 while the thread autoscaler is in panic mode.', registers,
     collect() { this.set(src.threads().panic ? 1 : 0); },
+  });
+  new Gauge({
+    name: 'isoedge_cache_bytes', help: 'Bytes the Cache API holds over all executor threads (entries, keys and bookkeeping), as they last reported.', registers,
+    collect() { this.set(src.cacheBytes?.() ?? 0); },
   });
   new Gauge({
     name: 'isoedge_functions', help: 'Deployed functions.', registers,

@@ -8,6 +8,8 @@ export interface HostMetrics {
   readonly startSeconds: Histogram<'tier' | 'source'>;
   readonly queueSeconds: Histogram<'revision'>;
   readonly scaleEvents: Counter<'revision' | 'direction'>;
+  /** Cache API operations per function: match → hit | miss, put → stored | uncacheable (counted in the executors). */
+  readonly cacheRequests: Counter<'function' | 'result'>;
   /** The exposition format's content type (text 0.0.4), for the `/metrics` reply. */
   readonly contentType: string;
   /** Runs the gauges' collect callbacks and renders everything in the text format. */
@@ -31,6 +33,7 @@ export function createHostMetrics(sources: GaugeSources): HostMetrics {
   });
   const queueSeconds = new Histogram({ name: 'isoedge_queue_seconds', help: 'Time requests waited in the activator or a revision queue.', labelNames: ['revision'] as const, buckets: QUEUE_BUCKETS, registers });
   const scaleEvents = new Counter({ name: 'isoedge_autoscaler_decisions_total', help: 'Autoscaler decisions that changed a desired count.', labelNames: ['revision', 'direction'] as const, registers });
+  const cacheRequests = new Counter({ name: 'isoedge_cache_requests_total', help: 'Cache API operations by function: match answered hit or miss, put stored or uncacheable (not kept).', labelNames: ['function', 'result'] as const, registers });
   registerGauges(registry, sources);
-  return { registry, requestsTotal, startSeconds, queueSeconds, scaleEvents, contentType: registry.contentType, render: () => registry.metrics() };
+  return { registry, requestsTotal, startSeconds, queueSeconds, scaleEvents, cacheRequests, contentType: registry.contentType, render: () => registry.metrics() };
 }

@@ -5,7 +5,7 @@
  */
 import { afterAll } from 'vitest';
 import { Instance } from '../../src/runtime/js/index.ts';
-import { BASE_LIMITS, type InvokeResult, type RevisionSpec } from '../../src/runtime/types.ts';
+import { BASE_LIMITS, type EdgeCache, type InvokeResult, type RevisionSpec } from '../../src/runtime/types.ts';
 
 const live: Instance[] = [];
 afterAll(() => { for (const i of live.splice(0)) i.dispose(); });
@@ -13,11 +13,11 @@ afterAll(() => { for (const i of live.splice(0)) i.dispose(); });
 let n = 0;
 
 /** A fresh instance whose fetch handler runs `body` (an async function body) and answers its result as JSON. */
-export function guestInstance(body: string, opts: { cpuMs?: number } = {}): Instance {
-  const inst = new Instance({ memoryMb: 64, warmup: true, log: () => {} });
+export function guestInstance(body: string, opts: { cpuMs?: number; cache?: EdgeCache; fn?: string } = {}): Instance {
+  const inst = new Instance({ memoryMb: 64, warmup: true, log: () => {}, ...(opts.cache ? { cache: opts.cache } : {}) });
   live.push(inst);
   const spec: RevisionSpec = {
-    id: 'w-00001', fn: 'w', digest: '', runtime: 'js', cache: null, concurrency: 0, env: {},
+    id: `${opts.fn ?? 'w'}-00001`, fn: opts.fn ?? 'w', digest: '', runtime: 'js', cache: null, concurrency: 0, env: {},
     script: `var __isoedge_module = { default: { async fetch(request, env, ctx) {
       const __result = await (async () => { ${body} })();
       return new Response(JSON.stringify(__result === undefined ? null : __result));
@@ -29,7 +29,7 @@ export function guestInstance(body: string, opts: { cpuMs?: number } = {}): Inst
 }
 
 /** Runs `body` in a new guest instance and returns its JSON result; a guest failure throws with its code. */
-export async function guestEval(body: string, opts: { cpuMs?: number } = {}): Promise<unknown> {
+export async function guestEval(body: string, opts: { cpuMs?: number; cache?: EdgeCache; fn?: string } = {}): Promise<unknown> {
   const inst = guestInstance(body, opts);
   const r: InvokeResult = await inst.invoke({ reqId: `g-${++n}`, method: 'GET', url: 'http://w.localhost/', headers: [], body: null }, n);
   if (!r.ok) throw new Error(`${r.code}: ${r.message}`);

@@ -15,7 +15,9 @@ export type WireType = 'string' | 'int' | 'number' | 'body' | 'bytes' | 'bytes?'
 
 /**
  * Where the CPU of an op's guest-side work is charged:
- * - 'caller': a sync op runs inside the call that made it, already metered to whoever that call is for;
+ * - 'caller': a sync op runs inside the call that made it, metered to whoever that call is for; isolated-vm's
+ *   cpuTime leaves out the host callback's own time, so an op with real host work is wrapped in
+ *   GenericIsolate.#charged (isolate.ts), which adds it (the Cache API ops);
  * - 'request': an async op's completion re-enters the isolate charged to the request that started it
  *   while that request is pending, else to the background budget (GenericIsolate.enter());
  * - 'background': the completion is always charged to the background budget.
@@ -66,6 +68,16 @@ export const OPS = {
   subtle: { kind: 'async', args: ['string', 'string', 'body', 'body'], result: ['string', 'bytes?'], cpu: 'request' },
   /** Frees a key handle whose CryptoKey the guest collected. */
   keyFree: { kind: 'sync', args: ['int'], result: undefined, cpu: 'caller' },
+  /**
+   * The Cache API (bridge/cache.ts), memory operations on the executor's store, so sync and charged to the
+   * caller. The function is the instance's revision's, never an argument. put: cache name ('' = caches.default),
+   * URL, `[status, statusText, headers]` as JSON, body.
+   */
+  cache_put: { kind: 'sync', args: ['string', 'string', 'string', 'body'], result: undefined, cpu: 'caller' },
+  /** cache name, URL → null (a miss) or the entry packed as u32 meta length, meta JSON, body bytes (bridge/cache.ts). */
+  cache_match: { kind: 'sync', args: ['string', 'string'], result: 'bytes?', cpu: 'caller' },
+  /** cache name, URL → 1 if an entry was deleted, else 0. */
+  cache_delete: { kind: 'sync', args: ['string', 'string'], result: 'int', cpu: 'caller' },
 } as const satisfies Record<string, OpSpec>;
 
 export type OpName = keyof typeof OPS;
@@ -81,7 +93,7 @@ export type EntryName = (typeof ENTRY_POINTS)[number];
  * (a TypeError: fetch's refusals must be TypeErrors, and no op needs another class yet).
  * An async op that fails later completes with ok = false, code and message, the same way.
  */
-export type OpCode = 'EDGE_ERR_FETCH_DENIED' | 'EDGE_ERR_FETCH_FAILED' | 'EDGE_ERR_TOO_MANY_TIMERS' | 'EDGE_ERR_BAD_ARGUMENT' | 'EDGE_ERR_INSTANCE_ENDED';
+export type OpCode = 'EDGE_ERR_FETCH_DENIED' | 'EDGE_ERR_FETCH_FAILED' | 'EDGE_ERR_TOO_MANY_TIMERS' | 'EDGE_ERR_BAD_ARGUMENT' | 'EDGE_ERR_INSTANCE_ENDED' | 'EDGE_ERR_CPU_LIMIT';
 
 export class OpError extends Error {
   readonly code: OpCode;
