@@ -116,7 +116,10 @@ export async function createIsoedge(config: Config, log: Logger, opts: HostOptio
       scaling.remove(rev);
       executors.unload(rev);
     },
-    functionRemoved: (fn) => logs.forget(fn),
+    functionRemoved: (fn) => {
+      logs.forget(fn);
+      executors.forgetFunction(fn);
+    },
     loadFailed: (rev, err) => log.error({ revision: rev, err }, 'revision artifact could not be read'),
   });
 

@@ -303,4 +303,14 @@ describe('the Cache API through a host: per-function isolation on one executor, 
     expect(bytes).toBeGreaterThan(0);
     expect(bytes).toBeLessThan(4096);
   });
+
+  it('a deleted function\'s entries go with it: a function made later under its name starts with an empty cache', async () => {
+    expect(await get('ca')).toBe('hit ca HIT');
+    expect((await h.admin.inject({ method: 'DELETE', url: '/v1/functions/ca' })).statusCode).toBe(204);
+    const r = await h.admin.inject({ method: 'POST', url: '/v1/functions/ca/revisions?cpuMs=1000', headers: { 'content-type': 'application/javascript' }, payload: src('ca2') });
+    expect(r.statusCode).toBe(201);
+    expect(await get('ca')).toBe('miss');
+    // The other function's entry is untouched.
+    expect(await get('cb')).toBe('hit cb HIT');
+  });
 });

@@ -104,6 +104,16 @@ export class CacheStore implements EdgeCache {
     return undefined;
   }
 
+  /** Drops every entry of a function (it was deleted; a function made later under its name starts empty). */
+  forget(fn: string): number {
+    if (!this.#lru) return 0;
+    // Keys are JSON [fn, cache, url]: this prefix is the function's, and no other function's.
+    const prefix = JSON.stringify([fn]).slice(0, -1) + ',';
+    let n = 0;
+    for (const key of [...this.#lru.keys()]) if (key.startsWith(prefix)) { this.#lru.delete(key); n++; }
+    return n;
+  }
+
   delete(fn: string, cache: string, url: string): boolean {
     const key = JSON.stringify([fn, cache, url]);
     const e = this.#lru?.peek(key);

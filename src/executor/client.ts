@@ -104,6 +104,10 @@ export class ExecutorClient {
     if (this.loaded.delete(revId)) this.#out.push({ t: 'unload-revision', id: revId });
   }
 
+  forgetFunction(fn: string): void {
+    this.#out.push({ t: 'forget-function', fn });
+  }
+
   scale(rev: RevisionSpec, min: number): void {
     if (min > 0 && !this.loaded.has(rev.id)) this.load(rev);
     this.#out.push({ t: 'scale', rev: rev.id, min });

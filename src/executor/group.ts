@@ -118,6 +118,14 @@ export class ExecutorGroup {
   }
 
   /**
+   * A deleted function's state beyond its revisions goes from every executor: its Cache API entries,
+   * which a function made later under the same name (perhaps by another tenant) must never read.
+   */
+  forgetFunction(fn: string): void {
+    for (const c of this.#clients) if (c.alive) c.forgetFunction(fn);
+  }
+
+  /**
    * Grows or shrinks the thread count. A new thread is usable once its first
    * isolate is ready (~95 ms); a retired one takes no new requests and is
    * terminated when its in-flight requests are done.

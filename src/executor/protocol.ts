@@ -26,6 +26,8 @@ export interface InvokeMessage { t: 'invoke'; id: number; rev: string; reqId: st
 export interface LoadRevisionMessage { t: 'load-revision'; rev: RevisionSpec }
 /** Gateway → executor: forget a revision; its instances finish their requests and are disposed. */
 export interface UnloadRevisionMessage { t: 'unload-revision'; id: string }
+/** A function was deleted: what the executor keeps for it beyond its revisions (Cache API entries) goes too. */
+export interface ForgetFunctionMessage { t: 'forget-function'; fn: string }
 /** Gateway → executor: report ExecutorStats; answered by a `stats` message with the same id. */
 export interface StatsRequest { t: 'stats'; id: number }
 /** Gateway → executor: keep at least `min` instances of the revision (pre-created from the warm pool, spared by the idle TTL). */
@@ -33,7 +35,7 @@ export interface ScaleMessage { t: 'scale'; rev: string; min: number }
 /** Gateway → executor: dispose every isolate and end the thread. */
 export interface CloseMessage { t: 'close' }
 
-export type ToExecutor = InvokeMessage | LoadRevisionMessage | UnloadRevisionMessage | StatsRequest | ScaleMessage | CloseMessage;
+export type ToExecutor = InvokeMessage | LoadRevisionMessage | UnloadRevisionMessage | ForgetFunctionMessage | StatsRequest | ScaleMessage | CloseMessage;
 
 export interface Timing {
   tier: StartTier;

@@ -57,6 +57,9 @@ function start(port: MessagePort, init: ExecutorInit): void {
         case 'unload-revision':
           instances.unload(m.id);
           break;
+        case 'forget-function':
+          cache.forget(m.fn);
+          break;
         case 'stats':
           out.push({ t: 'stats', id: m.id, stats: instances.stats() });
           break;
