@@ -11,6 +11,7 @@ import { isMainThread } from 'node:worker_threads';
 import { Instance, buildCodeCache, codeCacheFrom, collectReleasedHandles, type CodeCache } from '../runtime/js/index.ts';
 import { BASE_LIMITS, type RevisionSpec } from '../runtime/types.ts';
 import type { ErrorCode } from '../core/errors.ts';
+import type { ComponentAbi } from '../store/index.ts';
 import { checkAbi, readModule, WasmFormatError } from '../../host-abi/edge-core-v1/index.ts';
 import { WasmEngine } from '../../host-abi/wasm-engine.ts';
 import { WRAPPER_END, wrapperStart } from '../bundle/no-node.ts';
@@ -158,8 +159,6 @@ export type CompileWasmResult =
   | { ok: true; ms: number; layer: 'component'; abi: ComponentAbi; script: string; cache: Uint8Array | null; cores: [string, Uint8Array][] }
   | { ok: false; code: ErrorCode; message: string };
 
-/** Which world a component serves: edge:host/handler@0.1.0, or wasi:http/proxy (0.2.x). */
-export type ComponentAbi = 'edge-host' | 'wasi-http';
 
 /**
  * The interfaces a wasi:http/proxy component may import, as jco names them (without version):

@@ -7,6 +7,7 @@ import type { ArtifactFiles, ArtifactStore, RuntimeKind } from './types.ts';
 const utf8 = new TextEncoder();
 const text = new TextDecoder();
 
+/** Which world a component serves: edge:host/handler@0.1.0, or wasi:http/proxy (0.2.x); one definition for the deployer and the store. */
 export type ComponentAbi = 'edge-host' | 'wasi-http';
 
 /** The executable part of a revision: what executors load. */
