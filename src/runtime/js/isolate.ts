@@ -11,12 +11,12 @@ import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import type { EdgeCache, GuestLogSink, InvokeRequest, InvokeResult, RevisionSpec } from '../types.ts';
 import type { ErrorCode } from '../../core/errors.ts';
-import { PRELUDE_SOURCE } from './prelude-source.ts';
+import { PRELUDE_SOURCE, vendorSource } from './prelude-source.ts';
 import { HostBridge } from './bridge/host.ts';
 import { ENTRY_POINTS, FAULTS, OpError, type EntryName, type FaultKind, type HostImpls } from './bridge/ops.ts';
 import { DENY_ALL, startFetch, type OutboundPolicy } from './bridge/outbound.ts';
 import { KeyTable } from './crypto/subtle.ts';
-import { urlParse, urlPatternSource, urlSet } from './bridge/url.ts';
+import { urlParse, urlSet } from './bridge/url.ts';
 import { cacheOps } from './bridge/cache.ts';
 
 export type { OutboundPolicy } from './bridge/outbound.ts';
@@ -25,6 +25,7 @@ export type { OutboundPolicy } from './bridge/outbound.ts';
 export const STARTUP_CPU_MS = 400;
 const MAX_TIMERS = 256;
 const TIMED_OUT = 'Script execution timed out.';
+const PRELUDE_FILE = 'isoedge:prelude';
 
 /** isolated-vm sets these on compiled scripts; its typings omit them. */
 export type CachedScript = ivm.Script & { cachedData?: ivm.ExternalCopy<ArrayBuffer>; cachedDataRejected?: boolean };
@@ -41,6 +42,8 @@ export interface Pending {
 
 /** Compiled once per thread: the runtime prelude as a script, with its own code cache. */
 let preludeCache: ivm.ExternalCopy<ArrayBuffer> | undefined;
+/** The vendor modules' code caches (prelude-source.ts VENDOR), made by the first isolate of this thread that loads each. */
+const vendorCaches = new Map<string, ivm.ExternalCopy<ArrayBuffer>>();
 
 /**
  * Every new context gets V8's gc() while this flag is set; the prelude keeps it from
@@ -58,6 +61,8 @@ setFlagsFromString('--expose-gc');
 export function releaseThreadCaches(): void {
   preludeCache?.release();
   preludeCache = undefined;
+  for (const c of vendorCaches.values()) c.release();
+  vendorCaches.clear();
 }
 
 /**
@@ -106,6 +111,8 @@ export class GenericIsolate {
   readonly #keys = new KeyTable();
   /** The executor's Cache API store, shared by its instances; entries are keyed by this instance's revision's function. */
   readonly #cache: EdgeCache | undefined;
+  /** Keep code caches on this thread (IsolateOptions.cachePrelude). */
+  readonly #keepCaches: boolean;
   protected readonly pending = new Map<number, Pending>();
   /** The request whose call into the isolate is running now: console output is attributed to it. */
   protected active: Pending | undefined;
@@ -143,9 +150,9 @@ export class GenericIsolate {
     // One array in table order; 00_infra.js takes it from this global and deletes the global.
     this.context.evalClosureSync('globalThis.__isoedge_host = Array.prototype.slice.call(arguments);', this.#bridge.callbacks);
     const useCache = opts.cachePrelude !== false;
-    const script = this.isolate.compileScriptSync(PRELUDE_SOURCE, useCache && preludeCache ? { cachedData: preludeCache, filename: 'isoedge:prelude' } : { produceCachedData: useCache, filename: 'isoedge:prelude' }) as CachedScript;
-    if (useCache && !preludeCache && script.cachedData) preludeCache = script.cachedData;
-    else script.cachedData?.release();
+    this.#keepCaches = useCache;
+    const cached = useCache ? preludeCache : undefined;
+    const script = this.isolate.compileScriptSync(PRELUDE_SOURCE, cached ? { cachedData: cached, filename: PRELUDE_FILE } : { filename: PRELUDE_FILE });
     // The prelude's value is its entry points: no global holds them, so tenant code cannot reach them.
     const api = script.runSync(this.context, { timeout: 1000, reference: true }) as ivm.Reference;
     script.release();
@@ -153,8 +160,23 @@ export class GenericIsolate {
     for (const name of ENTRY_POINTS) rt[name] = api.getSync(name, { reference: true }) as ivm.Reference;
     api.release();
     this.rt = rt;
-    if (opts.warmup) this.rt.warmup.applySync(undefined, [], { timeout: 1000 });
+    // The isolate that makes this thread's code cache warms up whatever it is for: the cache then holds the request path.
+    if (opts.warmup || (useCache && !cached)) this.rt.warmup.applySync(undefined, [], { timeout: 1000 });
+    if (useCache && !cached) preludeCache = this.#codeCacheAfterRun();
     this.createdMs = performance.now() - t0;
+  }
+
+  /**
+   * The prelude's code cache, made after the prelude ran (and warmed up) in this isolate: compiling
+   * the same source again here hits V8's per-isolate compilation cache, whose functions include every
+   * one compiled lazily so far, and the code cache made from it holds their bytecode too. A cache made
+   * at the first compile holds only the eagerly compiled top level, and every isolate would compile
+   * the request path again in its warmup (measured: warmup 1.07 → 0.50 ms, load 2.5 → 2.0 ms).
+   */
+  #codeCacheAfterRun(): ivm.ExternalCopy<ArrayBuffer> | undefined {
+    const again = this.isolate.compileScriptSync(PRELUDE_SOURCE, { produceCachedData: true, filename: PRELUDE_FILE }) as CachedScript;
+    again.release();
+    return again.cachedData;
   }
 
   private released = false;
@@ -257,7 +279,7 @@ export class GenericIsolate {
       random: (n) => randomFillSync(new Uint8Array(Math.min(65536, Math.max(0, n | 0)))).buffer,
       url_parse: urlParse,
       url_set: urlSet,
-      urlpattern_source: urlPatternSource,
+      vendor: (name) => this.#vendor(name),
       timer: (settle, ms) => {
         // The bridge counts this timer already.
         if (this.#bridge.inflight('timer') > MAX_TIMERS) {
@@ -274,6 +296,26 @@ export class GenericIsolate {
       // The function comes from the revision this host bound, never from the guest: one tenant cannot name another's entries.
       ...this.#charged(cacheOps({ cache: this.#cache, fn: () => (this.released ? '' : this.rev?.fn ?? ''), maxBodyBytes: () => this.rev?.limits.responseBytes ?? 0 })),
     };
+  }
+
+  /**
+   * The `vendor` op: a vendor module's script compiled (from this thread's code cache once there is
+   * one) and run in this context; its value, the module's factory, is handed to the guest as itself.
+   * Re-entrant: the guest is inside a sync call, and the script runs on top of it.
+   */
+  #vendor(name: string): ReturnType<ivm.Reference['derefInto']> {
+    const source = vendorSource(name);
+    if (source === undefined) throw new OpError('EDGE_ERR_BAD_ARGUMENT', `vendor: no module ${JSON.stringify(name)}`);
+    const cached = this.#keepCaches ? vendorCaches.get(name) : undefined;
+    const filename = `isoedge:${name}`;
+    const script = this.isolate.compileScriptSync(source, cached ? { cachedData: cached, filename } : { produceCachedData: this.#keepCaches, filename }) as CachedScript;
+    if (this.#keepCaches && !cached && script.cachedData) vendorCaches.set(name, script.cachedData);
+    else script.cachedData?.release();
+    try {
+      return (script.runSync(this.context, { timeout: 1000, reference: true }) as ivm.Reference).derefInto();
+    } finally {
+      script.release();
+    }
   }
 
   /**

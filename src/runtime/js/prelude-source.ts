@@ -2,14 +2,15 @@
  * The guest runtime's source, built once per thread: guest/NN_*.js in load order (their numbers),
  * inside one function that receives the host's callbacks and the op table, and returns the entry
  * points. One script, so isolate.ts can compile it with a V8 code cache (isolated-vm honours
- * code caches for scripts only).
+ * code caches for scripts only). The third-party code it uses (VENDOR) is scripts of their own,
+ * loaded on first use.
  */
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { threadId } from 'node:worker_threads';
-import { buildSync, version as esbuildVersion } from 'esbuild';
+import { buildSync, transformSync, version as esbuildVersion } from 'esbuild';
 import { ENTRY_POINTS, guestTable } from './bridge/ops.ts';
 
 const DIR = new URL('./guest/', import.meta.url);
@@ -47,75 +48,108 @@ const ESBUILD_OPTIONS = {
   logLevel: 'silent',
 } as const;
 
-const VENDOR: { name: string; entry: string; define: Record<string, string> }[] = [
-  {
-    name: '__isoedge_streams',
+/**
+ * The third-party code of the guest runtime, bundled from node_modules with esbuild. None of it is in
+ * the prelude: each is a script of its own whose value is a factory function, compiled into an isolate
+ * (with a per-thread code cache) the first time that isolate uses it, through the `vendor` op
+ * (isolate.ts). An isolate that never makes a stream carries neither its source nor its code: loaded at
+ * start they cost ~0.15 MiB of source per isolate, and run at start ~0.7 ms and ~190 KiB (streams) and
+ * ~8 ms and ~120 KiB (fflate's tables).
+ * - streams: web-streams-polyfill, built from the WHATWG reference implementation of the Streams
+ *   standard. Its `Promise` and `queueMicrotask` are the ones 05_streams.js captured at start (the
+ *   factory's argument), so a tenant's `Promise.prototype.then = …` before the first stream does not reach it.
+ * - flate: fflate's streaming gzip / zlib / raw-deflate compressors and its raw inflater
+ *   (CompressionStream, DecompressionStream; 05_streams.js reads the gzip and zlib containers itself).
+ * - urlpattern: urlpattern-polyfill's URLPattern class (04_url.js). It runs in the guest, not on the
+ *   host: matching runs regular expressions built from the tenant's patterns (their own regexp groups,
+ *   and wildcards, which backtrack polynomially), and only the guest's CPU limit can stop a slow one.
+ * A factory sees the global scope only, never the runtime's `ns`.
+ */
+const VENDOR = {
+  streams: {
     entry: `export { ReadableStream, ReadableStreamDefaultReader, ReadableStreamBYOBReader, ReadableStreamBYOBRequest,
   ReadableStreamDefaultController, ReadableByteStreamController, WritableStream, WritableStreamDefaultWriter,
   WritableStreamDefaultController, TransformStream, TransformStreamDefaultController, ByteLengthQueuingStrategy,
   CountQueuingStrategy } from 'web-streams-polyfill';`,
     define: { Promise: '__isoedge_intrinsics.Promise', queueMicrotask: '__isoedge_intrinsics.queueMicrotask' },
   },
-  { name: '__isoedge_flate', entry: `export { Gzip, Zlib, Deflate, Inflate } from 'fflate';`, define: {} },
-];
+  flate: { entry: `export { Gzip, Zlib, Deflate, Inflate } from 'fflate';`, define: {} },
+  urlpattern: { entry: `export { URLPattern } from 'urlpattern-polyfill/urlpattern';`, define: {} },
+} as const satisfies Record<string, { entry: string; define: Record<string, string> }>;
 
-/** Each vendor module bundled into a factory function: `const name = (__isoedge_intrinsics) => exports`. */
-function bundleVendor(): string {
-  return VENDOR.map(({ name, entry, define }) => {
-    const code = buildSync({ ...ESBUILD_OPTIONS, mainFields: [...ESBUILD_OPTIONS.mainFields], stdin: { contents: entry, resolveDir: new URL('.', import.meta.url).pathname }, define }).outputFiles[0]!.text;
-    return `const ${name} = (__isoedge_intrinsics) => {\n${code}\nreturn __isoedge_exports;\n};`;
-  }).join('\n');
+export type VendorName = keyof typeof VENDOR;
+export const VENDOR_NAMES = Object.keys(VENDOR) as VendorName[];
+
+/** The guest runtime's own files are minified too (whitespace and syntax, names kept): their comments and JSDoc types are half their bytes, and every isolate holds the source. */
+const MINIFY_OPTIONS = { minifyWhitespace: true, minifySyntax: true, legalComments: 'none', target: 'es2022', logLevel: 'silent' } as const;
+
+interface Built {
+  prelude: string;
+  vendor: Record<VendorName, string>;
 }
 
 /**
- * The bundle, from a cache in this checkout (src/runtime/js/.vendor/, git-ignored) keyed by everything
- * that decides its bytes: the packages' and esbuild's versions, the entries and the options. Bundling
- * costs ~0.4 s (esbuild's start), and every thread that loads the runtime (executors, deploy workers)
- * would pay it; with the cache only the first one after a dependency change does.
+ * Each vendor module as a script whose value is `(__isoedge_intrinsics) => exports`. The parentheses
+ * make V8 compile the factory eagerly, so the code cache isolate.ts keeps holds its code too.
  */
-function vendorSource(): string {
-  const key = createHash('sha256')
-    .update(JSON.stringify([packageVersion('web-streams-polyfill'), packageVersion('fflate'), esbuildVersion, VENDOR, ESBUILD_OPTIONS]))
-    .digest('hex')
-    .slice(0, 32);
-  const dir = new URL('./.vendor/', import.meta.url);
-  const file = new URL(`guest-vendor-${key}.js`, dir);
-  try {
-    return readFileSync(file, 'utf8');
-  } catch {
-    // not built yet
-  }
-  const source = bundleVendor();
-  try {
-    mkdirSync(dir, { recursive: true });
-    const tmp = new URL(`guest-vendor-${key}.js.${process.pid}.${threadId}.tmp`, dir);
-    writeFileSync(tmp, source);
-    renameSync(tmp, file); // atomic: another thread reads the whole file or none
-  } catch {
-    // a read-only checkout: every thread bundles
-  }
-  return source;
+function bundleVendor(name: VendorName): string {
+  const { entry, define } = VENDOR[name];
+  const code = buildSync({ ...ESBUILD_OPTIONS, mainFields: [...ESBUILD_OPTIONS.mainFields], stdin: { contents: entry, resolveDir: new URL('.', import.meta.url).pathname }, define }).outputFiles[0]!.text;
+  return `((__isoedge_intrinsics) => {\n${code}\nreturn __isoedge_exports;\n})`;
 }
-
-/**
- * The third-party code of the guest runtime, bundled from node_modules with esbuild, each as a factory
- * that 05_streams.js calls on first use (no isolate pays for code it does not use: running them at
- * start would cost ~0.7 ms and ~190 KiB (streams) and ~8 ms and ~120 KiB (fflate's tables) per instance):
- * - web-streams-polyfill, built from the WHATWG reference implementation of the Streams standard.
- *   Its `Promise` and `queueMicrotask` are the ones 05_streams.js captured at start, so a tenant's
- *   `Promise.prototype.then = …` before the first stream does not reach it.
- * - fflate's streaming gzip / zlib / raw-deflate compressors and its raw inflater (CompressionStream,
- *   DecompressionStream; 05_streams.js reads the gzip and zlib containers itself).
- * Both live inside the prelude's function: no global ever holds them.
- */
-export const VENDOR_SOURCE = vendorSource();
 
 // The callbacks come in through a global that 00_infra.js deletes first; the table is a literal,
 // so it is part of the cached script and costs nothing per isolate.
-export const PRELUDE_SOURCE = `(function (__isoedge_bridge, __isoedge_table) {
+const PRELUDE_FULL = `(function (__isoedge_bridge, __isoedge_table) {
 'use strict';
-${VENDOR_SOURCE}
 ${GUEST_FILES.map((f) => readFileSync(new URL(f, DIR), 'utf8')).join('\n')}
 return ns.api;
 })(globalThis.__isoedge_host, ${JSON.stringify(GUEST_TABLE)});
 `;
+
+function build(): Built {
+  const vendor = Object.fromEntries(VENDOR_NAMES.map((n) => [n, bundleVendor(n)])) as Record<VendorName, string>;
+  return { prelude: transformSync(PRELUDE_FULL, MINIFY_OPTIONS).code, vendor };
+}
+
+/**
+ * The built runtime, from a cache in this checkout (src/runtime/js/.vendor/, git-ignored) keyed by
+ * everything that decides its bytes: the guest files, the packages' and esbuild's versions, the entries
+ * and the options. Building costs ~0.5 s (esbuild's start), and every thread that loads the runtime
+ * (executors, deploy workers) would pay it; with the cache only the first one after a change does.
+ */
+function built(): Built {
+  const key = createHash('sha256')
+    .update(JSON.stringify([PRELUDE_FULL, packageVersion('web-streams-polyfill'), packageVersion('fflate'), packageVersion('urlpattern-polyfill'), esbuildVersion, VENDOR, ESBUILD_OPTIONS, MINIFY_OPTIONS]))
+    .digest('hex')
+    .slice(0, 32);
+  const dir = new URL('./.vendor/', import.meta.url);
+  const name = `guest-${key}.json`;
+  try {
+    return JSON.parse(readFileSync(new URL(name, dir), 'utf8')) as Built;
+  } catch {
+    // not built yet
+  }
+  const out = build();
+  try {
+    mkdirSync(dir, { recursive: true });
+    const tmp = new URL(`${name}.${process.pid}.${threadId}.tmp`, dir);
+    writeFileSync(tmp, JSON.stringify(out));
+    renameSync(tmp, new URL(name, dir)); // atomic: another thread reads the whole file or none
+    // Builds for other sources are stale: a checkout keeps one.
+    for (const f of readdirSync(dir)) if (f !== name && !f.endsWith('.tmp')) rmSync(new URL(f, dir), { force: true });
+  } catch {
+    // a read-only checkout: every thread builds
+  }
+  return out;
+}
+
+const BUILT = built();
+
+/** The prelude: guest/NN_*.js in load order, minified, inside one function that receives the host's callbacks and the op table and returns the entry points. */
+export const PRELUDE_SOURCE = BUILT.prelude;
+
+/** A vendor module's script (see VENDOR), or undefined for a name that is not one. */
+export function vendorSource(name: string): string | undefined {
+  return Object.hasOwn(BUILT.vendor, name) ? BUILT.vendor[name as VendorName] : undefined;
+}

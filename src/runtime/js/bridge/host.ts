@@ -13,6 +13,8 @@ const IS: Record<WireType, (v: unknown) => boolean> = {
   body: (v) => v === null || typeof v === 'string' || v instanceof ArrayBuffer,
   bytes: (v) => v instanceof ArrayBuffer,
   'bytes?': (v) => v === null || v instanceof ArrayBuffer,
+  // Results only: no argument has this type.
+  value: () => false,
 };
 
 /** Unrolled for the table's at most four arguments: a check allocates nothing. */

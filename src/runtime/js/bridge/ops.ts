@@ -9,9 +9,11 @@ import type { ErrorCode } from '../../../core/errors.ts';
 /**
  * Argument and result types as they cross isolated-vm: 'int' and 'number' are JS numbers
  * ('int' must be a safe integer), 'body' is ArrayBuffer | string | null, 'bytes' is an
- * ArrayBuffer (results only: ExternalCopy'd in), 'bytes?' the same or null.
+ * ArrayBuffer (results only: ExternalCopy'd in), 'bytes?' the same or null. 'value' (results
+ * only) is a value the host made inside this isolate by running a script there: the host returns
+ * it as `Reference.derefInto()`, the guest receives the value itself (a function, for `vendor`).
  */
-export type WireType = 'string' | 'int' | 'number' | 'body' | 'bytes' | 'bytes?';
+export type WireType = 'string' | 'int' | 'number' | 'body' | 'bytes' | 'bytes?' | 'value';
 
 /**
  * Where the CPU of an op's guest-side work is charged:
@@ -56,8 +58,11 @@ export const OPS = {
   url_parse: { kind: 'sync', args: ['string', 'string', 'int'], result: 'string', cpu: 'caller' },
   /** A URL setter: href, setter name, value → the new components ('' when the href setter fails). */
   url_set: { kind: 'sync', args: ['string', 'string', 'string'], result: 'string', cpu: 'caller' },
-  /** URLPattern's implementation as a function body returning the class (bridge/url.ts), for the guest to compile on first use. */
-  urlpattern_source: { kind: 'sync', args: [], result: 'string', cpu: 'caller' },
+  /**
+   * A third-party module of the runtime by name (prelude-source.ts VENDOR: streams, flate, urlpattern),
+   * compiled and run in this isolate on its first use: its factory function.
+   */
+  vendor: { kind: 'sync', args: ['string'], result: 'value', cpu: 'caller' },
   /** Cancels a pending async op by its id: it never completes. */
   cancel: { kind: 'sync', args: ['int'], result: undefined, cpu: 'caller' },
   /** Completes after ms milliseconds (setTimeout). */
@@ -135,12 +140,16 @@ export const FAULTS = {
 
 export type FaultKind = keyof typeof FAULTS;
 
+/** A value inside the isolate, as the host hands it over (isolated-vm's `Reference.derefInto()`). */
+export type GuestValue = object;
+
 /** The TS type of a wire type on the host side. */
 type HostType<T extends WireType> = T extends 'string' ? string
   : T extends 'int' | 'number' ? number
   : T extends 'body' ? ArrayBuffer | string | null
   : T extends 'bytes' ? ArrayBuffer
   : T extends 'bytes?' ? ArrayBuffer | null
+  : T extends 'value' ? GuestValue
   : never;
 type HostTypes<A extends readonly WireType[]> = { -readonly [I in keyof A]: HostType<A[I]> };
 
@@ -183,7 +192,7 @@ type GuestResult<R extends readonly WireType[]> = R extends readonly [] ? void :
 /** `ns.ops` as the guest sees it, derived from the table (guest/guest.d.ts types the guest files with it). */
 export type GuestOps = {
   readonly [K in OpName]: (typeof OPS)[K] extends { kind: 'sync'; args: infer A extends readonly WireType[]; result: infer R }
-    ? (...args: HostTypes<A>) => R extends WireType ? HostType<R> : void
+    ? (...args: HostTypes<A>) => R extends 'value' ? unknown : R extends WireType ? HostType<R> : void
     : (typeof OPS)[K] extends { kind: 'async'; args: infer A extends readonly WireType[]; result: infer R extends readonly WireType[] }
       ? (...args: HostTypes<A>) => Promise<GuestResult<R>>
       : never;

@@ -224,17 +224,14 @@
     get [Symbol.toStringTag]() { return 'URL'; }
   }
 
-  // ---- URLPattern: urlpattern-polyfill, compiled in this isolate on first use of the global ----
+  // ---- URLPattern: urlpattern-polyfill, loaded into this isolate on first use of the global ----
   // It runs here, under the request's CPU limit, because matching runs regular expressions built from
-  // the tenant's patterns (bridge/url.ts). Until then the global is an accessor that costs nothing.
-  const FunctionCtor = Function;
+  // the tenant's patterns (prelude-source.ts). Until then the global is an accessor that costs nothing.
   /** @type {any} */
   let URLPattern;
   const urlPattern = () => {
     if (URLPattern === undefined) {
-      const src = ops.urlpattern_source();
-      // The polyfill's module body, as a function of nothing: it sees only the global scope, never ns.
-      URLPattern = FunctionCtor(src)();
+      URLPattern = /** @type {IsoedgeVendorUrlPattern} */ (ops.vendor('urlpattern'))().URLPattern;
       define('URLPattern', URLPattern);
     }
     return URLPattern;

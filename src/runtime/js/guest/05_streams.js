@@ -1,7 +1,7 @@
 // @ts-check
 /*
  * The Streams standard as globals, from web-streams-polyfill (built from the WHATWG reference
- * implementation; prelude-source.ts bundles it into the script as `__isoedge_vendor`), and the
+ * implementation; prelude-source.ts bundles it, the `vendor` op loads it on first use), and the
  * streams defined on top of it: TextEncoderStream / TextDecoderStream (Encoding §5) and
  * CompressionStream / DecompressionStream (Compression standard; gzip, deflate, deflate-raw over
  * fflate in the guest, so their CPU is the request's like any other guest work). The runtime's own
@@ -32,7 +32,7 @@
     'WritableStreamDefaultController', 'TransformStream', 'TransformStreamDefaultController', 'ByteLengthQueuingStrategy',
     'CountQueuingStrategy',
   ]);
-  /** @type {ReturnType<typeof __isoedge_streams> | undefined} */
+  /** @type {ReturnType<IsoedgeVendorStreams> | undefined} */
   let S;
   // The methods the runtime calls, captured when the classes load (before any tenant code can reach them).
   /** @type {any} */ let getReader;
@@ -46,7 +46,7 @@
   /** The Streams classes: the polyfill runs on first use, not at every instance's start. */
   const streams = () => {
     if (S !== undefined) return S;
-    const s = __isoedge_streams(intrinsics);
+    const s = /** @type {IsoedgeVendorStreams} */ (ns.ops.vendor('streams'))(intrinsics);
     const RS = s.ReadableStream.prototype;
     getReader = RS.getReader;
     tee = RS.tee;
@@ -240,7 +240,7 @@
     if (f !== 'gzip' && f !== 'deflate' && f !== 'deflate-raw') throw new TypeError(`${who}: unsupported format '${f}' (gzip, deflate or deflate-raw)`);
     if (FORMATS === undefined) {
       // fflate builds its Huffman tables when it loads (~8 ms): on the first CompressionStream only.
-      const F = __isoedge_flate();
+      const F = /** @type {IsoedgeVendorFlate} */ (ns.ops.vendor('flate'))();
       FORMATS = { gzip: [F.Gzip, F.Inflate], deflate: [F.Zlib, F.Inflate], 'deflate-raw': [F.Deflate, F.Inflate] };
     }
     return /** @type {[any, any]} */ (FORMATS[f]);

@@ -70,19 +70,33 @@
       else finish(id, res);
     },
     /**
-     * Runs the common request path once with a throwaway request so V8 compiles
-     * the runtime's lazy functions while the isolate waits in the warm pool,
-     * not on a tenant's first request.
+     * Runs the common request path with throwaway requests so V8 compiles the runtime's lazy
+     * functions (and isolate.ts keeps them in the prelude's code cache) while the isolate waits
+     * in the warm pool, not on a tenant's first request.
      */
     warmup() {
-      const req = Request.fromHost('http://warmup.invalid/a/b?c=d', 'POST', '[["x-a","b"]]');
-      req[BODY] = enc.encode('{"a":1}');
-      new ns.URL(req.url).searchParams.get('c');
-      req.headers.get('x-a');
-      req.json().then(() => {});
-      const res = Response.json({ ok: true }, { status: 201, headers: { 'x-b': 'c' } });
-      Headers.pairs(res.headers);
-      JSON.stringify(Headers.pairs(new Response('x').headers));
+      // Three rounds: V8 gives a function its feedback vector only after a few calls, and a first
+      // request that is a function's third call pays for them all at once (measured: the second
+      // request 0.2 ms instead of 0.08 with one round).
+      for (let round = 0; round < 3; round++) {
+        const req = Request.fromHost('http://warmup.invalid/a/b?c=d', 'POST', '[["x-a","b"]]');
+        req[BODY] = enc.encode('{"a":1}');
+        new ns.URL(req.url).searchParams.get('c');
+        req.headers.get('x-a');
+        req.json().then(() => {});
+        const res = Response.json({ ok: true }, { status: 201, headers: { 'x-b': 'c' } });
+        Headers.pairs(res.headers);
+        JSON.stringify(Headers.pairs(new Response('x').headers));
+        // The whole request path once, answered to an id no request has (the host ignores it): dispatch,
+        // finish and done, for a sync and an async handler, with a string and a byte body.
+        const handler = state.handler;
+        const dispatch = /** @type {IsoedgeEntry} */ (ns.entry.dispatch);
+        state.handler = { fetch: (/** @type {any} */ r) => new Response(`${r.method} ${r.url}`, { headers: { 'content-type': 'text/plain' } }) };
+        dispatch(-1, 'GET', 'http://warmup.invalid/', '[["accept","*/*"]]', null);
+        state.handler = { fetch: async (/** @type {any} */ r) => new Response(enc.encode(r.headers.get('accept') ?? '')) };
+        dispatch(-1, 'GET', 'http://warmup.invalid/', '[["accept","*/*"]]', null);
+        state.handler = handler;
+      }
       return '';
     },
     /**

@@ -14,9 +14,10 @@ declare global {
   /** The op table and entry-point list, generated into the script (prelude-source.ts GUEST_TABLE). */
   const __isoedge_table: { ops: [string, 'sync' | 'async', number, number][]; entries: string[] };
   const ns: IsoedgeNs;
-  /** The bundled third-party code (prelude-source.ts VENDOR_SOURCE), as factories 05_streams.js calls on first use. */
-  const __isoedge_streams: (intrinsics: { Promise: unknown; queueMicrotask: (cb: () => void) => void }) => typeof Streams;
-  const __isoedge_flate: () => Pick<typeof Fflate, 'Gzip' | 'Zlib' | 'Deflate' | 'Inflate'>;
+  /** The bundled third-party code (prelude-source.ts VENDOR): the factories `ns.ops.vendor(name)` answers on first use. */
+  type IsoedgeVendorStreams = (intrinsics: { Promise: unknown; queueMicrotask: (cb: () => void) => void }) => typeof Streams;
+  type IsoedgeVendorFlate = () => Pick<typeof Fflate, 'Gzip' | 'Zlib' | 'Deflate' | 'Inflate'>;
+  type IsoedgeVendorUrlPattern = () => { URLPattern: unknown };
 
   type IsoedgeOps = GuestOps;
   type IsoedgeEntry = (...args: any[]) => unknown;
