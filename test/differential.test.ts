@@ -11,8 +11,6 @@ import { bundleAll, compare, GET_WORKERD, loadCases, runIsoedge, runWorkerd, typ
 
 /** Where isoedge does not give the expected value, and why (docs/host-abi.md, compatibility notes). */
 const KNOWN_ISOEDGE: Record<string, string> = {
-  'globals: a Request own-property list is empty': 'Request/Response carry one own (non-enumerable) symbol property for the body; workerd has none',
-  'encoding: windows-1252 decode': 'TextDecoder has UTF-8 and UTF-16 only; legacy encodings throw RangeError (documented)',
   'fetch: Request method is normalised': 'upper-cases every method, as workerd does; Fetch normalises only DELETE/GET/HEAD/OPTIONS/POST/PUT',
 };
 /** Where workerd (the reference) does not give the spec's value. */

@@ -51,8 +51,40 @@ const CASES: Case[] = [
     const ok = []; for (const [enc, labels] of Object.entries(l)) for (const x of labels) ok.push(new TextDecoder(x).encoding === enc);
     return [ok.every(Boolean), ok.length, new TextDecoder().encoding];`, [true, 18, 'utf-8']],
   ['encoding/api-invalid-label.any.js', 'unknown labels, replacement labels and non-ASCII whitespace throw a RangeError', `
-    return ['foo', 'replacement', 'iso-2022-cn', '\\u00a0utf-8', 'utf-8\\v', '', 'windows-1252'].map((x) => { try { new TextDecoder(x); return 'no'; } catch (e) { return e instanceof RangeError; } });`,
-  [true, true, true, true, true, true, true]],
+    return ['foo', 'replacement', 'iso-2022-cn', 'hz-gb-2312', '\\u00a0utf-8', 'utf-8\\v', '\\u00a0windows-1252', ''].map((x) => { try { new TextDecoder(x); return 'no'; } catch (e) { return e instanceof RangeError; } });`,
+  [true, true, true, true, true, true, true, true]],
+  ['encoding/textdecoder-labels.any.js', 'legacy labels name their encodings (ASCII whitespace trimmed, any case)', `
+    return ['latin1', ' ASCII ', 'iso-8859-2', 'koi8-r', 'sjis', 'x-gbk', 'big5-hkscs', 'cseuckr', 'csiso2022jp', 'x-user-defined', 'gb18030'].map((x) => new TextDecoder(x).encoding);`,
+  ['windows-1252', 'windows-1252', 'iso-8859-2', 'koi8-r', 'shift_jis', 'gbk', 'big5', 'euc-kr', 'iso-2022-jp', 'x-user-defined', 'gb18030']],
+  ['encoding/legacy-mb-*/ and single-byte-decoder.window.js', 'single-byte and multi-byte legacy encodings decode by the standard\'s indexes', `
+    const d = (label, bytes) => new TextDecoder(label).decode(new Uint8Array(bytes));
+    return [d('windows-1252', [0x80, 0x41, 0x81, 0x9f]), d('iso-8859-2', [0xa1, 0xb1]), d('koi8-r', [0xc1, 0xc2]), d('x-user-defined', [0x41, 0x80, 0xff]),
+      d('shift_jis', [0x82, 0xa0, 0x83, 0x41]), d('gbk', [0xd6, 0xd0]), d('gb18030', [0x81, 0x30, 0x81, 0x30]), d('big5', [0xa4, 0x40]), d('euc-kr', [0xb0, 0xa1]),
+      d('euc-jp', [0xa4, 0xa2]), d('iso-2022-jp', [0x1b, 0x24, 0x42, 0x24, 0x22, 0x1b, 0x28, 0x42, 0x41])];`,
+  ['€A\u0081\u0178', 'Ąą', 'аб', 'A\uF780\uF7FF', 'あア', '中', '\u0080', '一', '가', 'あ', 'あA']],
+  ['encoding/textdecoder-streaming.any.js (legacy)', 'a shift_jis character split over two chunks decodes once the second arrives; decoders do not share state', `
+    const a = new TextDecoder('shift_jis'); const b = new TextDecoder('shift_jis');
+    const r = [a.decode(new Uint8Array([0x82]), { stream: true }), b.decode(new Uint8Array([0x83]), { stream: true }), a.decode(new Uint8Array([0xa0])), b.decode(new Uint8Array([0x41]))];
+    return [...r, a.decode(new Uint8Array([0x82])), new TextDecoder('gbk').decode(new Uint8Array([0xd6]), { stream: true })];`,
+  ['', '', 'あ', 'ア', '\uFFFD', '']],
+  ['encoding/textdecoder-fatal.any.js (legacy)', 'fatal throws a TypeError on an invalid legacy sequence; the decoder is usable afterwards', `
+    const d = new TextDecoder('shift_jis', { fatal: true });
+    let e1; try { d.decode(new Uint8Array([0x82])); } catch (e) { e1 = [e instanceof TypeError, e.message]; }
+    let e2; try { d.decode(new Uint8Array([0xa0]), { stream: true }); d.decode(new Uint8Array([0x82, 0x41])); } catch (e) { e2 = e instanceof TypeError; }
+    return [e1, e2, d.decode(new Uint8Array([0x82, 0xa0])), d.fatal, d.encoding];`,
+  [[true, 'The encoded data was not valid shift_jis.'], true, 'あ', true, 'shift_jis']],
+  ['(isoedge: a bound on host-side state)', 'at most 64 legacy decoders stream at once per instance; one that ends frees its slot', `
+    const open = []; for (let i = 0; i < 64; i++) { const d = new TextDecoder('gbk'); d.decode(new Uint8Array([0xd6]), { stream: true }); open.push(d); }
+    let over; try { new TextDecoder('gbk').decode(new Uint8Array([0xd6]), { stream: true }); } catch (e) { over = [e instanceof TypeError, /more than 64/.test(e.message)]; }
+    const ended = open[0].decode(new Uint8Array([0xd0]));
+    const again = new TextDecoder('gbk').decode(new Uint8Array([0xd6]), { stream: true });
+    return [over, ended, again, new TextDecoder('gbk').decode(new Uint8Array([0xd6, 0xd0]))];`,
+  [[true, true], '中', '', '中']],
+  ['encoding/streams/decode-*.any.js (legacy)', 'TextDecoderStream decodes a legacy encoding across chunks', `
+    const ts = new TextDecoderStream('euc-kr'); const w = ts.writable.getWriter();
+    w.write(new Uint8Array([0xb0])); w.write(new Uint8Array([0xa1, 0x41])); w.close();
+    return [ts.encoding, await new Response(ts.readable.pipeThrough(new TextEncoderStream())).text()];`,
+  ['euc-kr', '가A']],
   ['encoding/api-basics.any.js', 'encode defaults, encoding attributes, and views of any offset', `
     const e = new TextEncoder(); const buf = new Uint8Array([0, 0x68, 0x69, 0]).buffer;
     return [e.encoding, [...e.encode()], [...e.encode('\\u{1F600}\\uD800')], new TextDecoder().decode(new DataView(buf, 1, 2)), new TextDecoder().decode(buf.slice(1, 3)), new TextDecoder().decode()];`,

@@ -17,6 +17,7 @@ import { ENTRY_POINTS, FAULTS, OpError, type EntryName, type FaultKind, type Hos
 import { DENY_ALL, startFetch, type OutboundPolicy } from './bridge/outbound.ts';
 import { KeyTable } from './crypto/subtle.ts';
 import { urlParse, urlSet } from './bridge/url.ts';
+import { LegacyDecoders, textLabel } from './bridge/encoding.ts';
 import { cacheOps } from './bridge/cache.ts';
 
 export type { OutboundPolicy } from './bridge/outbound.ts';
@@ -109,6 +110,8 @@ export class GenericIsolate {
   readonly #bridge: HostBridge;
   /** crypto.subtle's keys, by the handles this context's CryptoKeys hold; dropped when the instance ends (#stop). */
   readonly #keys = new KeyTable();
+  /** TextDecoder's legacy encodings: the state of the streams this instance's decoders have open. */
+  readonly #decoders = new LegacyDecoders();
   /** The executor's Cache API store, shared by its instances; entries are keyed by this instance's revision's function. */
   readonly #cache: EdgeCache | undefined;
   /** Keep code caches on this thread (IsolateOptions.cachePrelude). */
@@ -222,6 +225,7 @@ export class GenericIsolate {
     this.released = true;
     this.#bridge.stop();
     this.#keys.close();
+    this.#decoders.close();
     for (const r of Object.values(this.rt)) r.release();
   }
 
@@ -280,6 +284,7 @@ export class GenericIsolate {
       url_parse: urlParse,
       url_set: urlSet,
       vendor: (name) => this.#vendor(name),
+      text_label: textLabel,
       timer: (settle, ms) => {
         // The bridge counts this timer already.
         if (this.#bridge.inflight('timer') > MAX_TIMERS) {
@@ -294,6 +299,7 @@ export class GenericIsolate {
       subtle: (settle, method, params, a, b) => this.#keys.start(settle, method, params, a, b),
       keyFree: (h) => this.#keys.free(h),
       // The function comes from the revision this host bound, never from the guest: one tenant cannot name another's entries.
+      ...this.#charged({ text_decode: (h: number, e: string, f: number, b: ArrayBuffer | string | null) => this.#decoders.decode(h, e, f, b) }),
       ...this.#charged(cacheOps({ cache: this.#cache, fn: () => (this.released ? '' : this.rev?.fn ?? ''), maxBodyBytes: () => this.rev?.limits.responseBytes ?? 0 })),
     };
   }

@@ -63,6 +63,10 @@ export const OPS = {
    * compiled and run in this isolate on its first use: its factory function.
    */
   vendor: { kind: 'sync', args: ['string'], result: 'value', cpu: 'caller' },
+  /** The Encoding standard's "get an encoding" for a label the guest does not decode itself (bridge/encoding.ts): its name, or '' */
+  text_label: { kind: 'sync', args: ['string'], result: 'string', cpu: 'caller' },
+  /** A legacy encoding's decode: stream handle (0: none), encoding, flags (1 fatal, 2 ignoreBOM, 4 stream), bytes → the text. */
+  text_decode: { kind: 'sync', args: ['int', 'string', 'int', 'body'], result: 'string', cpu: 'caller' },
   /** Cancels a pending async op by its id: it never completes. */
   cancel: { kind: 'sync', args: ['int'], result: undefined, cpu: 'caller' },
   /** Completes after ms milliseconds (setTimeout). */

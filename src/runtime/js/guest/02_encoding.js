@@ -68,8 +68,14 @@
     while (a < b && isSpace(label.charCodeAt(a))) a++;
     while (b > a && isSpace(label.charCodeAt(b - 1))) b--;
     const l = label.slice(a, b).toLowerCase();
-    return Object.hasOwn(LABELS, l) ? LABELS[l] : undefined;
+    if (Object.hasOwn(LABELS, l)) return LABELS[l];
+    // Any other label: the host's table (bridge/encoding.ts), for the legacy encodings it decodes.
+    const e = ns.ops.text_label(l);
+    return e === '' ? undefined : e;
   };
+  const u8Slice = Uint8Array.prototype.slice;
+  /** Handles of legacy decoders' host-side streams: per isolate, so one counter. */
+  let nextStream = 1;
 
   class TextDecoder {
     #encoding;
@@ -82,6 +88,8 @@
     #cp = 0; #needed = 0; #seen = 0; #lower = 0x80; #upper = 0xbf;
     // UTF-16 decoder state (Encoding §8.3.1)
     #leadByte = -1; #leadSurrogate = -1;
+    // A legacy encoding's stream on the host (0: none open)
+    #hostStream = 0;
     constructor(/** @type {unknown} */ label = 'utf-8', /** @type {any} */ options = undefined) {
       const e = label === 'utf-8' ? 'utf-8' : encodingOf(`${label}`);
       if (e === undefined) throw new RangeError(`Failed to construct 'TextDecoder': The encoding label provided ('${label}') is invalid.`);
@@ -109,6 +117,7 @@
       if (!this.#streaming) this.#reset();
       const stream = !!(options && options.stream);
       this.#streaming = stream;
+      if (this.#encoding !== 'utf-8' && this.#encoding !== 'utf-16le' && this.#encoding !== 'utf-16be') return this.#legacy(b, stream);
       /** @type {number[]} */
       const units = [];
       let out = '';
@@ -131,6 +140,24 @@
       if (this.#encoding === 'utf-8') this.#utf8(b, push, pushAscii, stream);
       else this.#utf16(b, push, stream, this.#encoding === 'utf-16be');
       return out + ReflectApply(StringFromCharCode, null, units);
+    }
+    /** A legacy encoding, decoded by the host; its stream state stays there between { stream: true } calls. */
+    #legacy(/** @type {Uint8Array} */ b, /** @type {boolean} */ stream) {
+      if (stream && this.#hostStream === 0) this.#hostStream = nextStream++;
+      const handle = this.#hostStream;
+      if (!stream) this.#hostStream = 0;
+      const flags = (this.#fatal ? 1 : 0) | (this.#ignoreBOM ? 2 : 0) | (stream ? 4 : 0);
+      // The bytes cross as a copy of just this view.
+      const bytes = b.byteLength === 0 ? null : /** @type {Uint8Array} */ (ReflectApply(u8Slice, b, [])).buffer;
+      try {
+        return ns.ops.text_decode(handle, this.#encoding, flags, bytes);
+      } catch (e) {
+        this.#hostStream = 0;
+        this.#streaming = false;
+        const code = /** @type {{ code?: unknown }} */ (e).code;
+        if (code === 'EDGE_ERR_BAD_ARGUMENT') throw new TypeError(`${/** @type {Error} */ (e).message.slice(code.length + 2)}`);
+        throw e;
+      }
     }
     #utf8(/** @type {Uint8Array} */ b, /** @type {(cp: number) => void} */ push, /** @type {(from: number, to: number) => void} */ pushAscii, /** @type {boolean} */ stream) {
       const n = b.length;

@@ -7,10 +7,9 @@
  */
 {
   const { isU8, u8Copy, bufferSource, isReadableStream, isLocked, isDisturbed, teeStream, byteStream, readAll, Blob, FormData, blobBytes, serializeFormData, parseFormData } = ns;
-  const { JSONParse, ObjectDefineProperty } = ns.primordials;
+  const { JSONParse } = ns.primordials;
   const enc = new ns.TextEncoder();
   const dec = new ns.TextDecoder();
-  const BODY = Symbol('isoedge.body');
 
   /** Normalises any BodyInit (Fetch §6.2.1 "extract a body") to string | bytes | stream | null and its default content type. */
   /** @type {IsoedgeNs['extractBody']} */
@@ -37,16 +36,22 @@
     return s;
   };
 
-  /** The body slot (a non-enumerable own property, see the constructor). */
-  const bodyOf = (/** @type {object} */ o) => /** @type {string | Uint8Array | null | ReadableStream} */ (/** @type {any} */ (o)[BODY]);
+  /** The body slot of a Request or Response (a TypeError for anything else): a private field, set from the class's static block. */
+  /** @type {(o: object) => string | Uint8Array | null | ReadableStream} */
+  let bodyOf = () => null;
+  /** @type {(o: object, v: unknown) => void} */
+  let setBody = () => {};
 
   /** The Body mixin shared by Request and Response. */
   class Body {
+    // Private fields, not properties: `{ ...request }` (itty-router's withParams proxy, for one) and
+    // Reflect.ownKeys see nothing, as of workerd's Request/Response, which have no own properties.
+    /** @type {string | Uint8Array | null | ReadableStream} */
+    #body = null;
     #used = false;
-    constructor() {
-      // Not a class field: that would be an own enumerable property, and `{ ...request }` (itty-router's
-      // withParams proxy, for one) would see it. workerd's Request/Response have no own properties.
-      ObjectDefineProperty(this, BODY, { value: null, writable: true, enumerable: false, configurable: false });
+    static {
+      bodyOf = (o) => /** @type {Body} */ (o).#body;
+      setBody = (o, v) => { /** @type {Body} */ (o).#body = /** @type {any} */ (v); };
     }
     /** The body's bytes (or its string), read to the end: a TypeError if it was used or its stream is locked. */
     async #consume() {
@@ -68,7 +73,7 @@
       if (b === null) return null;
       if (typeof b !== 'string' && !(isU8(b))) return b;
       const s = this.#used ? usedStream() : byteStream(typeof b === 'string' ? enc.encode(b) : b);
-      /** @type {any} */ (this)[BODY] = s;
+      this.#body = s;
       return s;
     }
     async text() { const b = await this.#consume(); return b === null ? '' : typeof b === 'string' ? b : dec.decode(b); }
@@ -90,11 +95,11 @@
   /** The body for a clone (Fetch "clone a body"): a stream is teed, the original keeps one branch. */
   /** @type {(o: any) => unknown} */
   const cloneBody = (o) => {
-    const b = o[BODY];
+    const b = bodyOf(o);
     if (b === null || typeof b === 'string' || isU8(b)) return b;
     if (isLocked(b)) throw new TypeError('clone: the body stream is locked');
     const [x, y] = teeStream(b);
-    o[BODY] = x;
+    setBody(o, x);
     return y;
   };
   /** The body's bytes for the host (a response, an outbound fetch): a stream is read to its end first. */
@@ -104,5 +109,5 @@
     if (isLocked(b) || isDisturbed(b)) throw new TypeError('Body: the ReadableStream is locked or has been read');
     return readAll(b);
   };
-  Object.assign(ns, { enc, dec, BODY, Body, extractBody, cloneBody, bodyBytesAsync });
+  Object.assign(ns, { enc, dec, bodyOf, setBody, Body, extractBody, cloneBody, bodyBytesAsync });
 }

@@ -1,7 +1,7 @@
 // @ts-check
 /* Request and Response. */
 {
-  const { define, Body, BODY, extractBody, cloneBody, Headers, URL } = ns;
+  const { define, Body, setBody, extractBody, cloneBody, Headers, URL } = ns;
   const METHODS = /^(GET|HEAD|POST|PUT|DELETE|OPTIONS|PATCH|CONNECT|TRACE)$/i;
   const FROM_HOST = Symbol('isoedge.fromHost');
   class Request extends Body {
@@ -37,11 +37,11 @@
       if (init.body !== undefined && init.body !== null) {
         if (method === 'GET' || method === 'HEAD') throw new TypeError('Request with GET/HEAD method cannot have body.');
         const [b, type] = extractBody(init.body);
-        /** @type {any} */ (this)[BODY] = b;
+        setBody(this, b);
         if (type && !this.#headers.has('content-type')) this.#headers.set('content-type', type);
       } else if (src && init.body === undefined) {
         if (src.bodyUsed) throw new TypeError('Request: the input request\'s body has already been used');
-        /** @type {any} */ (this)[BODY] = cloneBody(src);
+        setBody(this, cloneBody(src));
       }
     }
     get method() { return this.#method; }
@@ -79,7 +79,7 @@
       if (body !== null && body !== undefined) {
         if (NULL_BODY_STATUS.has(status)) throw new TypeError(`Response with null body status ${status} cannot have a body`);
         const [b, type] = extractBody(body);
-        /** @type {any} */ (this)[BODY] = b;
+        setBody(this, b);
         if (type && !this.#headers.has('content-type')) this.#headers.set('content-type', type);
       }
     }
@@ -103,7 +103,7 @@
     clone() {
       if (this.bodyUsed) throw new TypeError('Response.clone: body has already been used');
       const r = new Response(null, { status: this.#status, statusText: this.#statusText, headers: this.#headers });
-      /** @type {any} */ (r)[BODY] = cloneBody(this);
+      setBody(r, cloneBody(this));
       return r;
     }
     get [Symbol.toStringTag]() { return 'Response'; }

@@ -1,7 +1,7 @@
 // @ts-check
 /* Outbound fetch on the async `fetch` op: the host checks its allowlist, fetches, and completes the op with status, headers and body. */
 {
-  const { ops, define, BODY, Headers, Request, Response, NULL_BODY_STATUS, bodyBytesAsync, isU8, u8Copy, u8ArrayBuffer } = ns;
+  const { ops, define, bodyOf, Headers, Request, Response, NULL_BODY_STATUS, bodyBytesAsync, isU8, u8Copy, u8ArrayBuffer } = ns;
   const { JSONParse, JSONStringify, PromisePrototypeThen, PromiseReject } = ns.primordials;
   /** @type {(r: [number, string, ArrayBuffer | null]) => Response} */
   const toResponse = (r) => new Response(NULL_BODY_STATUS.has(r[0]) ? null : r[2], { status: r[0], headers: JSONParse(r[1]) });
@@ -9,7 +9,7 @@
     let req;
     try { req = input instanceof Request && init === undefined ? input : new Request(input instanceof Request ? input : String(input), init || {}); }
     catch (e) { return PromiseReject(e); }
-    const b = req[BODY];
+    const b = bodyOf(req);
     // An abort before or during the call rejects with the signal's reason and cancels the host's fetch.
     const signal = init && init.signal !== undefined ? init.signal : input instanceof Request ? input.signal : undefined;
     if (signal && signal.aborted) return PromiseReject(signal.reason);

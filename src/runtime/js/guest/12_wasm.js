@@ -1,13 +1,13 @@
 // @ts-check
 /* edge-core-v1 guests: a core Wasm module behind the same fetch entry point (the framing of docs/host-abi.md). */
 {
-  const { ops, state, deepFreeze, refuse, enc, dec, BODY, Response, NULL_BODY_STATUS } = ns;
+  const { ops, state, deepFreeze, refuse, enc, dec, bodyOf, Response, NULL_BODY_STATUS } = ns;
   const WASM_FAULT = Symbol('isoedge.wasmFault');
   /** @type {IsoedgeNs['wasmFault']} */
   const wasmFault = (kind, message) => Object.assign(new Error(message), { [WASM_FAULT]: kind });
   /** A request's body as the bytes a Wasm guest receives (empty when there is none). */
   /** @type {IsoedgeNs['bodyBytes']} */
-  const bodyBytes = (req) => { const b = req[BODY]; return b === null ? new Uint8Array(0) : typeof b === 'string' ? enc.encode(b) : b; };
+  const bodyBytes = (req) => { const b = bodyOf(req); return b === null ? new Uint8Array(0) : typeof b === 'string' ? enc.encode(b) : b; };
   /** Linear memory is outside the isolate's heap limit: every Wasm tier checks it after each call. */
   /** @type {IsoedgeNs['checkMemory']} */
   function checkMemory(memory, maxBytes, who) {

@@ -6,7 +6,7 @@
  * response is kept (Cache-Control, Expires, Set-Cookie) is decided on the host (executor/cache-policy.ts).
  */
 {
-  const { ops, define, BODY, Headers, Request, Response, NULL_BODY_STATUS, dec, isU8, u8ArrayBuffer, readAll, TOO_LARGE } = ns;
+  const { ops, define, bodyOf, setBody, Headers, Request, Response, NULL_BODY_STATUS, dec, isU8, u8ArrayBuffer, readAll, TOO_LARGE } = ns;
   const { ReflectApply, ObjectDefineProperty, JSONParse, JSONStringify, StringPrototypeIndexOf } = ns.primordials;
   const U8 = Uint8Array;
   const u8Subarray = Uint8Array.prototype.subarray;
@@ -21,7 +21,7 @@
     const n = /** @type {number} */ (all[0]) | (/** @type {number} */ (all[1]) << 8) | (/** @type {number} */ (all[2]) << 16) | (/** @type {number} */ (all[3]) << 24);
     const [status, statusText, headers, hasBody] = JSONParse(dec.decode(ReflectApply(u8Subarray, all, [4, 4 + n])));
     const res = new Response(null, { status, statusText, headers });
-    if (hasBody && !NULL_BODY_STATUS.has(status)) /** @type {any} */ (res)[BODY] = ReflectApply(u8Subarray, all, [4 + n]);
+    if (hasBody && !NULL_BODY_STATUS.has(status)) setBody(res, ReflectApply(u8Subarray, all, [4 + n]));
     return res;
   };
 
@@ -55,7 +55,7 @@
       if (res.bodyUsed) throw new TypeError('Body has already been used');
       const meta = JSONStringify([res.status, res.statusText, Headers.pairs(res.headers)]);
       // The body is disturbed before put() returns, as in Workers; text()/bytes() mark it used synchronously.
-      const b = res[BODY];
+      const b = bodyOf(res);
       /** @type {string | ArrayBuffer | null} */
       let body;
       if (b === null) body = null;

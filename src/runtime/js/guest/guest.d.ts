@@ -106,7 +106,9 @@ declare global {
     // 06_body.js, 07_request_response.js
     enc: { encode(s?: string): Uint8Array };
     dec: { decode(b?: Uint8Array | ArrayBuffer): string };
-    readonly BODY: unique symbol;
+    /** The body slot of a Request or Response (06_body.js): a private field; a TypeError for anything else. */
+    bodyOf(o: object): any;
+    setBody(o: object, v: unknown): void;
     Body: any;
     /** A body as the runtime holds it: a string or bytes until `body` is read, then (or when given one) a ReadableStream. */
     extractBody(body: unknown): [string | Uint8Array | null | Streams.ReadableStream, string | null];
