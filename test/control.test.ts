@@ -17,7 +17,7 @@ function setup() {
   const cp = new ControlPlane({
     state, artifacts: new FileArtifactStore(dir), log: pino({ level: 'silent' }),
     compiler: { compileJs: () => Promise.reject(new Error('no compiles here')), compileWasm: () => Promise.reject(new Error('no compiles here')) },
-    moduleBytes: 1024, memoryMb: 64, maximums: { cpuMs: 1, wallMs: 1, memoryMb: 1, wasmMemoryPages: 1, bodyBytes: 1, responseBytes: 1 },
+    moduleBytes: 1024, memoryMb: 64, maximums: { cpuMs: 1, wallMs: 1, streamMs: 1, memoryMb: 1, wasmMemoryPages: 1, bodyBytes: 1, responseBytes: 1 },
   });
   return { state, cp };
 }

@@ -9,7 +9,7 @@ const msg = (rev: string, id = 1): InvokeMessage => ({ t: 'invoke', id, rev, req
 function setup() {
   const f = fakeLifecycle();
   const replies: (InvokeResponse | InvokeError)[] = [];
-  const invoker = new Invoker(f.life, f.clock, (m) => replies.push(m));
+  const invoker = new Invoker(f.life, f.clock, (m) => { if (m.t === 'res' || m.t === 'err') replies.push(m); });
   return { ...f, replies, invoker };
 }
 

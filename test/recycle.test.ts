@@ -29,7 +29,7 @@ let n = 0;
 async function body(inst: Instance, path = '/'): Promise<string> {
   const r: InvokeResult = await inst.invoke({ reqId: `r${++n}`, method: 'GET', url: `http://t.localhost${path}`, headers: [], body: null }, n);
   if (!r.ok) throw new Error(`${r.code}: ${r.message}`);
-  return typeof r.body === 'string' ? r.body : new TextDecoder().decode(r.body!);
+  return typeof r.body === 'string' ? r.body : new TextDecoder().decode(r.body as Uint8Array);
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));

@@ -28,7 +28,7 @@ function call(inst: Instance, url = 'http://t.localhost/', init: { method?: stri
 async function json(inst: Instance, url?: string, init?: Parameters<typeof call>[2]): Promise<unknown> {
   const r = await call(inst, url, init);
   if (!r.ok) throw new Error(`${r.code}: ${r.message}`);
-  return JSON.parse(typeof r.body === 'string' ? r.body : new TextDecoder().decode(r.body!));
+  return JSON.parse(typeof r.body === 'string' ? r.body : new TextDecoder().decode(r.body as Uint8Array));
 }
 
 describe('JS runtime: Web APIs', () => {

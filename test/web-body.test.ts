@@ -8,7 +8,7 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { guestEval } from './helpers/guest.ts';
 import { Instance } from '../src/runtime/js/index.ts';
-import { BASE_LIMITS, type RevisionSpec } from '../src/runtime/types.ts';
+import { BASE_LIMITS, type ResponseStream, type RevisionSpec } from '../src/runtime/types.ts';
 
 type Case = { wpt: string; name: string; body: string; expect: unknown };
 
@@ -176,8 +176,8 @@ describe('Body: multipart/form-data', () => {
 // ---- through a real instance: the request's body as a stream, a stream response collected at the boundary ----
 const live: Instance[] = [];
 afterAll(() => { for (const i of live.splice(0)) i.dispose(); });
-function instance(fetchBody: string, responseBytes = BASE_LIMITS.responseBytes, cpuMs = 1000): Instance {
-  const inst = new Instance({ memoryMb: 64, warmup: true, log: () => {} });
+function instance(fetchBody: string, responseBytes = BASE_LIMITS.responseBytes, cpuMs = 1000, logs?: string[]): Instance {
+  const inst = new Instance({ memoryMb: 64, warmup: true, log: (_l, _r, t) => logs?.push(t) });
   live.push(inst);
   const spec: RevisionSpec = {
     id: 'w-00001', fn: 'w', digest: '', runtime: 'js', cache: null, concurrency: 0, env: {},
@@ -192,31 +192,70 @@ const invoke = (inst: Instance, body: Uint8Array | null = null, headers: [string
   inst.invoke({ reqId: `b-${++n}`, method: body ? 'POST' : 'GET', url: 'http://w.localhost/', headers, body }, n);
 const text = (b: unknown) => (typeof b === 'string' ? b : new TextDecoder().decode(b as Uint8Array));
 
+/** Reads a streaming response body (a ResponseStream) to its end: its chunks as text; rejects as the stream fails. */
+async function drain(body: unknown): Promise<string[]> {
+  const s = body as ResponseStream;
+  const out: string[] = [];
+  for (let c = await s.read(); c !== null; c = await s.read()) out.push(new TextDecoder().decode(c));
+  return out;
+}
+
 describe('Body: at the boundary (a real instance)', () => {
-  it('a ReadableStream response fed by timers is collected and sent as bytes, with its headers', async () => {
+  it('a ReadableStream response streams: the head at once, then each chunk as the host reads it, then the end', async () => {
     const inst = instance(`
       let i = 0;
       const s = new ReadableStream({ async pull(c) { await new Promise((r) => setTimeout(r, 1)); if (i === 3) { c.close(); return; } c.enqueue(new TextEncoder().encode('chunk' + i++ + ';')); } });
       return new Response(s, { status: 202, headers: { 'x-s': '1' } });`);
     const r = await invoke(inst);
-    expect(r.ok).toBe(true);
-    if (!r.ok) return;
-    expect([r.status, text(r.body), r.headers.find(([k]) => k === 'x-s')?.[1]]).toEqual([202, 'chunk0;chunk1;chunk2;', '1']);
+    if (!r.ok) throw new Error(r.code);
+    expect([r.status, r.headers.find(([k]) => k === 'x-s')?.[1]]).toEqual([202, '1']);
+    expect(await drain(r.body)).toEqual(['chunk0;', 'chunk1;', 'chunk2;']);
+    expect(inst.disposed).toBe(false);
   });
   it('a stream response over limits.responseBytes fails with EDGE_ERR_RESPONSE_TOO_LARGE and the stream is cancelled', async () => {
-    const inst = instance(`return new Response(new ReadableStream({ pull(c) { c.enqueue(new Uint8Array(1024)); } }));`, 4096);
+    const inst = instance(`return new Response(new ReadableStream({ pull(c) { c.enqueue(new Uint8Array(1024)); }, cancel() { console.log('cancelled'); } }));`, 4096);
     const r = await invoke(inst);
-    expect(r.ok ? 'ok' : r.code).toBe('EDGE_ERR_RESPONSE_TOO_LARGE');
+    if (!r.ok) throw new Error(r.code);
+    await expect(drain(r.body)).rejects.toMatchObject({ code: 'EDGE_ERR_RESPONSE_TOO_LARGE' });
   });
-  it('a stream response that errors fails the request as the handler throwing would', async () => {
+  it('a stream response that errors after its head ends the stream with the error, as the handler throwing would', async () => {
     const inst = instance(`return new Response(new ReadableStream({ pull(c) { c.error(new RangeError('broken stream')); } }));`);
     const r = await invoke(inst);
-    expect(r.ok ? 'ok' : [r.code, r.message]).toEqual(['EDGE_ERR_FUNCTION_THREW', 'RangeError: broken stream']);
+    if (!r.ok) throw new Error(r.code);
+    await expect(drain(r.body)).rejects.toMatchObject({ code: 'EDGE_ERR_FUNCTION_THREW', message: 'RangeError: broken stream' });
   });
   it('the CPU a stream spends after the handler returned (pulls from timers) counts against the request: EDGE_ERR_CPU_LIMIT', async () => {
     const inst = instance(`return new Response(new ReadableStream({ async pull(c) { await new Promise((r) => setTimeout(r, 1)); const end = Date.now() + 30; while (Date.now() < end); c.enqueue(new Uint8Array(1)); } }));`, BASE_LIMITS.responseBytes, 50);
     const r = await invoke(inst);
-    expect(r.ok ? 'ok' : r.code).toBe('EDGE_ERR_CPU_LIMIT');
+    if (!r.ok) throw new Error(r.code);
+    await expect(drain(r.body)).rejects.toMatchObject({ code: 'EDGE_ERR_CPU_LIMIT' });
+  });
+  it('a stream of strings or objects instead of bytes ends with EDGE_ERR_BAD_RESPONSE; the instance serves on', async () => {
+    const inst = instance(`return new URL(request.url).pathname === '/ok' ? new Response('fine') : new Response(new ReadableStream({ pull(c) { c.enqueue('text'); } }));`);
+    const r = await invoke(inst);
+    if (!r.ok) throw new Error(r.code);
+    await expect(drain(r.body)).rejects.toMatchObject({ code: 'EDGE_ERR_BAD_RESPONSE' });
+    const again = await inst.invoke({ reqId: 'again', method: 'GET', url: 'http://w.localhost/ok', headers: [], body: null }, 99);
+    expect(again.ok && again.body).toBe('fine');
+  });
+  it('a content-length the stream does not match ends it with EDGE_ERR_BAD_RESPONSE', async () => {
+    const inst = instance(`return new Response(new ReadableStream({ start(c) { c.enqueue(new Uint8Array(3)); c.close(); } }), { headers: { 'content-length': '5' } });`);
+    const r = await invoke(inst);
+    if (!r.ok) throw new Error(r.code);
+    await expect(drain(r.body)).rejects.toMatchObject({ code: 'EDGE_ERR_BAD_RESPONSE' });
+  });
+  it('cancelling a streaming response (the client went away) runs the source\'s cancel and aborts request.signal', async () => {
+    const logs: string[] = [];
+    const inst = instance(`
+      request.signal.addEventListener('abort', () => console.log('aborted: ' + request.signal.reason.name));
+      return new Response(new ReadableStream({ pull(c) { c.enqueue(new Uint8Array(8)); }, cancel(why) { console.log('cancel: ' + why.name); } }));`, BASE_LIMITS.responseBytes, 1000, logs);
+    const r = await invoke(inst);
+    if (!r.ok || r.body === null || typeof r.body === 'string' || r.body instanceof Uint8Array) throw new Error('no stream');
+    expect((await r.body.read())?.byteLength).toBe(8);
+    r.body.cancel('EDGE_ERR_CLIENT_CLOSED', 'the client closed the connection');
+    await expect(r.body.read()).rejects.toMatchObject({ code: 'EDGE_ERR_CLIENT_CLOSED' });
+    await new Promise((res) => setTimeout(res, 10));
+    expect(logs.sort()).toEqual(['aborted: AbortError', 'cancel: AbortError']);
   });
   it('request.body is a ReadableStream of the request bytes; formData() parses a posted multipart body', async () => {
     const inst = instance(`

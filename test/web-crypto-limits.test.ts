@@ -15,7 +15,7 @@ import { guestInstance } from './helpers/guest.ts';
 
 let n = 0;
 const invoke = (inst: Instance): Promise<InvokeResult> => inst.invoke({ reqId: `l-${++n}`, method: 'GET', url: 'http://w.localhost/', headers: [], body: null }, n);
-const text = (r: InvokeResult): string => (r.ok ? (typeof r.body === 'string' ? r.body : new TextDecoder().decode(r.body!)) : `${r.code}: ${r.message}`);
+const text = (r: InvokeResult): string => (r.ok ? (typeof r.body === 'string' ? r.body : new TextDecoder().decode(r.body as Uint8Array)) : `${r.code}: ${r.message}`);
 
 /** One operation on a bare table: its outcome JSON, bytes and the host ns it reported. */
 function op(t: KeyTable, method: string, params: object, a: ArrayBuffer | null = null): Promise<{ json: Record<string, unknown>; bytes: ArrayBuffer | null; ns: bigint }> {
@@ -76,7 +76,7 @@ describe('the bridge carries host CPU to the completion', () => {
     const seen: unknown[][] = [];
     let settle: { charge(ns: bigint): void; resolve(a: string, b: ArrayBuffer | null): void } | undefined;
     const impls = {
-      log: () => {}, done: () => {}, fail: () => {}, random: () => new ArrayBuffer(0), url_parse: () => '', url_set: () => '', vendor: () => ({}), text_label: () => '', text_decode: () => '', timer: () => undefined, fetch: () => undefined, keyFree: () => {}, cache_put: () => {}, cache_match: () => null, cache_delete: () => 0,
+      log: () => {}, done: () => {}, fail: () => {}, random: () => new ArrayBuffer(0), url_parse: () => '', url_set: () => '', vendor: () => ({}), text_label: () => '', text_decode: () => '', fetch_read: () => undefined, fetch_cancel: () => {}, body_read: () => undefined, stream_head: () => {}, stream_chunk: () => {}, stream_end: () => {}, timer: () => undefined, fetch: () => undefined, keyFree: () => {}, cache_put: () => {}, cache_match: () => null, cache_delete: () => 0,
       subtle: (s: typeof settle) => { settle = s; return undefined; },
     } as unknown as Omit<HostImpls, 'cancel'>;
     const bridge = new HostBridge(impls, { ended: () => false, activeReqId: () => 'r1', complete: (...a) => { seen.push(a); } });
@@ -89,7 +89,7 @@ describe('the bridge carries host CPU to the completion', () => {
     settle!.charge(1500n);
     settle!.charge(500n);
     settle!.resolve('{}', null);
-    expect(seen).toEqual([['r1', 7, true, '{}', null, undefined, 2000n]]);
+    expect(seen).toEqual([['r1', 7, true, '{}', null, undefined, undefined, 2000n]]);
   });
 });
 

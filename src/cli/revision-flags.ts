@@ -12,10 +12,11 @@ export interface RevisionFlag {
 export const REVISION_FLAGS: readonly RevisionFlag[] = [
   { flag: "cpu-ms", group: "limits", key: "cpuMs", signed: false, help: "CPU time a request may use in its isolate. 1–600000 ms; default the host setting limits.cpuMs (50)." },
   { flag: "wall-ms", group: "limits", key: "wallMs", signed: false, help: "Wall time from dispatch to response. 10–3600000 ms; default the host setting limits.wallMs (30000)." },
+  { flag: "stream-ms", group: "limits", key: "streamMs", signed: false, help: "Wall time of a streaming response, from its headers to its last byte. 10–604800000 ms; default the host setting limits.streamMs (600000)." },
   { flag: "memory-mb", group: "limits", key: "memoryMb", signed: false, help: "Heap limit per isolate. 8–65536 MiB; default the host setting limits.memoryMb (64)." },
   { flag: "wasm-memory-pages", group: "limits", key: "wasmMemoryPages", signed: false, help: "Largest Wasm linear memory. 1–65536 64 KiB pages; default the host setting limits.wasmMemoryPages (256)." },
-  { flag: "body-bytes", group: "limits", key: "bodyBytes", signed: false, help: "Largest request body. 0–4294967296 bytes; default the host setting limits.bodyBytes (16777216)." },
-  { flag: "response-bytes", group: "limits", key: "responseBytes", signed: false, help: "Largest response body. 0–4294967296 bytes; default the host setting limits.responseBytes (33554432)." },
+  { flag: "body-bytes", group: "limits", key: "bodyBytes", signed: false, help: "Largest request body. 0–4294967296 bytes; default the host setting limits.bodyBytes (104857600)." },
+  { flag: "response-bytes", group: "limits", key: "responseBytes", signed: false, help: "Largest response body. 0–1099511627776 bytes; default the host setting limits.responseBytes (1073741824)." },
   { flag: "concurrency", group: "top", key: "concurrency", signed: false, help: "Requests one instance serves at once (Knative's containerConcurrency); 0 is unlimited. 0–10000 requests; default 0." },
   { flag: "min-scale", group: "scaling", key: "minScale", signed: false, help: "Fewest instances kept, even without traffic; not above a non-zero maxScale. 0–10000 instances; default 0." },
   { flag: "max-scale", group: "scaling", key: "maxScale", signed: false, help: "Most instances; 0 is unbounded. 0–10000 instances; default 0." },

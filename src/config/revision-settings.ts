@@ -59,10 +59,11 @@ export type RevisionSettingSpec = SettableSpec | HostOnlySpec;
 export const REVISION_SETTINGS = {
   cpuMs: { group: 'limits', type: 'int', min: 1, max: 600_000, unit: 'ms', doc: 'CPU time a request may use in its isolate.', hostDefault: 'limits.cpuMs', hostMax: 'limits.maxCpuMs' },
   wallMs: { group: 'limits', type: 'int', min: 10, max: 3_600_000, unit: 'ms', doc: 'Wall time from dispatch to response.', hostDefault: 'limits.wallMs', hostMax: 'limits.maxWallMs' },
+  streamMs: { group: 'limits', type: 'int', min: 10, max: 604_800_000, unit: 'ms', doc: 'Wall time of a streaming response, from its headers to its last byte.', hostDefault: 'limits.streamMs', hostMax: 'limits.maxStreamMs' },
   memoryMb: { group: 'limits', type: 'int', min: 8, max: 65536, unit: 'MiB', doc: 'Heap limit per isolate.', hostDefault: 'limits.memoryMb', hostMax: 'limits.maxMemoryMb' },
   wasmMemoryPages: { group: 'limits', type: 'int', min: 1, max: 65536, unit: '64 KiB pages', doc: 'Largest Wasm linear memory.', hostDefault: 'limits.wasmMemoryPages', hostMax: 'limits.maxWasmMemoryPages' },
   bodyBytes: { group: 'limits', type: 'int', min: 0, max: 4 * 1024 ** 3, unit: 'bytes', doc: 'Largest request body.', hostDefault: 'limits.bodyBytes', hostMax: 'limits.maxBodyBytes' },
-  responseBytes: { group: 'limits', type: 'int', min: 0, max: 4 * 1024 ** 3, unit: 'bytes', doc: 'Largest response body.', hostDefault: 'limits.responseBytes', hostMax: 'limits.maxResponseBytes' },
+  responseBytes: { group: 'limits', type: 'int', min: 0, max: 1024 ** 4, unit: 'bytes', doc: 'Largest response body.', hostDefault: 'limits.responseBytes', hostMax: 'limits.maxResponseBytes' },
   headerCount: { group: 'limits', type: 'int', unit: 'headers', doc: "Most headers in a request, and in a function's response.", hostDefault: 'limits.headerCount', hostOnly: true },
   headerBytes: { group: 'limits', type: 'int', unit: 'bytes', doc: "Most header bytes in a request, and in a function's response.", hostDefault: 'limits.headerBytes', hostOnly: true },
   concurrency: { group: 'top', type: 'int', min: 0, max: 10_000, unit: 'requests', doc: "Requests one instance serves at once (Knative's containerConcurrency); 0 is unlimited.", default: 0 },

@@ -34,6 +34,7 @@ export const ERROR_CODES = {
   EDGE_ERR_QUEUE_FULL: { status: 503, meaning: 'The revision has no free slot and its queue is full; retry after the Retry-After seconds.' },
   EDGE_ERR_QUEUE_TIMEOUT: { status: 504, meaning: 'The request waited in the revision queue past its deadline without getting a slot.' },
   EDGE_ERR_ACTIVATION_TIMEOUT: { status: 504, meaning: 'The revision was scaling from zero and no instance became ready before the deadline.' },
+  EDGE_ERR_CLIENT_CLOSED: { status: 499, meaning: 'The client closed the connection before the response ended; the function\'s request was cancelled.' },
   EDGE_ERR_EXECUTOR_LOST: { status: 503, meaning: 'The executor thread running the request stopped; the request was not completed.' },
   EDGE_ERR_SHUTTING_DOWN: { status: 503, meaning: 'The host is shutting down and accepts no new requests.' },
   EDGE_ERR_NOT_FOUND: { status: 404, meaning: 'No admin API route matches the method and path.' },

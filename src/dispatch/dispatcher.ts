@@ -4,6 +4,7 @@
  * result. It knows nothing of HTTP servers: the edge listener parses and writes, an
  * async queue or a cluster peer calls the same dispatch(). Metrics and logs are hooks.
  */
+import { Readable } from 'node:stream';
 import type { Clock } from '../core/clock.ts';
 import { EdgeError } from '../core/errors.ts';
 import type { Rng } from '../core/rng.ts';
@@ -34,8 +35,12 @@ export interface Admission {
   ended(): void;
 }
 
+/** A request body as the executors take it: bytes, none, or a client stream with the revision's limit. */
+export type ExecutorBody = Uint8Array | null | { stream: Readable; limit: number };
+
 export interface Executors {
-  invoke(spec: RevisionSpec, req: InvokeRequest): Promise<FromExecutor>;
+  /** `signal` aborts when the client went away: the executor cancels the call. */
+  invoke(spec: RevisionSpec, req: Omit<InvokeRequest, 'body'> & { body: ExecutorBody }, signal?: AbortSignal): Promise<FromExecutor>;
 }
 
 export interface DispatcherDeps {
@@ -93,18 +98,56 @@ export class Dispatcher {
     }
     state.stage = 'execute';
     this.#d.admission.started();
+    // A streaming response holds its slot until its body ended: the instance is busy until then.
+    let held = false;
     try {
-      const m = await this.#d.executors.invoke(spec, { reqId: request.id, method: request.method, url: request.url, headers: request.headers, body: request.body });
+      let body: ExecutorBody;
+      if (request.body instanceof Readable) {
+        // The Wasm tiers take whole bodies (docs/host-abi.md); a JS function reads it as it arrives.
+        if (spec.runtime === 'js') body = { stream: request.body, limit: spec.limits.bodyBytes };
+        else {
+          const got = await collect(request.body, spec.limits.bodyBytes);
+          if (got instanceof EdgeError) return { ok: false, revision: rev, error: got, timing: { routeMs, queueMs: slot.queuedMs } };
+          body = got;
+        }
+      } else body = request.body;
+      const m = await this.#d.executors.invoke(spec, { reqId: request.id, method: request.method, url: request.url, headers: request.headers, body }, signal);
       state.executed = m.t === 'res' || m.t === 'err';
       const timing: DispatchTiming = { routeMs, queueMs: slot.queuedMs, tier: m.t === 'res' || m.t === 'err' ? m.tier : undefined, startMs: 'startMs' in m ? m.startMs : undefined, execMs: 'execMs' in m ? m.execMs : undefined };
-      if (m.t === 'res') return { ok: true, revision: rev, status: m.status, headers: m.headers, body: m.body, timing };
+      if (m.t === 'res' && m.body instanceof Readable) {
+        held = true;
+        m.body.once('close', () => { slot.release(); this.#d.admission.ended(); });
+        return { ok: true, revision: rev, status: m.status, headers: m.headers, body: m.body, timing };
+      }
+      if (m.t === 'res') return { ok: true, revision: rev, status: m.status, headers: m.headers, body: m.body as Uint8Array | string | null, timing };
       if (m.t === 'err') return { ok: false, revision: rev, error: new EdgeError(m.code, m.message), timing };
       return { ok: false, revision: rev, error: new EdgeError('EDGE_ERR_INTERNAL', 'unexpected executor reply'), timing: { routeMs, queueMs: slot.queuedMs } };
     } catch (e) {
       return { ok: false, revision: rev, error: e instanceof EdgeError ? e : new EdgeError('EDGE_ERR_INTERNAL', 'internal error', { cause: e }), timing: { routeMs, queueMs: slot.queuedMs } };
     } finally {
-      slot.release();
-      this.#d.admission.ended();
+      if (!held) {
+        slot.release();
+        this.#d.admission.ended();
+      }
     }
   }
+}
+
+/** A client's body read whole (for the Wasm tiers), or the refusal once it is over `limit`. */
+async function collect(stream: Readable, limit: number): Promise<Uint8Array | null | EdgeError> {
+  const parts: Buffer[] = [];
+  let n = 0;
+  try {
+    for await (const c of stream) {
+      n += (c as Buffer).byteLength;
+      if (n > limit) {
+        stream.destroy();
+        return new EdgeError('EDGE_ERR_BODY_TOO_LARGE', `the request body is over the limit of ${limit} bytes`);
+      }
+      parts.push(c as Buffer);
+    }
+  } catch (e) {
+    return new EdgeError('EDGE_ERR_BAD_REQUEST', `the request body could not be read: ${(e as Error).message}`);
+  }
+  return n === 0 ? null : new Uint8Array(Buffer.concat(parts, n));
 }

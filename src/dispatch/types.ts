@@ -1,4 +1,5 @@
 /** The dispatch pipeline's inputs and outputs: what an edge request, an async invocation or a peer hands it. */
+import type { Readable } from 'node:stream';
 import type { EdgeError } from '../core/errors.ts';
 import type { HeaderPairs, StartTier } from '../runtime/types.ts';
 
@@ -15,7 +16,11 @@ export interface DispatchRequest {
   /** The full URL the function sees. */
   url: string;
   headers: HeaderPairs;
-  body: Uint8Array | null;
+  /**
+   * The body: bytes, none, or a Readable still arriving from the client. A JS revision reads that as a
+   * stream (request.body while the client sends); the Wasm tiers get it collected.
+   */
+  body: Uint8Array | null | Readable;
 }
 
 export interface DispatchTiming {
@@ -28,7 +33,8 @@ export interface DispatchTiming {
 }
 
 export type DispatchResult =
-  | { ok: true; revision: string; status: number; headers: HeaderPairs; body: Uint8Array | string | null; timing: DispatchTiming }
+  /** A Readable body streams from the function as the client reads it (its errors after the head abort the response). */
+  | { ok: true; revision: string; status: number; headers: HeaderPairs; body: Uint8Array | string | null | Readable; timing: DispatchTiming }
   | {
     ok: false;
     /** Undefined when no revision was chosen (unknown function, no route). */

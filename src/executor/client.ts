@@ -9,6 +9,16 @@ import { exactBytes } from '../core/bytes.ts';
 import type { RevisionSpec } from '../runtime/types.ts';
 import { Batcher } from './batcher.ts';
 import type { CacheMessage, ExecutorInit, ExecutorStats, FromExecutor, InstancesMessage, InvokeMessage, InvokeResponse, LogMessage, ToExecutor } from './protocol.ts';
+import { RequestPump, ResponseBody, type StreamedBody } from './streams.ts';
+
+export type { StreamedBody } from './streams.ts';
+export { ResponseBody } from './streams.ts';
+
+/** A call's streams while they flow: the request body going out, the response body coming in. */
+interface Streams {
+  pump: RequestPump | undefined;
+  body: ResponseBody | undefined;
+}
 
 export type InvokeReply = InvokeResponse;
 export type GuestLog = LogMessage;
@@ -33,6 +43,8 @@ export class ExecutorClient {
   inflight = 0;
   #nextId = 1;
   readonly #waiting = new Map<number, Waiter>();
+  /** Calls whose request or response body streams, by id: chunk, end and credit messages go to them. */
+  readonly #streams = new Map<number, Streams>();
   /** Waiting for `inflight` to reach 0 (a retiring executor ends then). */
   #onDrained: (() => void)[] = [];
   readonly #out: Batcher<ToExecutor>;
@@ -66,6 +78,9 @@ export class ExecutorClient {
           this.cacheBytes = m.bytes;
           onCache(m);
         } else if (m.t === 'started') markReady();
+        else if (m.t === 'chunk') this.#streams.get(m.id)?.body?.chunk(m.data);
+        else if (m.t === 'end') this.#streams.get(m.id)?.body?.end(m.code, m.message);
+        else if (m.t === 'req-credit') this.#streams.get(m.id)?.pump?.credit(m.bytes);
         else {
           const w = this.#waiting.get(m.id);
           if (!w) continue;
@@ -81,6 +96,8 @@ export class ExecutorClient {
       this.#drain();
       for (const w of this.#waiting.values()) w.reject(err);
       this.#waiting.clear();
+      for (const st of this.#streams.values()) { st.pump?.close(); st.body?.end('EDGE_ERR_EXECUTOR_LOST', err.message); }
+      this.#streams.clear();
       onExit(this, err);
     };
     this.worker.on('error', (e) => die(new EdgeError('EDGE_ERR_EXECUTOR_LOST', `executor ${index} failed: ${e.message}`, { cause: e })));
@@ -113,18 +130,58 @@ export class ExecutorClient {
     this.#out.push({ t: 'scale', rev: rev.id, min });
   }
 
-  invoke(msg: Omit<InvokeMessage, 'id' | 't'>): Promise<FromExecutor> {
+  /**
+   * Runs a request. A `StreamedBody` goes out as the executor asks for it; a streaming response comes
+   * back as a `res` whose body is a ResponseBody (a Node Readable). The call counts in `inflight` until
+   * its response body ended. `signal` aborting (the client went away) cancels the call in the executor.
+   */
+  invoke(msg: Omit<InvokeMessage, 'id' | 't' | 'body'> & { body: Uint8Array | null | StreamedBody }, signal?: AbortSignal): Promise<FromExecutor> {
     if (this.#dead) return Promise.reject(this.#dead);
     const id = this.#nextId++;
     this.inflight++;
+    const send = (m: ToExecutor, transfer?: ArrayBuffer): void => this.#out.push(m, transfer);
+    const st: Streams = { pump: undefined, body: undefined };
+    const onAbort = (): void => send({ t: 'cancel', id });
+    signal?.addEventListener('abort', onAbort, { once: true });
+    let streaming = false;
+    const finished = (): void => {
+      signal?.removeEventListener('abort', onAbort);
+      st.pump?.close();
+      this.#streams.delete(id);
+      if (--this.inflight === 0 && this.#onDrained.length > 0) this.#drain();
+    };
     return new Promise<FromExecutor>((resolve, reject) => {
       this.#waiting.set(id, { resolve, reject });
       const body = msg.body;
+      if (body !== null && !(body instanceof Uint8Array)) {
+        this.#streams.set(id, st);
+        this.#out.push({ t: 'invoke', id, ...msg, body: 'stream' });
+        // Over its limit the request fails at once with 413 (or, once a response streams, the response aborts).
+        st.pump = new RequestPump(id, body, send, (e) => {
+          send({ t: 'cancel', id });
+          const w = this.#waiting.get(id);
+          if (w) {
+            this.#waiting.delete(id);
+            w.resolve({ t: 'err', id, code: e.code, message: e.message });
+          } else st.body?.end(e.code, e.message);
+        });
+        return;
+      }
       // Transfer the body when it owns its whole buffer; otherwise structured clone copies it.
       const transfer = body && body.byteOffset === 0 && body.byteLength === body.buffer.byteLength && body.buffer instanceof ArrayBuffer ? body.buffer : undefined;
-      this.#out.push({ t: 'invoke', id, ...msg }, transfer);
+      this.#out.push({ t: 'invoke', id, ...msg, body }, transfer);
+    }).then((m) => {
+      if (m.t === 'res' && m.stream) {
+        streaming = true;
+        const out = new ResponseBody(id, send);
+        st.body = out;
+        this.#streams.set(id, st);
+        out.once('close', finished);
+        return { ...m, body: out };
+      }
+      return m;
     }).finally(() => {
-      if (--this.inflight === 0 && this.#onDrained.length > 0) this.#drain();
+      if (!streaming) finished();
     });
   }
 

@@ -6,7 +6,7 @@
  */
 import type { HeaderPairs, RevisionSpec } from '../runtime/types.ts';
 import { EdgeError } from '../core/errors.ts';
-import { ExecutorClient, type CacheEvent, type GuestLog, type ReadyEvent } from './client.ts';
+import { ExecutorClient, type StreamedBody, type CacheEvent, type GuestLog, type ReadyEvent } from './client.ts';
 import type { ExecutorInit, ExecutorStats, FromExecutor } from './protocol.ts';
 
 /** How many more requests in flight the affine executor may have than the least loaded one. */
@@ -80,12 +80,12 @@ export class ExecutorGroup {
     return best;
   }
 
-  async invoke(rev: RevisionSpec, req: { reqId: string; method: string; url: string; headers: HeaderPairs; body: Uint8Array | null }): Promise<FromExecutor> {
+  async invoke(rev: RevisionSpec, req: { reqId: string; method: string; url: string; headers: HeaderPairs; body: Uint8Array | null | StreamedBody }, signal?: AbortSignal): Promise<FromExecutor> {
     if (this.#closing) throw new EdgeError('EDGE_ERR_SHUTTING_DOWN', 'the host is shutting down');
     const c = this.pick(rev.id);
     if (!c.loaded.has(rev.id)) c.load(rev);
     this.#affinity.set(rev.id, c);
-    return c.invoke({ rev: rev.id, ...req });
+    return c.invoke({ rev: rev.id, ...req }, signal);
   }
 
   /** Sends a revision's code to every executor ahead of its first request. */

@@ -1,10 +1,16 @@
-/** The executor's request path: an instance for the request, the call into it, limits, one reply with its timing. */
+/**
+ * The executor's request path: an instance for the request, the call into it, limits, one reply with its
+ * timing; and for streaming bodies (docs/architecture.md, "Streaming") the credit-based flow both ways:
+ * a streamed request body arrives in `req-chunk`s the executor asks for with `req-credit`, a streaming
+ * response leaves in `chunk`s no further ahead of the client than the credit the gateway gave.
+ */
 import type { Clock } from '../core/clock.ts';
-import type { InvokeRequest, InvokeResult } from '../runtime/types.ts';
+import type { ErrorCode } from '../core/errors.ts';
+import type { InvokeRequest, InvokeResult, RequestBodySource, ResponseStream } from '../runtime/types.ts';
 import type { Revision } from './instance.ts';
 import type { Acquired } from './lifecycle.ts';
 import { checkResponse } from './limits.ts';
-import type { InvokeError, InvokeMessage, InvokeResponse } from './protocol.ts';
+import { STREAM_WINDOW_BYTES, type ChunkMessage, type EndMessage, type InvokeError, type InvokeMessage, type InvokeResponse, type RequestAbortMessage, type RequestChunkMessage, type RequestCreditMessage } from './protocol.ts';
 
 /** What the request path needs of the lifecycle. */
 export interface RequestPath<I, R> {
@@ -13,19 +19,96 @@ export interface RequestPath<I, R> {
   release(inst: I, r: InvokeResult | undefined): void;
 }
 
-export type Reply = (m: InvokeResponse | InvokeError, transfer?: ArrayBuffer) => void;
+export type Reply = (m: InvokeResponse | InvokeError | ChunkMessage | EndMessage | RequestCreditMessage, transfer?: ArrayBuffer) => void;
 
-export class Invoker<I extends { invoke(req: InvokeRequest, callId: number): Promise<InvokeResult> }, R extends Revision> {
+/** An instance as the request path calls it. */
+export interface Callable {
+  invoke(req: InvokeRequest, callId: number): Promise<InvokeResult>;
+  /** Ends call `callId` early (the client went away); optional for instances that cannot be cancelled. */
+  cancelRequest?(callId: number, code: ErrorCode, message: string): void;
+}
+
+/** A streamed request body on the executor's side: chunks as the gateway sends them, credit back as the guest reads. */
+class BodySource implements RequestBodySource {
+  readonly #chunks: Uint8Array[] = [];
+  #ended = false;
+  #failed: InvokeResult | undefined;
+  #waiter: { resolve: (b: Uint8Array | null) => void; reject: (r: InvokeResult) => void } | undefined;
+  readonly #credit: (bytes: number) => void;
+
+  constructor(credit: (bytes: number) => void) {
+    this.#credit = credit;
+  }
+
+  push(m: RequestChunkMessage): void {
+    if (m.data !== null && m.data.byteLength > 0) this.#chunks.push(m.data);
+    if (m.last) this.#ended = true;
+    this.#wake();
+  }
+
+  fail(m: RequestAbortMessage): void {
+    this.#failed = { ok: false, code: m.code, message: m.message, fatal: false };
+    this.#chunks.length = 0;
+    this.#wake();
+  }
+
+  read(): Promise<Uint8Array | null> {
+    return new Promise((resolve, reject) => {
+      this.#waiter = { resolve, reject };
+      this.#wake();
+    });
+  }
+
+  #wake(): void {
+    const w = this.#waiter;
+    if (!w) return;
+    if (this.#failed) {
+      this.#waiter = undefined;
+      w.reject(this.#failed);
+      return;
+    }
+    const c = this.#chunks.shift();
+    if (c !== undefined) {
+      this.#waiter = undefined;
+      // The guest has it: the gateway may send that much more.
+      this.#credit(c.byteLength);
+      w.resolve(c);
+    } else if (this.#ended) {
+      this.#waiter = undefined;
+      w.resolve(null);
+    }
+  }
+}
+
+/** One call in progress, by the gateway's id: what its stream messages reach. */
+interface Call {
+  callId: number;
+  inst: Callable;
+  source: BodySource | undefined;
+  stream: ResponseStream | undefined;
+  /** Bytes of response the gateway will still take. */
+  credit: number;
+  /** Read the next response chunk if there is credit (set while the response streams). */
+  resume: (() => void) | undefined;
+}
+
+export class Invoker<I extends Callable, R extends Revision> {
   readonly #path: RequestPath<I, R>;
   readonly #clock: Clock;
   readonly #reply: Reply;
   /** Ids of calls into instances, unique on this thread. */
   #nextCall = 1;
+  readonly #calls = new Map<number, Call>();
 
   constructor(path: RequestPath<I, R>, clock: Clock, reply: Reply) {
     this.#path = path;
     this.#clock = clock;
     this.#reply = reply;
+  }
+
+  /** Calls in progress (a streaming response counts until its end). */
+  get calls(): number {
+    return this.#calls.size;
   }
 
   async invoke(m: InvokeMessage): Promise<void> {
@@ -44,19 +127,90 @@ export class Invoker<I extends { invoke(req: InvokeRequest, callId: number): Pro
     }
     const { inst, tier } = got;
     const t1 = this.#clock.now();
+    const callId = this.#nextCall++;
+    const source = m.body === 'stream' ? new BodySource((bytes) => this.#reply({ t: 'req-credit', id: m.id, bytes })) : undefined;
+    const call: Call = { callId, inst, source, stream: undefined, credit: STREAM_WINDOW_BYTES, resume: undefined };
+    this.#calls.set(m.id, call);
     let r: InvokeResult | undefined;
     try {
-      r = await inst.invoke({ reqId: m.reqId, method: m.method, url: m.url, headers: m.headers, body: m.body }, this.#nextCall++);
+      r = await inst.invoke({ reqId: m.reqId, method: m.method, url: m.url, headers: m.headers, body: source ?? (m.body === 'stream' ? null : m.body) }, callId);
+      const t2 = this.#clock.now();
+      const timing = { tier, startMs: t1 - t0, execMs: t2 - t1 };
+      if (r.ok) r = checkResponse(r, rev.spec);
+      if (!r.ok) {
+        r.ok === false && this.#calls.get(m.id) === call && call.stream?.cancel(r.code, r.message);
+        this.#reply({ t: 'err', id: m.id, code: r.code, message: r.message, ...timing });
+        return;
+      }
+      const body = r.body;
+      if (body === null || typeof body === 'string' || body instanceof Uint8Array) {
+        this.#reply({ t: 'res', id: m.id, status: r.status, headers: r.headers, body, ...timing }, body instanceof Uint8Array ? (body.buffer as ArrayBuffer) : undefined);
+        return;
+      }
+      call.stream = body;
+      this.#reply({ t: 'res', id: m.id, status: r.status, headers: r.headers, body: null, stream: true, ...timing });
+      r = await this.#pump(m.id, call, body);
     } finally {
+      this.#calls.delete(m.id);
       this.#path.release(inst, r);
     }
-    const t2 = this.#clock.now();
-    const timing = { tier, startMs: t1 - t0, execMs: t2 - t1 };
-    if (r.ok) r = checkResponse(r, rev.spec);
-    if (r.ok) {
-      this.#reply({ t: 'res', id: m.id, status: r.status, headers: r.headers, body: r.body, ...timing }, r.body instanceof Uint8Array ? (r.body.buffer as ArrayBuffer) : undefined);
-    } else {
-      this.#reply({ t: 'err', id: m.id, code: r.code, message: r.message, ...timing });
-    }
+  }
+
+  /** Sends the response stream's chunks while the gateway has credit; resolves with how the stream ended. */
+  #pump(id: number, call: Call, s: ResponseStream): Promise<InvokeResult> {
+    return new Promise<InvokeResult>((done) => {
+      let reading = false;
+      const step = (): void => {
+        if (reading || call.credit <= 0) return;
+        reading = true;
+        s.read().then(
+          (chunk) => {
+            reading = false;
+            if (chunk === null) {
+              this.#reply({ t: 'end', id });
+              done({ ok: true, status: 0, headers: [], body: null, cpuMs: 0 });
+              return;
+            }
+            call.credit -= chunk.byteLength;
+            const whole = chunk.byteOffset === 0 && chunk.byteLength === chunk.buffer.byteLength;
+            this.#reply({ t: 'chunk', id, data: chunk }, whole ? (chunk.buffer as ArrayBuffer) : undefined);
+            step();
+          },
+          (e: InvokeResult) => {
+            reading = false;
+            const f = e.ok ? { code: 'EDGE_ERR_INTERNAL' as const, message: 'the stream failed' } : e;
+            this.#reply({ t: 'end', id, code: f.code, message: f.message });
+            done(e.ok ? { ok: false, code: f.code, message: f.message, fatal: false } : e);
+          },
+        );
+      };
+      call.resume = step;
+      step();
+    });
+  }
+
+  /** The client took `bytes` more of call `id`'s response. */
+  credit(id: number, bytes: number): void {
+    const call = this.#calls.get(id);
+    if (!call) return;
+    call.credit += bytes;
+    call.resume?.();
+  }
+
+  chunk(m: RequestChunkMessage): void {
+    this.#calls.get(m.id)?.source?.push(m);
+  }
+
+  abortBody(m: RequestAbortMessage): void {
+    this.#calls.get(m.id)?.source?.fail(m);
+  }
+
+  /** The client went away: the call ends (its request.signal aborts, its response stream is cancelled). */
+  cancel(id: number): void {
+    const call = this.#calls.get(id);
+    if (!call) return;
+    call.source?.fail({ t: 'req-abort', id, code: 'EDGE_ERR_CLIENT_CLOSED', message: 'the client closed the connection' });
+    if (call.stream) call.stream.cancel('EDGE_ERR_CLIENT_CLOSED', 'the client closed the connection');
+    else call.inst.cancelRequest?.(call.callId, 'EDGE_ERR_CLIENT_CLOSED', 'the client closed the connection');
   }
 }

@@ -2,7 +2,8 @@
 import type { InvokeResult, RevisionSpec } from '../runtime/types.ts';
 
 export function checkResponse(r: Extract<InvokeResult, { ok: true }>, spec: RevisionSpec): InvokeResult {
-  const bodyBytes = r.body === null ? 0 : typeof r.body === 'string' ? Buffer.byteLength(r.body) : r.body.byteLength;
+  // A streaming body is counted as it streams (runtime/js/isolate.ts).
+  const bodyBytes = r.body === null ? 0 : typeof r.body === 'string' ? Buffer.byteLength(r.body) : r.body instanceof Uint8Array ? r.body.byteLength : 0;
   let headerBytes = 0;
   for (const [k, v] of r.headers) headerBytes += k.length + v.length;
   const l = spec.limits;

@@ -20,8 +20,19 @@ export interface ExecutorInit {
   fetch: { allow: string[]; timeoutMs: number; maxBytes: number };
 }
 
-/** Gateway → executor: run one request on an instance of `rev`; answered by `res` or `err` with the same id. */
-export interface InvokeMessage { t: 'invoke'; id: number; rev: string; reqId: string; method: string; url: string; headers: HeaderPairs; body: Uint8Array | null }
+/**
+ * Gateway → executor: run one request on an instance of `rev`; answered by `res` or `err` with the same id.
+ * `body` 'stream': the body follows in `req-chunk` messages, sent as the executor gives `req-credit`.
+ */
+export interface InvokeMessage { t: 'invoke'; id: number; rev: string; reqId: string; method: string; url: string; headers: HeaderPairs; body: Uint8Array | null | 'stream' }
+/** Gateway → executor: the next bytes of a streamed request body (`last`: the body ends after them). */
+export interface RequestChunkMessage { t: 'req-chunk'; id: number; data: Uint8Array | null; last: boolean }
+/** Gateway → executor: the streamed request body failed (over limits.bodyBytes, the client went away). */
+export interface RequestAbortMessage { t: 'req-abort'; id: number; code: ErrorCode; message: string }
+/** Gateway → executor: the client took `bytes` more of a streaming response; that much more may be sent. */
+export interface ResponseCreditMessage { t: 'res-credit'; id: number; bytes: number }
+/** Gateway → executor: the client went away; end the call (request.signal aborts, the response stream is cancelled). */
+export interface CancelMessage { t: 'cancel'; id: number }
 /** Gateway → executor: hold this revision's code (replacing an older copy retires its instances). */
 export interface LoadRevisionMessage { t: 'load-revision'; rev: RevisionSpec }
 /** Gateway → executor: forget a revision; its instances finish their requests and are disposed. */
@@ -35,7 +46,7 @@ export interface ScaleMessage { t: 'scale'; rev: string; min: number }
 /** Gateway → executor: dispose every isolate and end the thread. */
 export interface CloseMessage { t: 'close' }
 
-export type ToExecutor = InvokeMessage | LoadRevisionMessage | UnloadRevisionMessage | ForgetFunctionMessage | StatsRequest | ScaleMessage | CloseMessage;
+export type ToExecutor = InvokeMessage | RequestChunkMessage | RequestAbortMessage | ResponseCreditMessage | CancelMessage | LoadRevisionMessage | UnloadRevisionMessage | ForgetFunctionMessage | StatsRequest | ScaleMessage | CloseMessage;
 
 export interface Timing {
   tier: StartTier;
@@ -43,8 +54,20 @@ export interface Timing {
   execMs: number;
 }
 
-/** The success reply to `invoke`. Its tag and shape are consumed outside executor/ (api/edge): keep them. */
-export type InvokeResponse = { t: 'res'; id: number; status: number; headers: HeaderPairs; body: Uint8Array | string | null } & Timing;
+/**
+ * The success reply to `invoke`. Its tag and shape are consumed outside executor/ (api/edge): keep them.
+ * `stream`: the body follows in `chunk` messages and an `end` (the gateway's ExecutorClient turns them
+ * into a Node Readable, `body` here on the gateway side).
+ */
+export type InvokeResponse = { t: 'res'; id: number; status: number; headers: HeaderPairs; body: Uint8Array | string | null | ReadableBody; stream?: true } & Timing;
+/** A streaming response body on the gateway side (node:stream Readable; typed loosely so protocol.ts needs no Node types). */
+export interface ReadableBody { readonly readable: boolean; on(event: string, fn: (...a: unknown[]) => void): unknown }
+/** Executor → gateway: the next bytes of a streaming response (at most the credit given). */
+export interface ChunkMessage { t: 'chunk'; id: number; data: Uint8Array }
+/** Executor → gateway: a streaming response ended, well (no code) or not (its code: the gateway aborts the connection). */
+export interface EndMessage { t: 'end'; id: number; code?: ErrorCode; message?: string }
+/** Executor → gateway: the guest took `bytes` more of a streamed request body; that much more may be sent. */
+export interface RequestCreditMessage { t: 'req-credit'; id: number; bytes: number }
 /** The failure reply to `invoke` (no timing when the revision is not loaded). Tag and shape kept as for `res`. */
 export type InvokeError = { t: 'err'; id: number; code: ErrorCode; message: string } & Partial<Timing>;
 /** Executor → gateway: a guest's console line, tagged with what it served. */
@@ -58,10 +81,17 @@ export interface InstancesMessage { t: 'instances'; rev: string; count: number; 
  * the store holds now. Sent once per turn in which the cache was used, in the same batch as the replies.
  */
 export interface CacheMessage { t: 'cache'; counts: [fn: string, result: 'hit' | 'miss' | 'stored' | 'uncacheable', n: number][]; bytes: number }
+/**
+ * Bytes in flight per direction of one streaming body between the gateway and an executor: the sender
+ * may be this far ahead of what the receiver consumed (credit-based flow control). Bounds what the host
+ * buffers for one request (docs/architecture.md, "Streaming").
+ */
+export const STREAM_WINDOW_BYTES = 256 * 1024;
+
 /** Executor → gateway: the thread is up and takes messages. */
 export interface StartedMessage { t: 'started' }
 
-export type FromExecutor = InvokeResponse | InvokeError | LogMessage | StatsReply | InstancesMessage | CacheMessage | StartedMessage;
+export type FromExecutor = InvokeResponse | InvokeError | ChunkMessage | EndMessage | RequestCreditMessage | LogMessage | StatsReply | InstancesMessage | CacheMessage | StartedMessage;
 
 export interface ExecutorStats {
   warm: number;

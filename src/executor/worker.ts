@@ -51,6 +51,18 @@ function start(port: MessagePort, init: ExecutorInit): void {
         case 'invoke':
           void invoker.invoke(m);
           break;
+        case 'req-chunk':
+          invoker.chunk(m);
+          break;
+        case 'req-abort':
+          invoker.abortBody(m);
+          break;
+        case 'res-credit':
+          invoker.credit(m.id, m.bytes);
+          break;
+        case 'cancel':
+          invoker.cancel(m.id);
+          break;
         case 'load-revision':
           instances.load(loadedRevision(m.rev));
           break;

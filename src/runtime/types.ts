@@ -10,6 +10,7 @@ export type HeaderPairs = [string, string][];
 export interface RevisionLimits {
   cpuMs: number;
   wallMs: number;
+  streamMs: number;
   memoryMb: number;
   wasmMemoryPages: number;
   bodyBytes: number;
@@ -20,7 +21,7 @@ export interface RevisionLimits {
 
 /** The host defaults (config limits.*), for code that builds a spec without a config (tests, deploy checks); a test checks them against `revisionDefaults()`. */
 export const BASE_LIMITS: Readonly<RevisionLimits> = Object.freeze({
-  cpuMs: 50, wallMs: 30_000, memoryMb: 64, wasmMemoryPages: 256, bodyBytes: 16 * 1024 * 1024, responseBytes: 32 * 1024 * 1024, headerCount: 100, headerBytes: 8 * 1024,
+  cpuMs: 50, wallMs: 30_000, streamMs: 600_000, memoryMb: 64, wasmMemoryPages: 256, bodyBytes: 100 * 1024 * 1024, responseBytes: 1024 * 1024 * 1024, headerCount: 100, headerBytes: 8 * 1024,
 });
 
 /** Everything an executor needs to start instances of one revision. Immutable. */
@@ -65,19 +66,33 @@ export interface EdgeCache {
   delete(fn: string, cache: string, url: string): boolean;
 }
 
+/** A request body that is still arriving (the executor feeds it from the gateway): the runtime reads it as the guest does. */
+export interface RequestBodySource {
+  /** The next chunk, or null at the end; rejects with an InvokeFail (over limits.bodyBytes, the client went away). */
+  read(): Promise<Uint8Array | null>;
+}
+
+/** A response body the guest is still producing (a ReadableStream): read chunk by chunk, as the client takes them. */
+export interface ResponseStream {
+  /** The next chunk (at most 64 KiB), or null at its end; rejects with an InvokeFail (a limit, a guest error). */
+  read(): Promise<Uint8Array | null>;
+  /** Ends it from the host's side (the client went away, the stream's wall time): the guest's stream is cancelled. */
+  cancel(code: ErrorCode, message: string): void;
+}
+
 export interface InvokeRequest {
   reqId: string;
   method: string;
   url: string;
   headers: HeaderPairs;
-  body: Uint8Array | null;
+  body: Uint8Array | null | RequestBodySource;
 }
 
 export interface InvokeOk {
   ok: true;
   status: number;
   headers: HeaderPairs;
-  body: Uint8Array | string | null;
+  body: Uint8Array | string | null | ResponseStream;
   cpuMs: number;
 }
 

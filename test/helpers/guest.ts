@@ -33,5 +33,5 @@ export async function guestEval(body: string, opts: { cpuMs?: number; cache?: Ed
   const inst = guestInstance(body, opts);
   const r: InvokeResult = await inst.invoke({ reqId: `g-${++n}`, method: 'GET', url: 'http://w.localhost/', headers: [], body: null }, n);
   if (!r.ok) throw new Error(`${r.code}: ${r.message}`);
-  return JSON.parse(typeof r.body === 'string' ? r.body : new TextDecoder().decode(r.body!));
+  return JSON.parse(typeof r.body === 'string' ? r.body : new TextDecoder().decode(r.body as Uint8Array));
 }

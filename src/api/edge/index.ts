@@ -4,6 +4,7 @@
  * as they are; every response has `Server-Timing` and, once a revision was chosen,
  * `isoedge-revision`.
  */
+import { Readable } from 'node:stream';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import type { Logger } from 'pino';
 import { EdgeError } from '../../core/errors.ts';
@@ -51,7 +52,22 @@ function headerPairs(raw: string[]): HeaderPairs {
  */
 const untyped = new WeakSet<FastifyReply>();
 
-function writeResult(req: FastifyRequest, reply: FastifyReply, r: DispatchResult): FastifyReply {
+/** A request body up to this long (by its content-length) is read whole before dispatch; longer or chunked ones stream. */
+const WHOLE_BODY_BYTES = 64 * 1024;
+
+/** Reads a small body whole (its content-length is at most WHOLE_BODY_BYTES). */
+async function readWhole(stream: Readable): Promise<Uint8Array | null> {
+  const parts: Buffer[] = [];
+  let n = 0;
+  for await (const c of stream) {
+    parts.push(c as Buffer);
+    n += (c as Buffer).byteLength;
+  }
+  // A copy with a buffer of its own: it is transferred to the executor, never cloned with a pool buffer around it.
+  return n === 0 ? null : new Uint8Array(Buffer.concat(parts, n));
+}
+
+function writeResult(req: FastifyRequest, reply: FastifyReply, r: DispatchResult, log: Logger): FastifyReply {
   if (r.revision !== undefined) reply.header('isoedge-revision', r.revision);
   if (!r.ok) {
     // Refusals before an executor answered get the route-only Server-Timing of the onSend hook.
@@ -60,9 +76,11 @@ function writeResult(req: FastifyRequest, reply: FastifyReply, r: DispatchResult
     return sendError(req, reply, r.error);
   }
   const grouped: Record<string, string | string[]> = {};
+  const streamed = r.body instanceof Readable;
   for (const [k, v] of r.headers) {
-    // A HEAD response has no body to measure: the guest's content-length is the only one there is.
-    if (k === 'content-length' && req.method === 'HEAD' && /^\d{1,15}$/.test(v) && (r.body === null || r.body.length === 0)) {
+    // A HEAD response has no body to measure: the guest's content-length is the only one there is. A streamed
+    // body keeps the function's content-length (the executor fails the stream if the bytes do not match it).
+    if (k === 'content-length' && /^\d{1,15}$/.test(v) && (streamed || (req.method === 'HEAD' && (r.body === null || (r.body as Uint8Array | string).length === 0)))) {
       grouped[k] = v;
       continue;
     }
@@ -75,6 +93,14 @@ function writeResult(req: FastifyRequest, reply: FastifyReply, r: DispatchResult
   reply.code(r.status);
   if (r.body === null) return reply.send();
   if (grouped['content-type'] === undefined) untyped.add(reply);
+  if (r.body instanceof Readable) {
+    // After the head, HTTP/1.1 has no status left to send: a failure aborts the connection, and the log says why.
+    r.body.once('error', (e: Error & { code?: string }) => {
+      if (e.code === 'EDGE_ERR_CLIENT_CLOSED') return;
+      log.warn({ reqId: req.id, code: e.code, revision: r.revision }, `streaming response aborted: ${e.message}`);
+    });
+    return reply.send(r.body);
+  }
   // Always bytes: fastify would append "; charset=utf-8" to a string body's content type.
   return reply.send(typeof r.body === 'string' ? Buffer.from(r.body, 'utf8') : Buffer.from(r.body.buffer, r.body.byteOffset, r.body.byteLength));
 }
@@ -95,7 +121,8 @@ export async function buildEdge(o: EdgeOptions): Promise<FastifyInstance> {
   });
   installErrorHandler(app);
   app.removeAllContentTypeParsers();
-  app.addContentTypeParser('*', { parseAs: 'buffer' }, (_req, body, done) => done(null, body));
+  // The body is not read here: the handler reads a small one whole and hands a large or chunked one on as a stream.
+  app.addContentTypeParser('*', (_req, payload, done) => done(null, payload));
 
   const handler = async (req: FastifyRequest, reply: FastifyReply): Promise<FastifyReply> => {
     const label = labelFromHost(req.headers.host, o.domain);
@@ -106,10 +133,13 @@ export async function buildEdge(o: EdgeOptions): Promise<FastifyInstance> {
     const target: DispatchTarget = { fn: named.fn, tag: named.tag ?? (typeof tagHeader === 'string' ? tagHeader : undefined) };
     // A client that goes away while its request waits for a slot leaves the queue.
     const gone = new AbortController();
-    const onClose = (): void => { if (!reply.raw.writableFinished) gone.abort(new EdgeError('EDGE_ERR_BAD_REQUEST', 'the client closed the connection')); };
+    const onClose = (): void => { if (!reply.raw.writableFinished) gone.abort(new EdgeError('EDGE_ERR_CLIENT_CLOSED', 'the client closed the connection')); };
     reply.raw.once('close', onClose);
-    // A copy with a buffer of its own: it is transferred to the executor, never cloned with a pool buffer around it.
-    const body = req.body instanceof Buffer && req.body.byteLength > 0 ? new Uint8Array(req.body) : null;
+    let body: Uint8Array | null | Readable = null;
+    if (req.body instanceof Readable) {
+      const length = Number(req.headers['content-length'] ?? NaN);
+      body = Number.isSafeInteger(length) && length <= WHOLE_BODY_BYTES && req.headers['transfer-encoding'] === undefined ? await readWhole(req.body) : req.body;
+    }
     const result = await o.dispatch(target, {
       id: String(req.id),
       method: req.method,
@@ -117,8 +147,10 @@ export async function buildEdge(o: EdgeOptions): Promise<FastifyInstance> {
       headers: headerPairs(req.raw.rawHeaders),
       body,
     }, gone.signal);
-    reply.raw.off('close', onClose);
-    return writeResult(req, reply, result);
+    // A streaming response still needs to hear of a client that goes away (the executor cancels the guest's stream).
+    if (result.ok && result.body instanceof Readable) result.body.once('close', () => reply.raw.off('close', onClose));
+    else reply.raw.off('close', onClose);
+    return writeResult(req, reply, result, o.log);
   };
   // Refusals raised before dispatch still carry Server-Timing, so every response has it.
   app.addHook('onSend', async (_req, reply, payload) => {

@@ -85,7 +85,8 @@ export class Instance extends GenericIsolate {
       p.wall = setTimeout(() => {
         this.settle(nextId, p, { ok: false, code: 'EDGE_ERR_WALL_TIMEOUT', message: `no response within the wall-time limit of ${this.rev.limits.wallMs} ms`, fatal: false });
       }, this.rev.limits.wallMs);
-      const body = req.body === null ? null : new ivm.ExternalCopy(bufferOf(req.body)).copyInto({ release: true });
+      // A streamed body (a RequestBodySource) is the number 1: the guest reads it through the body_read op.
+      const body = req.body === null ? null : req.body instanceof Uint8Array ? new ivm.ExternalCopy(bufferOf(req.body)).copyInto({ release: true }) : 1;
       const fault = this.enter(p, (timeout) => this.rt.dispatch.applySync(undefined, [nextId, req.method, req.url, JSON.stringify(req.headers), body], { timeout }), budgetNs);
       if (fault) this.settle(nextId, p, fault);
     });

@@ -13,8 +13,9 @@ import type { EdgeCache, GuestLogSink, InvokeRequest, InvokeResult, RevisionSpec
 import type { ErrorCode } from '../../core/errors.ts';
 import { PRELUDE_SOURCE, vendorSource } from './prelude-source.ts';
 import { HostBridge } from './bridge/host.ts';
-import { ENTRY_POINTS, FAULTS, OpError, type EntryName, type FaultKind, type HostImpls } from './bridge/ops.ts';
-import { DENY_ALL, startFetch, type OutboundPolicy } from './bridge/outbound.ts';
+import { ENTRY_POINTS, FAULTS, OpError, type EntryName, type FaultKind, type HostImpls, type Settle } from './bridge/ops.ts';
+import { exactBytes } from '../../core/bytes.ts';
+import { DENY_ALL, FetchBodies, startFetch, type OutboundPolicy } from './bridge/outbound.ts';
 import { KeyTable } from './crypto/subtle.ts';
 import { urlParse, urlSet } from './bridge/url.ts';
 import { LegacyDecoders, textLabel } from './bridge/encoding.ts';
@@ -39,7 +40,23 @@ export interface Pending {
   cpuNs: bigint;
   budgetNs: bigint;
   wall: NodeJS.Timeout | undefined;
+  /** Set once the head of a streaming response went out (stream_head): the request stays pending until the body ends. */
+  stream?: StreamState;
 }
+
+/** A streaming response's progress on the host. */
+interface StreamState {
+  /** The executor's read() waiting for the next chunk (one at a time: the executor reads as it has credit). */
+  waiter: { resolve: (b: Uint8Array | null) => void; reject: (r: InvokeResult) => void } | undefined;
+  /** How the stream ended, once it did (read() answers it from then on). */
+  end: InvokeResult | undefined;
+  bytes: number;
+  /** The content-length the function set, which the body must match. */
+  declared: number | undefined;
+}
+
+/** A fail result that keeps the instance (limits and faults of one streaming response). */
+const failed = (code: ErrorCode, message: string): InvokeResult => ({ ok: false, code, message, fatal: false });
 
 /** Compiled once per thread: the runtime prelude as a script, with its own code cache. */
 let preludeCache: ivm.ExternalCopy<ArrayBuffer> | undefined;
@@ -112,6 +129,8 @@ export class GenericIsolate {
   readonly #keys = new KeyTable();
   /** TextDecoder's legacy encodings: the state of the streams this instance's decoders have open. */
   readonly #decoders = new LegacyDecoders();
+  /** Outbound fetches' response bodies that stream into the guest (fetch_read), by handle. */
+  readonly #fetchBodies = new FetchBodies();
   /** The executor's Cache API store, shared by its instances; entries are keyed by this instance's revision's function. */
   readonly #cache: EdgeCache | undefined;
   /** Keep code caches on this thread (IsolateOptions.cachePrelude). */
@@ -148,7 +167,7 @@ export class GenericIsolate {
     this.#bridge = new HostBridge(this.#ops(), {
       ended: () => this.released,
       activeReqId: () => this.active?.req.reqId ?? '',
-      complete: (reqId, opId, ok, a, b, c, hostNs) => this.#complete(reqId, opId, ok, a, b, c, hostNs),
+      complete: (reqId, opId, ok, a, b, c, d, hostNs) => this.#complete(reqId, opId, ok, a, b, c, d, hostNs),
     });
     // One array in table order; 00_infra.js takes it from this global and deletes the global.
     this.context.evalClosureSync('globalThis.__isoedge_host = Array.prototype.slice.call(arguments);', this.#bridge.callbacks);
@@ -226,6 +245,7 @@ export class GenericIsolate {
     this.#bridge.stop();
     this.#keys.close();
     this.#decoders.close();
+    this.#fetchBodies.close();
     for (const r of Object.values(this.rt)) r.release();
   }
 
@@ -268,7 +288,112 @@ export class GenericIsolate {
     if (!this.pending.delete(id)) return;
     if (!r.ok && r.fatal) this.faulted = true;
     if (p.wall) clearTimeout(p.wall);
-    p.resolve(r);
+    const s = p.stream;
+    if (s === undefined) {
+      p.resolve(r);
+      return;
+    }
+    // The head went out long ago: this is how the body ends.
+    s.end = r;
+    const w = s.waiter;
+    s.waiter = undefined;
+    if (w) {
+      if (r.ok) w.resolve(null);
+      else w.reject(r);
+    }
+  }
+
+  /**
+   * Gives up on request `id` before its response ended (the client went away, a streaming
+   * response over its wall time): the guest's cancel entry aborts request.signal and cancels
+   * its response stream, the request's outbound fetches still waiting for an answer are
+   * aborted, and the request settles with `code`. Background work (waitUntil) goes on.
+   */
+  cancelRequest(id: number, code: ErrorCode, message: string): void {
+    const p = this.pending.get(id);
+    if (!p || this.released) return;
+    this.#bridge.cancelOps(p.req.reqId, 'fetch');
+    const fault = this.enter(p, (timeout) => this.rt.cancel.applySync(undefined, [id, message], { timeout }), p.budgetNs > p.cpuNs ? p.budgetNs - p.cpuNs : 1_000_000n);
+    this.settle(id, p, fault ?? failed(code, message));
+  }
+
+  /** The guest's head of a streaming response: the invoke answers now, with a body read chunk by chunk. */
+  #streamHead(id: number, status: number, headersJson: string): void {
+    const p = this.pending.get(id);
+    if (!p || p.stream) return;
+    if (this.#overBudget(id, p)) return;
+    let headers: [string, string][];
+    try {
+      headers = JSON.parse(headersJson) as [string, string][];
+    } catch {
+      this.settle(id, p, failed('EDGE_ERR_BAD_RESPONSE', 'the response headers could not be read'));
+      return;
+    }
+    const cl = headers.find(([k]) => k === 'content-length')?.[1];
+    const declared = cl !== undefined && /^\d{1,15}$/.test(cl) ? Number(cl) : undefined;
+    const state: StreamState = { waiter: undefined, end: undefined, bytes: 0, declared };
+    p.stream = state;
+    // The wall limit so far was to the head; the whole body now has limits.streamMs.
+    if (p.wall) clearTimeout(p.wall);
+    const streamMs = this.rev.limits.streamMs;
+    p.wall = setTimeout(() => this.cancelRequest(id, 'EDGE_ERR_WALL_TIMEOUT', `the streaming response did not end within its limit of ${streamMs} ms`), streamMs);
+    const read = (): Promise<Uint8Array | null> => {
+      if (state.end) return state.end.ok ? Promise.resolve(null) : Promise.reject(state.end);
+      if (state.waiter) return Promise.reject(failed('EDGE_ERR_INTERNAL', 'a second read of a response stream while one is pending'));
+      return new Promise<Uint8Array | null>((resolve, reject) => {
+        state.waiter = { resolve, reject };
+        const fault = this.enter(p, (timeout) => this.rt.pull.applySync(undefined, [id], { timeout }), p.budgetNs > p.cpuNs ? p.budgetNs - p.cpuNs : 1n);
+        if (fault) this.settle(id, p, fault);
+      });
+    };
+    p.resolve({ ok: true, status, headers, body: { read, cancel: (code, message) => this.cancelRequest(id, code, message) }, cpuMs: Number(p.cpuNs) / 1e6 });
+  }
+
+  #streamChunk(id: number, body: ArrayBuffer | string | null): void {
+    const p = this.pending.get(id);
+    const s = p?.stream;
+    if (!p || !s || !s.waiter) return;
+    if (this.#overBudget(id, p)) return;
+    const bytes = body === null ? new Uint8Array(0) : typeof body === 'string' ? Buffer.from(body, 'utf8') : new Uint8Array(body);
+    s.bytes += bytes.byteLength;
+    const limit = this.rev.limits.responseBytes;
+    if (s.bytes > limit) {
+      this.cancelRequest(id, 'EDGE_ERR_RESPONSE_TOO_LARGE', `the response body stream is over the limit of ${limit} bytes`);
+      return;
+    }
+    if (s.declared !== undefined && s.bytes > s.declared) {
+      this.cancelRequest(id, 'EDGE_ERR_BAD_RESPONSE', `the response body is longer than its content-length of ${s.declared} bytes`);
+      return;
+    }
+    const w = s.waiter;
+    s.waiter = undefined;
+    w.resolve(bytes);
+  }
+
+  #streamEnd(id: number): void {
+    const p = this.pending.get(id);
+    const s = p?.stream;
+    if (!p || !s) return;
+    if (this.#overBudget(id, p)) return;
+    if (s.declared !== undefined && s.bytes !== s.declared) {
+      this.settle(id, p, failed('EDGE_ERR_BAD_RESPONSE', `the response body is ${s.bytes} bytes, not its content-length of ${s.declared}`));
+      return;
+    }
+    this.settle(id, p, { ok: true, status: 0, headers: [], body: null, cpuMs: Number(p.cpuNs) / 1e6 });
+  }
+
+  /** The body_read op: the next chunk of request `id`'s streamed body, from the executor's source. */
+  #bodyRead(settle: Settle<readonly ['bytes?']>, id: number): undefined {
+    const src = this.pending.get(id)?.req.body;
+    if (!src || src instanceof Uint8Array) {
+      settle.resolve(null);
+      return undefined;
+    }
+    src.read().then(
+      (b) => settle.resolve(b === null ? null : exactBytes(b).buffer as ArrayBuffer),
+      (e: InvokeResult) => settle.reject(!e.ok && (e.code === 'EDGE_ERR_BODY_TOO_LARGE' || e.code === 'EDGE_ERR_BAD_REQUEST') ? e.code : 'EDGE_ERR_BAD_REQUEST', !e.ok ? e.message : 'the request body failed'),
+    );
+    return undefined;
   }
 
   /** The host implementations of the op table's rows (bridge/ops.ts); `cancel` is the bridge's own. */
@@ -295,7 +420,13 @@ export class GenericIsolate {
         const handle = setTimeout(() => settle.resolve(), Math.min(ms, 2 ** 31 - 1));
         return () => clearTimeout(handle);
       },
-      fetch: (settle, method, url, headersJson, body) => startFetch(this.#outbound, this.#bridge.inflight('fetch'), settle, method, url, headersJson, body),
+      fetch: (settle, method, url, headersJson, body) => startFetch(this.#outbound, this.#bridge.inflight('fetch'), settle, method, url, headersJson, body, this.#fetchBodies),
+      fetch_read: (settle, h) => this.#fetchBodies.read(settle, h),
+      fetch_cancel: (h) => this.#fetchBodies.cancel(h),
+      body_read: (settle, id) => this.#bodyRead(settle, id),
+      stream_head: (id, status, headersJson) => this.#streamHead(id, status, headersJson),
+      stream_chunk: (id, body) => this.#streamChunk(id, body),
+      stream_end: (id) => this.#streamEnd(id),
       subtle: (settle, method, params, a, b) => this.#keys.start(settle, method, params, a, b),
       keyFree: (h) => this.#keys.free(h),
       // The function comes from the revision this host bound, never from the guest: one tenant cannot name another's entries.
@@ -387,12 +518,12 @@ export class GenericIsolate {
    * started the op while it is pending, else to the background budget (the rules of enter()).
    * ArrayBuffers go in as copies released on arrival.
    */
-  #complete(reqId: string | undefined, opId: number, ok: boolean, a: unknown, b: unknown, c: unknown, hostNs: bigint): void {
+  #complete(reqId: string | undefined, opId: number, ok: boolean, a: unknown, b: unknown, c: unknown, d: unknown, hostNs: bigint): void {
     if (this.disposed) return;
     let owner: Pending | undefined;
     if (reqId !== undefined) for (const p of this.pending.values()) if (p.req.reqId === reqId) owner = p;
     if (hostNs > 0n && this.#chargeHost(owner, hostNs)) return;
-    const args = [opId, ok, transferable(a), transferable(b), transferable(c)];
+    const args = [opId, ok, transferable(a), transferable(b), transferable(c), transferable(d)];
     this.enter(owner, (timeout) => this.rt.complete.applySync(undefined, args, { timeout }), owner ? owner.budgetNs - owner.cpuNs : this.backgroundBudgetNs());
   }
 

@@ -40,7 +40,7 @@ export interface BridgeHooks {
    * Re-enters the isolate through `complete(opId, ok, a, b, c)`, charged to the pending request
    * `reqId` if there is one, else to the background budget (undefined: a 'background' op).
    */
-  complete(reqId: string | undefined, opId: number, ok: boolean, a: unknown, b: unknown, c: unknown, hostNs: bigint): void;
+  complete(reqId: string | undefined, opId: number, ok: boolean, a: unknown, b: unknown, c: unknown, d: unknown, hostNs: bigint): void;
 }
 
 /** One started async op; it is also the Settle its implementation reports through. */
@@ -58,11 +58,11 @@ class PendingOp {
     this.id = id;
     this.reqId = reqId;
   }
-  resolve(a?: unknown, b?: unknown, c?: unknown): void {
-    this.bridge.finish(this, true, a, b, c);
+  resolve(a?: unknown, b?: unknown, c?: unknown, d?: unknown): void {
+    this.bridge.finish(this, true, a, b, c, d);
   }
   reject(code: OpCode, message: string): void {
-    this.bridge.finish(this, false, code, message, undefined);
+    this.bridge.finish(this, false, code, message, undefined, undefined);
   }
   charge(ns: bigint): void {
     if (ns > 0n) this.hostNs += ns;
@@ -122,9 +122,9 @@ export class HostBridge {
   }
 
   /** Called by PendingOp: the first outcome of a live op re-enters the isolate; later ones are ignored. */
-  finish(op: PendingOp, ok: boolean, a: unknown, b: unknown, c: unknown): void {
+  finish(op: PendingOp, ok: boolean, a: unknown, b: unknown, c: unknown, d: unknown): void {
     if (!this.#drop(op) || this.#hooks.ended()) return;
-    this.#hooks.complete(op.reqId, op.id, ok, a, b, c, op.hostNs);
+    this.#hooks.complete(op.reqId, op.id, ok, a, b, c, d, op.hostNs);
   }
 
   #drop(op: PendingOp): boolean {
@@ -138,6 +138,14 @@ export class HostBridge {
     const op = this.#ops.get(id);
     if (!op || !this.#drop(op)) return;
     op.cancel?.();
+  }
+
+  /** Cancels the pending ops of one kind that a request started (its client went away): they never complete. */
+  cancelOps(reqId: string, name: OpName): void {
+    for (const op of [...this.#ops.values()]) {
+      if (op.reqId !== reqId || op.name !== name || !this.#drop(op)) continue;
+      op.cancel?.();
+    }
   }
 
   /** The instance ended: every pending op is cancelled and will not complete. */

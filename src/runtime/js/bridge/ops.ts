@@ -71,8 +71,23 @@ export const OPS = {
   cancel: { kind: 'sync', args: ['int'], result: undefined, cpu: 'caller' },
   /** Completes after ms milliseconds (setTimeout). */
   timer: { kind: 'async', args: ['number'], result: [], cpu: 'request' },
-  /** Outbound fetch: method, url, headers as JSON pairs, body → status, headers as JSON pairs, body. */
-  fetch: { kind: 'async', args: ['string', 'string', 'string', 'body'], result: ['int', 'string', 'bytes?'], cpu: 'request' },
+  /**
+   * Outbound fetch: method, url, headers as JSON pairs, body → status, headers as JSON pairs, and either the
+   * body (a small one, known by its content-length) or 0 there and a stream handle the guest reads with fetch_read.
+   */
+  fetch: { kind: 'async', args: ['string', 'string', 'string', 'body'], result: ['int', 'string', 'bytes?', 'int'], cpu: 'request' },
+  /** The next chunk of a fetch's streamed body (null at its end). */
+  fetch_read: { kind: 'async', args: ['int'], result: ['bytes?'], cpu: 'request' },
+  /** The guest stopped reading a fetch's streamed body: the host aborts it. */
+  fetch_cancel: { kind: 'sync', args: ['int'], result: undefined, cpu: 'caller' },
+  /** The next chunk of a streamed request body (dispatch id → bytes, or null at its end). */
+  body_read: { kind: 'async', args: ['int'], result: ['bytes?'], cpu: 'request' },
+  /** A request's response head, its body to stream: id, status, headers as JSON pairs. The host pulls chunks (entry pull). */
+  stream_head: { kind: 'sync', args: ['int', 'int', 'string'], result: undefined, cpu: 'caller' },
+  /** One chunk of a streaming response (at most 64 KiB): id, bytes. */
+  stream_chunk: { kind: 'sync', args: ['int', 'body'], result: undefined, cpu: 'caller' },
+  /** A streaming response ended: id. */
+  stream_end: { kind: 'sync', args: ['int'], result: undefined, cpu: 'caller' },
   /** crypto.subtle (crypto/subtle.ts): method, JSON parameters, data, data → JSON outcome, bytes; host CPU charged. */
   subtle: { kind: 'async', args: ['string', 'string', 'body', 'body'], result: ['string', 'bytes?'], cpu: 'request' },
   /** Frees a key handle whose CryptoKey the guest collected. */
@@ -93,7 +108,7 @@ export type OpName = keyof typeof OPS;
 export const OP_NAMES = Object.keys(OPS) as OpName[];
 
 /** The host→guest entry points, in the order the guest runtime returns them (guest/90_entry.js). */
-export const ENTRY_POINTS = ['bind', 'bindWasm', 'bindComponent', 'dispatch', 'warmup', 'detach', 'complete'] as const;
+export const ENTRY_POINTS = ['bind', 'bindWasm', 'bindComponent', 'dispatch', 'pull', 'cancel', 'warmup', 'detach', 'complete'] as const;
 export type EntryName = (typeof ENTRY_POINTS)[number];
 
 /**
@@ -102,7 +117,7 @@ export type EntryName = (typeof ENTRY_POINTS)[number];
  * (a TypeError: fetch's refusals must be TypeErrors, and no op needs another class yet).
  * An async op that fails later completes with ok = false, code and message, the same way.
  */
-export type OpCode = 'EDGE_ERR_FETCH_DENIED' | 'EDGE_ERR_FETCH_FAILED' | 'EDGE_ERR_TOO_MANY_TIMERS' | 'EDGE_ERR_BAD_ARGUMENT' | 'EDGE_ERR_INSTANCE_ENDED' | 'EDGE_ERR_CPU_LIMIT';
+export type OpCode = 'EDGE_ERR_FETCH_DENIED' | 'EDGE_ERR_FETCH_FAILED' | 'EDGE_ERR_TOO_MANY_TIMERS' | 'EDGE_ERR_BAD_ARGUMENT' | 'EDGE_ERR_INSTANCE_ENDED' | 'EDGE_ERR_CPU_LIMIT' | 'EDGE_ERR_BODY_TOO_LARGE' | 'EDGE_ERR_BAD_REQUEST';
 
 export class OpError extends Error {
   readonly code: OpCode;

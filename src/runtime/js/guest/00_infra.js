@@ -113,7 +113,7 @@ const ns = /** @type {IsoedgeNs} */ (/** @type {unknown} */ ({ entry: {}, state:
   __isoedge_table.ops.forEach(([name, kind, arity, n], i) => {
     const fn = fns[i];
     if (typeof fn !== 'function') throw new TypeError(`isoedge: no host callback for op ${name}`);
-    if (n > 3) throw new TypeError(`isoedge: async ops complete with at most 3 values, not ${n} (${name})`);
+    if (n > 4) throw new TypeError(`isoedge: async ops complete with at most 4 values, not ${n} (${name})`);
     ops[name] = kind === 'sync' ? syncOp(fn, arity) : asyncOp(fn, arity, n);
   });
   ns.ops = /** @type {IsoedgeOps} */ (/** @type {unknown} */ (p.ObjectFreeze(ops)));
@@ -127,13 +127,13 @@ const ns = /** @type {IsoedgeNs} */ (/** @type {unknown} */ ({ entry: {}, state:
   /** Drops every pending op (detach()): captured intrinsics only, no tenant code runs here. */
   ns.dropPending = () => { p.MapPrototypeClear(pending); };
 
-  /** The one re-entry point for async ops: ok with up to three values, or a refusal code and message. */
-  ns.entry.complete = (/** @type {number} */ id, /** @type {boolean} */ ok, /** @type {unknown} */ a, /** @type {unknown} */ b, /** @type {unknown} */ c) => {
+  /** The one re-entry point for async ops: ok with up to four values, or a refusal code and message. */
+  ns.entry.complete = (/** @type {number} */ id, /** @type {boolean} */ ok, /** @type {unknown} */ a, /** @type {unknown} */ b, /** @type {unknown} */ c, /** @type {unknown} */ d) => {
     const op = p.MapPrototypeGet(pending, id);
     if (op === undefined) return;
     ns.clock.tick(); // I/O completed: the runtime's clock advances (01_events.js)
     p.MapPrototypeDelete(pending, id);
     if (!ok) op.reject(opError(String(a), String(b)));
-    else op.resolve(op.n === 0 ? undefined : op.n === 1 ? a : op.n === 2 ? [a, b] : [a, b, c]);
+    else op.resolve(op.n === 0 ? undefined : op.n === 1 ? a : op.n === 2 ? [a, b] : op.n === 3 ? [a, b, c] : [a, b, c, d]);
   };
 }

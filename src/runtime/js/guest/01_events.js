@@ -426,7 +426,7 @@
     onGlobal[name] = /** @type {Function} */ ({ [name](/** @type {unknown[]} */ ...a) { return ReflectApply(m, globalTarget, a); } }[name]);
   }
 
-  /** A request's signal: made on first read, never aborted yet (the streaming work aborts it on client disconnect). */
+  /** A request's signal: made on first read; aborted when the client goes away (90_entry.js cancel). */
   const SIGNALS = new WeakMap();
   const requestSignal = (/** @type {object} */ req) => {
     let s = WeakMapGet(SIGNALS, req);
@@ -452,6 +452,7 @@
     },
     ...onGlobal,
     report, requestSignal, withSignal,
+    abortRequest: (/** @type {object} */ req, /** @type {unknown} */ reason) => AbortSignal.signalAbort(requestSignal(req), reason),
   };
   }
 
@@ -474,6 +475,7 @@
   // Without the module built, nothing listens for errors on the global scope: log at once.
   ns.reportException = (e) => { if (E === null) logUncaught(e); else E.report(e); };
   ns.requestSignal = (req) => load().requestSignal(req);
+  ns.abortRequest = (req, reason) => load().abortRequest(req, reason);
   ns.withSignal = (signal, promise, op) => (signal === undefined || signal === null ? promise : load().withSignal(signal, promise, op));
   /** Whether v is one of the module's objects (structuredClone refuses them); none exist before it is built. */
   ns.isEventObject = (v) => E !== null && (v instanceof E.EventTarget || v instanceof E.Event);

@@ -148,7 +148,7 @@
       if (!stream) this.#hostStream = 0;
       const flags = (this.#fatal ? 1 : 0) | (this.#ignoreBOM ? 2 : 0) | (stream ? 4 : 0);
       // The bytes cross as a copy of just this view.
-      const bytes = b.byteLength === 0 ? null : /** @type {Uint8Array} */ (ReflectApply(u8Slice, b, [])).buffer;
+      const bytes = b.byteLength === 0 ? null : /** @type {ArrayBuffer} */ (/** @type {Uint8Array} */ (ReflectApply(u8Slice, b, [])).buffer);
       try {
         return ns.ops.text_decode(handle, this.#encoding, flags, bytes);
       } catch (e) {

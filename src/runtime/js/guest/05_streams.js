@@ -121,6 +121,24 @@
   });
 
   /**
+   * A byte stream fed by the host (a request body as the client sends it, an outbound fetch's
+   * response): each pull awaits `next()`, an op that resolves with the next chunk's bytes or null
+   * at the end; `stop()` runs when the guest cancels. highWaterMark 0: nothing is asked of the host
+   * before the guest reads, so the host's own flow control (credits, the socket) is the backpressure.
+   */
+  /** @type {(next: () => Promise<ArrayBuffer | null>, stop: () => void) => any} */
+  const hostStream = (next, stop) => new (streams().ReadableStream)({
+    type: 'bytes',
+    pull(/** @type {any} */ c) {
+      return PromisePrototypeThen(next(), (/** @type {ArrayBuffer | null} */ b) => {
+        if (b === null) c.close();
+        else if (b.byteLength > 0) c.enqueue(new Uint8Array(b));
+      });
+    },
+    cancel() { stop(); },
+  }, { highWaterMark: 0 });
+
+  /**
    * Reads a stream to its end and concatenates its chunks (Uint8Array chunks only, as the Fetch
    * standard requires of a body). `limit` bounds the bytes kept: over it, the stream is cancelled
    * and the promise rejects with ns.TOO_LARGE (an object no tenant code can make or see).
@@ -397,5 +415,5 @@
   define('TextDecoderStream', TextDecoderStream);
   define('CompressionStream', CompressionStream);
   define('DecompressionStream', DecompressionStream);
-  Object.assign(ns, { isU8, u8ArrayBuffer, u8Copy, TOO_LARGE, streams, isReadableStream, isLocked, isDisturbed, teeStream, byteStream, readAll, bufferSource });
+  Object.assign(ns, { isU8, u8ArrayBuffer, u8Copy, TOO_LARGE, streams, isReadableStream, isLocked, isDisturbed, teeStream, byteStream, hostStream, readAll, bufferSource, getStreamReader: (/** @type {any} */ s) => ReflectApply(getReader, s, []), readChunk: (/** @type {any} */ r) => ReflectApply(read, r, []), cancelReader: (/** @type {any} */ r, /** @type {unknown} */ why) => ReflectApply(/** @type {any} */ (streams().ReadableStreamDefaultReader.prototype.cancel), r, [why]) });
 }

@@ -1,10 +1,16 @@
 // @ts-check
-/* Outbound fetch on the async `fetch` op: the host checks its allowlist, fetches, and completes the op with status, headers and body. */
+/* Outbound fetch on the async `fetch` op: the host checks its allowlist, fetches, and completes the op with status, headers and the body (small) or a stream handle. A request body that is a stream is read to its end first. */
 {
-  const { ops, define, bodyOf, Headers, Request, Response, NULL_BODY_STATUS, bodyBytesAsync, isU8, u8Copy, u8ArrayBuffer } = ns;
+  const { ops, define, bodyOf, Headers, Request, Response, NULL_BODY_STATUS, bodyBytesAsync, isU8, u8Copy, u8ArrayBuffer, hostStream } = ns;
   const { JSONParse, JSONStringify, PromisePrototypeThen, PromiseReject } = ns.primordials;
-  /** @type {(r: [number, string, ArrayBuffer | null]) => Response} */
-  const toResponse = (r) => new Response(NULL_BODY_STATUS.has(r[0]) ? null : r[2], { status: r[0], headers: JSONParse(r[1]) });
+  /** The host's answer: a small body whole, or (handle > 0) a body that streams in through fetch_read as the guest reads it. */
+  /** @type {(r: [number, string, ArrayBuffer | null, number]) => Response} */
+  const toResponse = (r) => {
+    const h = r[3];
+    const body = h > 0 ? hostStream(() => ops.fetch_read(h), () => ops.fetch_cancel(h)) : r[2];
+    if (NULL_BODY_STATUS.has(r[0]) && h > 0) ops.fetch_cancel(h);
+    return new Response(NULL_BODY_STATUS.has(r[0]) ? null : body, { status: r[0], headers: JSONParse(r[1]) });
+  };
   define('fetch', function fetch(/** @type {any} */ input, /** @type {any} */ init) {
     let req;
     try { req = input instanceof Request && init === undefined ? input : new Request(input instanceof Request ? input : String(input), init || {}); }

@@ -5,41 +5,69 @@
  * (bridge/ops.ts ENTRY_POINTS, generated into the script) and hands exactly those to the host.
  */
 {
-  const { ops, state, deepFreeze, refuse, bodyOf, setBody, Request, Response, Headers, enc, fmt, WASM_FAULT, console, readAll, isLocked, isDisturbed, TOO_LARGE, isU8, u8ArrayBuffer } = ns;
+  const { ops, state, deepFreeze, refuse, bodyOf, setBody, Request, Response, Headers, enc, fmt, WASM_FAULT, console, isLocked, isDisturbed, isU8, u8ArrayBuffer, getStreamReader, readChunk, cancelReader, hostStream, domException } = ns;
   const { JSONStringify, ObjectKeys, PromisePrototypeThen } = ns.primordials;
+  const ReflectApply = Reflect.apply;
   // One ctx for every request: waitUntil's promises are tracked by the isolate's own job queue.
   const ctx = Object.freeze({
     waitUntil(/** @type {unknown} */ p) { Promise.resolve(p).catch((e) => console.error('waitUntil promise rejected:', e)); },
     passThroughOnException() {},
   });
 
+  /**
+   * Requests in flight, by dispatch id: the Request (to abort its signal when the client goes away)
+   * and, once the response streams, its reader and the part of a chunk not yet sent.
+   * @type {Map<number, { req: any, reader?: any, rest?: Uint8Array }>}
+   */
+  const live = new Map();
+  /** A chunk crosses to the host in pieces of at most this many bytes, so the host's buffers stay bounded. */
+  const MAX_CHUNK = 65536;
+  const u8Subarray = Uint8Array.prototype.subarray;
+  const u8Length = /** @type {() => number} */ (/** @type {PropertyDescriptor} */ (Object.getOwnPropertyDescriptor(Object.getPrototypeOf(Uint8Array.prototype), 'byteLength')).get);
+
   /** @type {(id: number, res: any) => void} */
   function finish(id, res) {
     if (!(res instanceof Response)) {
       const got = res === null ? 'null' : typeof res === 'object' ? (res.constructor && res.constructor.name) || 'object' : typeof res;
-      ops.fail(id, 'bad_response', `fetch() must return a Response (or a promise of one); it returned ${got}`);
+      failWith(id, null, 'bad_response', `fetch() must return a Response (or a promise of one); it returned ${got}`);
       return;
     }
-    if (res.type === 'error') { ops.fail(id, 'bad_response', 'fetch() returned Response.error()'); return; }
+    if (res.type === 'error') { failWith(id, null, 'bad_response', 'fetch() returned Response.error()'); return; }
     const b = bodyOf(res);
-    if (b === null || typeof b === 'string' || isU8(b)) { done(id, res, b); return; }
-    // A ReadableStream body: collected here, within the response limit, then sent as bytes (streaming to the client is issue 10).
-    if (isLocked(b) || isDisturbed(b)) { ops.fail(id, 'bad_response', 'fetch() returned a Response whose body stream is locked or has been read'); return; }
-    const limit = state.responseBytes;
-    PromisePrototypeThen(readAll(b, limit), (bytes) => done(id, res, bytes), (e) => {
-      if (e === TOO_LARGE) ops.fail(id, 'too_large', `the response body stream is over the limit of ${limit} bytes`);
-      else failWith(id, e);
-    });
+    if (b === null || typeof b === 'string' || isU8(b)) { live.delete(id); done(id, res, b); return; }
+    if (isLocked(b) || isDisturbed(b)) { failWith(id, null, 'bad_response', 'fetch() returned a Response whose body stream is locked or has been read'); return; }
+    const l = live.get(id);
+    // The host gave up on this request (the client went away) while the handler ran: nothing will read the body.
+    if (l === undefined) { PromisePrototypeThen(b.cancel(), ignore, ignore); return; }
+    // A ReadableStream body streams: the head now, then one chunk per pull(id) from the host (its credit).
+    l.reader = getStreamReader(b);
+    ops.stream_head(id, res.status, JSONStringify(Headers.pairs(res.headers)));
   }
+  const ignore = () => {};
   /** @type {(id: number, res: any, b: string | Uint8Array | null) => void} */
   function done(id, res, b) {
     ops.done(id, res.status, JSONStringify(Headers.pairs(res.headers)), b === null ? null : typeof b === 'string' ? b : u8ArrayBuffer(b));
   }
-  /** @type {(id: number, e: any) => void} */
-  function failWith(id, e) {
+  /** @type {(id: number, e: any, kind?: string, message?: string) => void} */
+  function failWith(id, e, kind = undefined, message = undefined) {
+    live.delete(id);
+    if (kind !== undefined) { ops.fail(id, kind, /** @type {string} */ (message)); return; }
     if (e instanceof WebAssembly.RuntimeError) { ops.fail(id, 'trap', `${e.message}`); return; }
     if (e && e[WASM_FAULT]) { ops.fail(id, e[WASM_FAULT], e.message); return; }
     ops.fail(id, 'threw', e instanceof Error ? `${e.name}: ${e.message}` : `non-Error thrown: ${fmt(e)}`);
+  }
+  /** Sends at most MAX_CHUNK bytes of `u`, keeping the rest for the next pull. */
+  /** @type {(id: number, l: { rest?: Uint8Array }, u: Uint8Array) => void} */
+  function sendChunk(id, l, u) {
+    const n = ReflectApply(u8Length, u, []);
+    if (n > MAX_CHUNK) {
+      l.rest = ReflectApply(u8Subarray, u, [MAX_CHUNK]);
+      ops.stream_chunk(id, u8ArrayBuffer(ReflectApply(u8Subarray, u, [0, MAX_CHUNK])));
+    } else {
+      l.rest = undefined;
+      // The bridge copies the bytes to the host: a chunk that is a whole buffer goes as it is.
+      ops.stream_chunk(id, u8ArrayBuffer(u));
+    }
   }
 
   Object.assign(ns.entry, {
@@ -53,13 +81,16 @@
       state.env = deepFreeze(JSON.parse(envJson));
       state.responseBytes = responseBytes;
     },
-    dispatch(/** @type {number} */ id, /** @type {string} */ method, /** @type {string} */ url, /** @type {string} */ headersJson, /** @type {ArrayBuffer | null} */ body) {
+    /** A request: `body` is its bytes, null, or the number 1 when it streams from the host (the body_read op). */
+    dispatch(/** @type {number} */ id, /** @type {string} */ method, /** @type {string} */ url, /** @type {string} */ headersJson, /** @type {ArrayBuffer | null | number} */ body) {
       /** @type {any} */
       let res;
       ns.clock.tick(); // a request arrived: the runtime's clock advances (01_events.js)
       try {
         const req = Request.fromHost(url, method, headersJson);
-        if (body !== null && body !== undefined) setBody(req, new Uint8Array(body));
+        if (body === 1) setBody(req, hostStream(() => ops.body_read(id), ignore));
+        else if (body !== null && body !== undefined) setBody(req, new Uint8Array(/** @type {ArrayBuffer} */ (body)));
+        live.set(id, { req });
         // dispatch() runs only after a bind: the host calls it on specialised instances only.
         res = /** @type {IsoedgeHandler} */ (state.handler).fetch(req, state.env, ctx);
       } catch (e) {
@@ -68,6 +99,41 @@
       }
       if (res && typeof res.then === 'function') res.then((/** @type {unknown} */ r) => finish(id, r), (/** @type {unknown} */ e) => failWith(id, e));
       else finish(id, res);
+    },
+    /** The host has credit for the next chunk of request `id`'s streaming response: read one (stream_chunk, stream_end or fail). */
+    pull(/** @type {number} */ id) {
+      const l = live.get(id);
+      if (l === undefined || l.reader === undefined) return;
+      if (l.rest !== undefined) { sendChunk(id, l, l.rest); return; }
+      PromisePrototypeThen(readChunk(l.reader), (r) => {
+        if (live.get(id) !== l) return;
+        if (r.done) { live.delete(id); ops.stream_end(id); return; }
+        const v = r.value;
+        /** @type {Uint8Array | undefined} */
+        let u;
+        if (isU8(v)) u = /** @type {Uint8Array} */ (v);
+        else if (v instanceof ArrayBuffer) u = new Uint8Array(v);
+        else if (ArrayBuffer.isView(v)) u = new Uint8Array(v.buffer, v.byteOffset, v.byteLength);
+        if (u === undefined) {
+          const what = v === null ? 'null' : typeof v === 'object' ? (v.constructor && v.constructor.name) || 'object' : typeof v;
+          PromisePrototypeThen(cancelReader(l.reader, new TypeError('bad chunk')), ignore, ignore);
+          failWith(id, null, 'bad_response', `a response body stream must give Uint8Array (or ArrayBuffer / ArrayBufferView) chunks; it gave ${what}`);
+          return;
+        }
+        sendChunk(id, l, u);
+      }, (e) => { if (live.get(id) === l) failWith(id, e); });
+    },
+    /**
+     * The host is done with request `id` before its response ended (the client went away, a limit):
+     * its signal aborts and its response stream, if any, is cancelled (the source's cancel() runs).
+     */
+    cancel(/** @type {number} */ id, /** @type {string} */ why) {
+      const l = live.get(id);
+      if (l === undefined) return;
+      live.delete(id);
+      const reason = domException(why, 'AbortError');
+      ns.abortRequest(l.req, reason);
+      if (l.reader !== undefined) PromisePrototypeThen(cancelReader(l.reader, reason), ignore, ignore);
     },
     /**
      * Runs the common request path with throwaway requests so V8 compiles the runtime's lazy

@@ -92,6 +92,12 @@ declare global {
     isDisturbed(s: any): boolean;
     teeStream(s: any): [any, any];
     byteStream(bytes: Uint8Array): any;
+    hostStream(next: () => Promise<ArrayBuffer | null>, stop: () => void): any;
+    getStreamReader(s: any): any;
+    readChunk(r: any): Promise<{ done: boolean; value: unknown }>;
+    cancelReader(r: any, why: unknown): Promise<void>;
+    /** Aborts a request's signal (the client went away). */
+    abortRequest(req: object, reason: unknown): void;
     /** Reads a stream to its end; over `limit` bytes it cancels the stream and rejects with TOO_LARGE. */
     readAll(stream: any, limit?: number): Promise<Uint8Array>;
     readonly TOO_LARGE: object;
