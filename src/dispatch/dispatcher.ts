@@ -4,7 +4,6 @@
  * result. It knows nothing of HTTP servers: the edge listener parses and writes, an
  * async queue or a cluster peer calls the same dispatch(). Metrics and logs are hooks.
  */
-import { Readable } from 'node:stream';
 import type { Clock } from '../core/clock.ts';
 import { EdgeError } from '../core/errors.ts';
 import type { Rng } from '../core/rng.ts';
@@ -12,7 +11,7 @@ import { pick, type RouteTable } from '../router/index.ts';
 import type { InvokeRequest, RevisionSpec } from '../runtime/types.ts';
 import type { FromExecutor } from '../executor/index.ts';
 import { checkRequest } from './limits.ts';
-import type { DispatchHooks, DispatchRequest, DispatchResult, DispatchTarget, DispatchTiming } from './types.ts';
+import { isBodyStream, type BodyStream, type DispatchHooks, type DispatchRequest, type DispatchResult, type DispatchTarget, type DispatchTiming } from './types.ts';
 
 /** What the dispatcher reads of the catalog. */
 export interface Routes {
@@ -36,7 +35,7 @@ export interface Admission {
 }
 
 /** A request body as the executors take it: bytes, none, or a client stream with the revision's limit. */
-export type ExecutorBody = Uint8Array | null | { stream: Readable; limit: number };
+export type ExecutorBody = Uint8Array | null | { stream: BodyStream; limit: number };
 
 export interface Executors {
   /** `signal` aborts when the client went away: the executor cancels the call. */
@@ -102,7 +101,7 @@ export class Dispatcher {
     let held = false;
     try {
       let body: ExecutorBody;
-      if (request.body instanceof Readable) {
+      if (isBodyStream(request.body)) {
         // The Wasm tiers take whole bodies (docs/host-abi.md); a JS function reads it as it arrives.
         if (spec.runtime === 'js') body = { stream: request.body, limit: spec.limits.bodyBytes };
         else {
@@ -114,10 +113,10 @@ export class Dispatcher {
       const m = await this.#d.executors.invoke(spec, { reqId: request.id, method: request.method, url: request.url, headers: request.headers, body }, signal);
       state.executed = m.t === 'res' || m.t === 'err';
       const timing: DispatchTiming = { routeMs, queueMs: slot.queuedMs, tier: m.t === 'res' || m.t === 'err' ? m.tier : undefined, startMs: 'startMs' in m ? m.startMs : undefined, execMs: 'execMs' in m ? m.execMs : undefined };
-      if (m.t === 'res' && m.body instanceof Readable) {
+      if (m.t === 'res' && isBodyStream(m.body) && typeof m.body !== 'string') {
         held = true;
         m.body.once('close', () => { slot.release(); this.#d.admission.ended(); });
-        return { ok: true, revision: rev, status: m.status, headers: m.headers, body: m.body, timing };
+        return { ok: true, revision: rev, status: m.status, headers: m.headers, body: m.body as BodyStream, timing };
       }
       if (m.t === 'res') return { ok: true, revision: rev, status: m.status, headers: m.headers, body: m.body as Uint8Array | string | null, timing };
       if (m.t === 'err') return { ok: false, revision: rev, error: new EdgeError(m.code, m.message), timing };
@@ -134,20 +133,24 @@ export class Dispatcher {
 }
 
 /** A client's body read whole (for the Wasm tiers), or the refusal once it is over `limit`. */
-async function collect(stream: Readable, limit: number): Promise<Uint8Array | null | EdgeError> {
-  const parts: Buffer[] = [];
+async function collect(stream: BodyStream, limit: number): Promise<Uint8Array | null | EdgeError> {
+  const parts: Uint8Array[] = [];
   let n = 0;
   try {
     for await (const c of stream) {
-      n += (c as Buffer).byteLength;
+      n += c.byteLength;
       if (n > limit) {
         stream.destroy();
         return new EdgeError('EDGE_ERR_BODY_TOO_LARGE', `the request body is over the limit of ${limit} bytes`);
       }
-      parts.push(c as Buffer);
+      parts.push(c);
     }
   } catch (e) {
     return new EdgeError('EDGE_ERR_BAD_REQUEST', `the request body could not be read: ${(e as Error).message}`);
   }
-  return n === 0 ? null : new Uint8Array(Buffer.concat(parts, n));
+  if (n === 0) return null;
+  const all = new Uint8Array(n);
+  let o = 0;
+  for (const p of parts) { all.set(p, o); o += p.byteLength; }
+  return all;
 }

@@ -1,5 +1,4 @@
 /** The dispatch pipeline's inputs and outputs: what an edge request, an async invocation or a peer hands it. */
-import type { Readable } from 'node:stream';
 import type { EdgeError } from '../core/errors.ts';
 import type { HeaderPairs, StartTier } from '../runtime/types.ts';
 
@@ -8,6 +7,18 @@ export interface DispatchTarget {
   fn: string;
   tag?: string;
 }
+
+/**
+ * A body still arriving from the client or still coming from the function: a Node Readable at the edge;
+ * dispatch needs only this of it.
+ */
+export interface BodyStream extends AsyncIterable<Uint8Array> {
+  once(event: 'close', listener: () => void): unknown;
+  destroy(error?: Error): unknown;
+}
+
+/** Whether a body is a stream rather than bytes, a string or none. */
+export const isBodyStream = (b: unknown): b is BodyStream => b !== null && typeof b === 'object' && !(b instanceof Uint8Array);
 
 export interface DispatchRequest {
   /** The request id, for logs and the guest's console lines. */
@@ -20,7 +31,7 @@ export interface DispatchRequest {
    * The body: bytes, none, or a Readable still arriving from the client. A JS revision reads that as a
    * stream (request.body while the client sends); the Wasm tiers get it collected.
    */
-  body: Uint8Array | null | Readable;
+  body: Uint8Array | null | BodyStream;
 }
 
 export interface DispatchTiming {
@@ -33,8 +44,8 @@ export interface DispatchTiming {
 }
 
 export type DispatchResult =
-  /** A Readable body streams from the function as the client reads it (its errors after the head abort the response). */
-  | { ok: true; revision: string; status: number; headers: HeaderPairs; body: Uint8Array | string | null | Readable; timing: DispatchTiming }
+  /** A BodyStream body streams from the function as the client reads it (its errors after the head abort the response). */
+  | { ok: true; revision: string; status: number; headers: HeaderPairs; body: Uint8Array | string | null | BodyStream; timing: DispatchTiming }
   | {
     ok: false;
     /** Undefined when no revision was chosen (unknown function, no route). */

@@ -138,7 +138,6 @@ export class Invoker<I extends Callable, R extends Revision> {
       const timing = { tier, startMs: t1 - t0, execMs: t2 - t1 };
       if (r.ok) r = checkResponse(r, rev.spec);
       if (!r.ok) {
-        r.ok === false && this.#calls.get(m.id) === call && call.stream?.cancel(r.code, r.message);
         this.#reply({ t: 'err', id: m.id, code: r.code, message: r.message, ...timing });
         return;
       }

@@ -8,7 +8,7 @@ import { Readable } from 'node:stream';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import type { Logger } from 'pino';
 import { EdgeError } from '../../core/errors.ts';
-import type { DispatchRequest, DispatchResult, DispatchTarget, DispatchTiming } from '../../dispatch/index.ts';
+import { isBodyStream, type DispatchRequest, type DispatchResult, type DispatchTarget, type DispatchTiming } from '../../dispatch/index.ts';
 import type { HeaderPairs } from '../../runtime/types.ts';
 import { installErrorHandler, sendError } from '../error-handler.ts';
 import { requestIdFactory } from '../hooks/request-id.ts';
@@ -76,7 +76,7 @@ function writeResult(req: FastifyRequest, reply: FastifyReply, r: DispatchResult
     return sendError(req, reply, r.error);
   }
   const grouped: Record<string, string | string[]> = {};
-  const streamed = r.body instanceof Readable;
+  const streamed = isBodyStream(r.body) && typeof r.body !== 'string';
   for (const [k, v] of r.headers) {
     // A HEAD response has no body to measure: the guest's content-length is the only one there is. A streamed
     // body keeps the function's content-length (the executor fails the stream if the bytes do not match it).
@@ -93,16 +93,18 @@ function writeResult(req: FastifyRequest, reply: FastifyReply, r: DispatchResult
   reply.code(r.status);
   if (r.body === null) return reply.send();
   if (grouped['content-type'] === undefined) untyped.add(reply);
-  if (r.body instanceof Readable) {
+  if (streamed) {
+    const body = r.body as unknown as Readable;
     // After the head, HTTP/1.1 has no status left to send: a failure aborts the connection, and the log says why.
-    r.body.once('error', (e: Error & { code?: string }) => {
+    body.once('error', (e: Error & { code?: string }) => {
       if (e.code === 'EDGE_ERR_CLIENT_CLOSED') return;
       log.warn({ reqId: req.id, code: e.code, revision: r.revision }, `streaming response aborted: ${e.message}`);
     });
-    return reply.send(r.body);
+    return reply.send(body);
   }
+  const bytes = r.body as Uint8Array | string;
   // Always bytes: fastify would append "; charset=utf-8" to a string body's content type.
-  return reply.send(typeof r.body === 'string' ? Buffer.from(r.body, 'utf8') : Buffer.from(r.body.buffer, r.body.byteOffset, r.body.byteLength));
+  return reply.send(typeof bytes === 'string' ? Buffer.from(bytes, 'utf8') : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength));
 }
 
 export async function buildEdge(o: EdgeOptions): Promise<FastifyInstance> {
@@ -148,7 +150,7 @@ export async function buildEdge(o: EdgeOptions): Promise<FastifyInstance> {
       body,
     }, gone.signal);
     // A streaming response still needs to hear of a client that goes away (the executor cancels the guest's stream).
-    if (result.ok && result.body instanceof Readable) result.body.once('close', () => reply.raw.off('close', onClose));
+    if (result.ok && isBodyStream(result.body) && typeof result.body !== 'string') result.body.once('close', () => reply.raw.off('close', onClose));
     else reply.raw.off('close', onClose);
     return writeResult(req, reply, result, o.log);
   };
