@@ -31,6 +31,19 @@ describe('examples', () => {
     expect(seen).toEqual(new Set(['shop v1 (blue)\n', 'shop v2 (green) with the new checkout\n']));
   });
 
+  it('streaming answers as its README says', async () => {
+    expect((await get('streaming', '/')).body).toBe('streaming: try /sse, /download?mib=16, POST /hash, POST /upper\n');
+    const sse = await get('streaming', '/sse?n=3&ms=10');
+    expect(sse.headers['content-type']).toBe('text/event-stream');
+    expect(sse.body.replace(/"at":\d+/g, '"at":0')).toBe([0, 1, 2].map((n) => `id: ${n}\nevent: tick\ndata: {"n":${n},"at":0}\n\n`).join(''));
+    const dl = await get('streaming', '/download?mib=2');
+    expect([dl.headers['content-length'], dl.rawPayload.byteLength, dl.rawPayload.every((b) => b === 0x78)]).toEqual(['2097152', 2097152, true]);
+    const zeros = Buffer.alloc(200_000);
+    const { createHash } = await import('node:crypto');
+    expect((await get('streaming', '/hash', { method: 'POST', payload: zeros.toString('latin1') })).body).toBe(`200000 bytes, sha-256 ${createHash('sha256').update(zeros).digest('hex')}\n`);
+    expect((await get('streaming', '/upper', { method: 'POST', payload: 'hello streams\n' })).body).toBe('HELLO STREAMS\n');
+  });
+
   it('as-router answers as its README says', async () => {
     expect((await get('as-router', '/')).body).toBe('Hello from AssemblyScript on isoedge! Try /hello/your-name\n');
     expect((await get('as-router', '/hello/Ada')).body).toBe('{"greeting":"Hello, Ada!","runtime":"assemblyscript"}');
