@@ -3,8 +3,8 @@
  * TextEncoder / TextDecoder (WHATWG Encoding) and atob / btoa (HTML forgiving-base64).
  * TextDecoder decodes UTF-8, UTF-16LE and UTF-16BE with every label the Encoding standard gives
  * them, streaming ({ stream: true } keeps a split sequence for the next call), fatal and
- * ignoreBOM. Other encodings throw a RangeError (workerd decodes the legacy ones too; see
- * docs/host-abi.md).
+ * ignoreBOM, here in the isolate. The legacy encodings (windows-1252, shift_jis, gbk, …) are the
+ * host's ICU decoder through the text_label / text_decode ops (bridge/encoding.ts).
  */
 {
   const { define, domException } = ns;

@@ -4,7 +4,7 @@
  * WHATWG parser through sync ops (bridge/url.ts, Node's URL): a URL keeps the components the host
  * answered and asks again on each setter. URLSearchParams is here in full (the
  * application/x-www-form-urlencoded parser and serializer), tied to its URL's query. URLPattern is
- * urlpattern-polyfill, whose source the host hands over on first use.
+ * urlpattern-polyfill, loaded into the isolate by the vendor op on first use (prelude-source.ts).
  */
 {
   const { define, ops, INTERNAL } = ns;
