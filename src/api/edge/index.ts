@@ -96,10 +96,18 @@ function writeResult(req: FastifyRequest, reply: FastifyReply, r: DispatchResult
   if (streamed) {
     const body = r.body as unknown as Readable;
     // After the head, HTTP/1.1 has no status left to send: a failure aborts the connection, and the log says why.
+    // A HEAD answer has no body: the function's stream is cancelled rather than run to its end unseen.
+    if (req.method === 'HEAD') {
+      body.destroy();
+      return reply.send();
+    }
     body.once('error', (e: Error & { code?: string }) => {
       if (e.code === 'EDGE_ERR_CLIENT_CLOSED') return;
       log.warn({ reqId: req.id, code: e.code, revision: r.revision }, `streaming response aborted: ${e.message}`);
     });
+    // node:http writes a head with the first body bytes; a stream slow to its first chunk (an SSE
+    // endpoint waiting for its first event) must not leave the client without a status meanwhile.
+    reply.raw.once('pipe', () => { if (!reply.raw.headersSent) reply.raw.flushHeaders(); });
     return reply.send(body);
   }
   const bytes = r.body as Uint8Array | string;

@@ -82,9 +82,8 @@ export class Instance extends GenericIsolate {
       this.backgroundNs = 0n; // a new request: background work may again use up to one budget
       const p: Pending = { id: nextId, resolve, req, cpuNs: 0n, budgetNs, wall: undefined };
       this.pending.set(nextId, p);
-      p.wall = setTimeout(() => {
-        this.settle(nextId, p, { ok: false, code: 'EDGE_ERR_WALL_TIMEOUT', message: `no response within the wall-time limit of ${this.rev.limits.wallMs} ms`, fatal: false });
-      }, this.rev.limits.wallMs);
+      // Cancelled, not just answered: the request's signal aborts and the guest forgets it.
+      p.wall = setTimeout(() => this.cancelRequest(nextId, 'EDGE_ERR_WALL_TIMEOUT', `no response within the wall-time limit of ${this.rev.limits.wallMs} ms`), this.rev.limits.wallMs);
       // A streamed body (a RequestBodySource) is the number 1: the guest reads it through the body_read op.
       const body = req.body === null ? null : req.body instanceof Uint8Array ? new ivm.ExternalCopy(bufferOf(req.body)).copyInto({ release: true }) : 1;
       const fault = this.enter(p, (timeout) => this.rt.dispatch.applySync(undefined, [nextId, req.method, req.url, JSON.stringify(req.headers), body], { timeout }), budgetNs);
