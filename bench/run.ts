@@ -6,11 +6,11 @@
  * also runs, each in its own process, bench/coldstart.bench.ts (the hop, idle-matched warm/hot
  * tiers, RSS per instance, 1 MiB Wasm deploy: issues 3/4), bench/router.bench.ts (issue 5) and
  * bench/scaling.bench.ts (the step load, issue 6), and embeds their results under `other` in the
- * same JSON. `--quick` (under 2 minutes on a 2-core machine) runs the suite alone, with fewer
- * samples and scale up to 1,000 functions; the other benches run in a quick run only when
- * `--only` names them.
+ * same JSON. `--quick` (under 3 minutes on a 2-core machine, under a minute of it the streaming group)
+ * runs the suite alone, with fewer samples, smaller streamed sizes and scale up to 1,000
+ * functions; the other benches run in a quick run only when `--only` names them.
  *
- * `--only` takes suite groups (js, wasm, baselines, servers, workerd, scale) and bench names
+ * `--only` takes suite groups (js, wasm, baselines, servers, workerd, streaming, scale) and bench names
  * (suite = every group, coldstart, router, scaling).
  */
 import { spawnSync } from 'node:child_process';
@@ -22,7 +22,7 @@ import { writeReport } from './report.ts';
 const args = process.argv.slice(2);
 const quick = args.includes('--quick');
 const only = args.find((a) => a.startsWith('--only='))?.slice(7).split(',');
-const SUITE_GROUPS = ['js', 'wasm', 'baselines', 'servers', 'workerd', 'scale'];
+const SUITE_GROUPS = ['js', 'wasm', 'baselines', 'servers', 'workerd', 'streaming', 'scale'];
 const groups = only?.filter((o) => SUITE_GROUPS.includes(o)) ?? [];
 const runSuite = !only || only.includes('suite') || groups.length > 0;
 const others = ['coldstart', 'router', 'scaling'].filter((b) => (only ? only.includes(b) : !quick));

@@ -3,13 +3,15 @@
  * bundle), core Wasm and components, each cold (a new isolate, no pool) / warm-pool / hot,
  * against what a user would pick instead — a new node:vm context, a new worker_threads Worker, a
  * new process per request (exec mode), workerd (process start to first response, and warm), bare
- * node:http and fastify — over real HTTP on loopback, in one run; then scale (functions deployed
- * in steps, first calls and a Zipf mix per step). Every scenario runs RUNS times, the runs of
+ * node:http and fastify — over real HTTP on loopback, in one run; then streaming (issue 15: SSE
+ * first byte, streamed download/upload MiB/s against node:http and workerd, host RSS under a slow
+ * reader and a large upload; bench/lib/streaming.ts), then scale (functions deployed in steps,
+ * first calls and a Zipf mix per step). Every scenario runs RUNS times, the runs of
  * all scenarios interleaved so drift on this shared machine hits them alike; ratios pair run i
  * with run i. Writes one bench/results/<timestamp>.json (see bench/lib/schema.ts), and the
  * markdown report and SVG plots beside it (bench/report.ts).
  *
- *   node --no-node-snapshot bench/suite.bench.ts [--quick] [--only=js,wasm,baselines,servers,workerd,scale] [--out=file.json]
+ *   node --no-node-snapshot bench/suite.bench.ts [--quick] [--only=js,wasm,baselines,servers,workerd,streaming,scale] [--out=file.json]
  */
 import { readFileSync, writeFileSync, mkdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -25,13 +27,14 @@ import { logHistogram } from './lib/histogram.ts';
 import { Progress } from './lib/progress.ts';
 import { machine } from './lib/machine.ts';
 import { scale } from './lib/scale.ts';
+import { streaming, streamingSteps } from './lib/streaming.ts';
 import { ratios, targets } from './lib/targets.ts';
-import { SCHEMA, type BenchRun, type LatencyRow, type Scale, type ThroughputRow } from './lib/schema.ts';
+import { SCHEMA, type BenchRun, type LatencyRow, type Scale, type Streaming, type ThroughputRow } from './lib/schema.ts';
 import { writeReport } from './report.ts';
 
 const argv = process.argv.slice(2);
 const quick = argv.includes('--quick');
-const GROUPS = ['js', 'wasm', 'baselines', 'servers', 'workerd', 'scale'];
+const GROUPS = ['js', 'wasm', 'baselines', 'servers', 'workerd', 'streaming', 'scale'];
 const only = new Set(argv.find((a) => a.startsWith('--only='))?.slice(7).split(',').filter((g) => GROUPS.includes(g)) ?? GROUPS);
 const C = {
   runs: 3,
@@ -46,6 +49,16 @@ const C = {
   scale: quick
     ? { steps: [100, 200, 500, 1000], zipfCalls: 500, hotMax: 200, hotBudgetMb: 1024, stepDeadlineMs: 60_000 }
     : { steps: [100, 250, 500, 1000, 2500, 5000, 10_000], zipfCalls: 2000, hotMax: 2000, hotBudgetMb: 4096, stepDeadlineMs: 600_000 },
+  // Issue 15. The slow read runs once (it is long); quick runs move less data (the JSON's streaming.note says so).
+  streaming: {
+    runs: 3, quick,
+    sse: { requests: quick ? 30 : 100, warmup: quick ? 5 : 10, events: 3, everyMs: 5 },
+    downloadMiB: quick ? 32 : 100,
+    uploadMiB: quick ? 64 : 200,
+    slowRead: { mib: quick ? 256 : 1024, paceMiBps: 48, runs: 1 },
+    hot: { requests: quick ? 200 : 1000, warmup: 100, loadMs: quick ? 1000 : 3000 },
+    scenarioDeadlineMs: quick ? 30_000 : 60_000,
+  },
 };
 
 const WARMUP_STARTS = 2;
@@ -59,7 +72,7 @@ const loads: Load[] = [];
 // Groups left out by --only are listed as skipped too: a report never drops a scenario silently.
 const skipped: { id: string; reason: string }[] = GROUPS.filter((g) => !only.has(g)).map((id) => ({ id, reason: 'group not selected by --only' }));
 const stops: (() => Promise<void>)[] = [];
-const progress = new Progress(3 + C.runs + (only.has('scale') ? C.scale.steps.length : 0));
+const progress = new Progress(3 + C.runs + (only.has('streaming') ? streamingSteps(C.streaming) : 0) + (only.has('scale') ? C.scale.steps.length : 0));
 
 /**
  * First calls on `h` to functions deployed beforehand, one fresh set per run; the first
@@ -239,18 +252,25 @@ try {
   progress.next('stopping servers');
   for (const stop of stops.reverse()) await stop().catch(() => {});
 }
+let st: Streaming | null = null;
+if (only.has('streaming')) {
+  const m = machine();
+  const got = await streaming(C.streaming, progress, undefined, { model: m.cpuModel, cpus: m.cpus });
+  st = got.streaming;
+  skipped.push(...got.skipped);
+}
 let sc: Scale | null = null;
 if (only.has('scale')) {
   const got = await scale(C.scale, progress);
   sc = got.scale;
   if (got.stopped) skipped.push({ id: `scale.${(C.scale.steps[sc.steps.length] ?? 0)}`, reason: `stopped: ${got.stopped}` });
 }
-const base = { ...rows, scale: sc, skipped };
+const base = { ...rows, scale: sc, skipped, streaming: st };
 const rs = ratios(base);
 const run: BenchRun = {
   schema: SCHEMA, mode: quick ? 'quick' : 'full', startedAt, durationS: Math.round((performance.now() - t0) / 1000),
   machine: machine().commit === atStart.commit ? atStart : { ...atStart, commitAtEnd: machine().commit },
-  config: { ...C, only: [...only] }, latency: rows.latency, throughput: rows.throughput, scale: sc, ratios: rs, targets: targets(base, rs), skipped,
+  config: { ...C, only: [...only] }, latency: rows.latency, throughput: rows.throughput, scale: sc, streaming: st, ratios: rs, targets: targets(base, rs), skipped,
 };
 const out = argv.find((a) => a.startsWith('--out='))?.slice(6) ?? join(fileURLToPath(new URL('./results/', import.meta.url)), `${startedAt.replace(/[:.]/g, '-')}.json`);
 mkdirSync(dirname(out), { recursive: true });

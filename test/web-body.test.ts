@@ -196,7 +196,7 @@ const text = (b: unknown) => (typeof b === 'string' ? b : new TextDecoder().deco
 async function drain(body: unknown): Promise<string[]> {
   const s = body as ResponseStream;
   const out: string[] = [];
-  for (let c = await s.read(); c !== null; c = await s.read()) out.push(new TextDecoder().decode(c));
+  for (let c = await s.read(65536); c !== null; c = await s.read(65536)) out.push(new TextDecoder().decode(c));
   return out;
 }
 
@@ -251,9 +251,9 @@ describe('Body: at the boundary (a real instance)', () => {
       return new Response(new ReadableStream({ pull(c) { c.enqueue(new Uint8Array(8)); }, cancel(why) { console.log('cancel: ' + why.name); } }));`, BASE_LIMITS.responseBytes, 1000, logs);
     const r = await invoke(inst);
     if (!r.ok || r.body === null || typeof r.body === 'string' || r.body instanceof Uint8Array) throw new Error('no stream');
-    expect((await r.body.read())?.byteLength).toBe(8);
+    expect((await r.body.read(65536))?.byteLength).toBe(8);
     r.body.cancel('EDGE_ERR_CLIENT_CLOSED', 'the client closed the connection');
-    await expect(r.body.read()).rejects.toMatchObject({ code: 'EDGE_ERR_CLIENT_CLOSED' });
+    await expect(r.body.read(65536)).rejects.toMatchObject({ code: 'EDGE_ERR_CLIENT_CLOSED' });
     await new Promise((res) => setTimeout(res, 10));
     expect(logs.sort()).toEqual(['aborted: AbortError', 'cancel: AbortError']);
   });

@@ -2,7 +2,7 @@
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 
-export interface ChildServer { port: number; stop(): Promise<void> }
+export interface ChildServer { port: number; pid: number | undefined; stop(): Promise<void> }
 
 export async function startServer(script: string, args: string[] = []): Promise<ChildServer> {
   const child = spawn(process.execPath, [fileURLToPath(new URL(script, import.meta.url)), ...args], { stdio: ['ignore', 'pipe', 'inherit'] });
@@ -12,5 +12,5 @@ export async function startServer(script: string, args: string[] = []): Promise<
     child.stdout!.once('data', (d: Buffer) => { clearTimeout(timer); resolve((JSON.parse(d.toString()) as { port: number }).port); });
     void exited.then(() => { clearTimeout(timer); reject(new Error(`${script} exited before listening`)); });
   });
-  return { port, stop: async () => { if (child.exitCode === null) child.kill('SIGTERM'); await exited; } };
+  return { port, pid: child.pid, stop: async () => { if (child.exitCode === null) child.kill('SIGTERM'); await exited; } };
 }

@@ -3,8 +3,8 @@
  * lets test/bench-report.test.ts check that README's section is the generator's output).
  * `links` is the prefix of the result files as seen from where the markdown lives.
  */
-import type { BenchRun, LatencyRow } from './schema.ts';
-import type { Spread } from './stats.ts';
+import type { BenchRun, LatencyRow, Streaming } from './schema.ts';
+import { median, type Spread } from './stats.ts';
 
 /** Three significant digits or so: 0.016, 2.45, 23.2, 146. */
 export function fmt(x: number): string {
@@ -33,6 +33,47 @@ function latencyTable(rows: LatencyRow[]): string[] {
   ];
 }
 
+/** The streaming group's tables (issue 15). */
+function streamingSection(st: Streaming, run: BenchRun): string[] {
+  const z = st.sizes;
+  const out: string[] = [
+    `**Streaming** (issue 15): one isoedge host, bare node:http and workerd serving the same routes (workerd runs the function's own source); responses are ReadableStreams enqueuing ${z.chunkKiB} KiB chunks on pull, flow-controlled by a ${z.windowKiB} KiB window per direction inside isoedge. Function limits: \`${st.limits}\`.${st.note ? ` ${st.note[0]!.toUpperCase()}${st.note.slice(1)}.` : ''}`, '',
+  ];
+  if (st.ttfb.length) {
+    out.push(`Time to first byte of an SSE stream (the first event at once, ${z.sseEvents - 1} more every ${z.sseEveryMs} ms), concurrency 1 on a kept-alive connection, ms:`, '',
+      '| subject | first byte p50 | p90 | p99 | max | whole stream p50 | n |', '|---|---|---|---|---|---|---|',
+      ...st.ttfb.map((r) => `| ${r.subject} | ${fmtSpread(r.p50, r.runs.length)} | ${fmt(r.pooled.p90)} | ${fmtSpread(r.p99, r.runs.length)} | ${fmt(r.pooled.max)} | ${fmt(r.totalMs.median)} | ${int(r.pooled.n)} |`), '');
+  }
+  if (st.rates.length) {
+    const cpu = (r: Streaming['rates'][number]) => r.cpuMsPerMiB?.length ? `${fmt(median(r.cpuMsPerMiB))}${r.cpuThreads ? ` (${Object.entries(r.cpuThreads).sort((a, b) => b[1] - a[1]).map(([k, v]) => `${k} ${fmt(v)}`).join(', ')})` : ''}` : 'n/a';
+    out.push('Streamed transfers, MiB/s over the whole request (the upload is hashed chunk by chunk: crypto.DigestStream in the function, node:crypto in node:http), and the serving process\'s CPU time per MiB (the client runs on the same 2 cores):', '',
+      '| subject | direction | MiB | MiB/s | runs | server CPU ms/MiB (by thread) | digest mismatches |', '|---|---|---|---|---|---|---|',
+      ...st.rates.map((r) => `| ${r.subject} | ${r.direction} | ${r.mib} | ${fmtSpread(r.spread, r.mibps.length)} | ${r.mibps.length} | ${cpu(r)} | ${r.direction === 'upload' ? r.errors : ''} |`), '');
+  }
+  if (st.rss.length) {
+    out.push('RSS of the serving process (isoedge: the whole host, gateway and executor threads), sampled every 20 ms, MiB. Each subject runs in a process started for it, alone, and warmed up by one full-speed download and upload of the sizes above (fresh → the most during the warm-up); then the slow read, then the uploads; growth is the most during a run over the RSS just before it:', '',
+      '| subject | scenario | MiB moved | client | fresh (+ warm-up) | before | max during | after | growth | seconds (MiB/s) |', '|---|---|---|---|---|---|---|---|---|---|',
+      ...st.rss.map((r) => {
+        const m = (k: 'beforeMiB' | 'maxMiB' | 'afterMiB') => fmt(Math.max(...r.runs.map((x) => x[k])));
+        const secs = r.runs.map((x) => `${fmt(x.seconds)} (${fmt(x.mibps)})`).join(', ');
+        const digest = r.runs.some((x) => x.digestOk === false) ? ' **digest mismatch**' : '';
+        const growth = r.runs.length > 1 ? `${fmtSpread(r.growthMiB, r.runs.length)}, worst ${fmt(r.growthMiB.max)}` : fmt(r.growthMiB.median);
+        return `| ${r.subject} | ${r.scenario}${digest} | ${r.mib}${r.runs.length > 1 ? ` × ${r.runs.length}` : ''} | ${r.paceMiBps ? `reads at ${r.paceMiBps} MiB/s` : 'sends as fast as taken'} | ${fmt(r.freshMiB)} (+${fmt(r.warmupGrowthMiB)}) | ${m('beforeMiB')} | ${m('maxMiB')} | ${m('afterMiB')} | ${growth} | ${secs} |`;
+      }), '');
+  }
+  if (st.hot) {
+    const h = st.hot;
+    const js = run.latency.find((r) => r.id === 'js.hello.hot'), c50 = run.throughput.find((t) => t.id === 'isoedge.c50');
+    const ref = h.reference;
+    out.push('Hot path (hello; the js group measures it in full): on the streaming host, and for comparison the js group of this run and of the newest clean run before streaming on this CPU model:', '',
+      '| where | hot p50 (ms) | hot p99 (ms) | req/s at concurrency 50 |', '|---|---|---|---|',
+      `| streaming host, this run (n = ${int(h.n)}) | ${fmtSpread(h.p50, h.c50.length)} | ${fmtSpread(h.p99, h.c50.length)} | ${h.c50.length > 1 ? `${int(h.c50Spread.median)} (${int(h.c50Spread.min)}–${int(h.c50Spread.max)})` : int(h.c50Spread.median)}${h.errors ? `, ${h.errors} errors` : ''} |`,
+      ...(js && c50 ? [`| js group, this run | ${fmtSpread(js.p50, js.runs.length)} | ${fmtSpread(js.p99, js.runs.length)} | ${c50.rps.length > 1 ? `${int(c50.spread.median)} (${int(c50.spread.min)}–${int(c50.spread.max)})` : int(c50.spread.median)} |`] : []),
+      ref ? `| before streaming: commit \`${ref.commit}\`, ${ref.mode}, ${ref.files.length} run(s): ${ref.files.map((f) => `\`${stem(f)}\``).join(', ')} | ${ref.files.length > 1 ? fmtSpread(ref.hotP50, 2) : fmt(ref.hotP50.median)} | | ${ref.files.length > 1 ? `${int(ref.c50.median)} (${int(ref.c50.min)}–${int(ref.c50.max)})` : int(ref.c50.median)} |` : `| before streaming | n/a: ${h.referenceNote ?? 'no reference run'} | | |`, '');
+  }
+  return out;
+}
+
 /** The report body, without a title: the markdown file puts one above it, README's section sits under its own heading. */
 export function renderBody(run: BenchRun, jsonFile: string, links: string): string {
   const m = run.machine;
@@ -59,6 +100,7 @@ export function renderBody(run: BenchRun, jsonFile: string, links: string): stri
       '|---|---|---|---|---|---|---|---|',
       ...s.steps.map((p) => `| ${int(p.functions)} | ${p.deploySeconds} | ${fmt(p.firstCall.p50)} / ${fmt(p.firstCall.p90)} / ${fmt(p.firstCall.p99)} / ${fmt(p.firstCall.max)} | ${tiers(p.firstCallTiers)} | ${fmt(p.zipf.p50)} / ${fmt(p.zipf.p99)} (${int(p.zipf.n)}) | ${p.hitRate} | ${int(p.hotInstances)} | ${int(Math.round(p.rssMiB.afterDeploy))} / ${int(Math.round(p.rssMiB.afterFirstCalls))} / ${int(Math.round(p.rssMiB.afterMix))} |`), '');
   }
+  if (run.streaming) out.push(...streamingSection(run.streaming, run));
   if (run.ratios.length) {
     out.push('**Ratios** within this run (median; range over runs paired side by side):', '', '| ratio | value |', '|---|---|',
       ...run.ratios.map((r) => `| ${r.label} | ${r.value ? `${r.value.median}× (${r.value.min}–${r.value.max})` : `n/a: ${r.reason ?? 'not measured'}`} |`), '');

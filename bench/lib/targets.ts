@@ -3,10 +3,14 @@
  * alone (pure: the report can recompute them from the JSON). A ratio pairs run i of one scenario
  * with run i of the other, since they ran side by side.
  */
-import type { LatencyRow, Ratio, Scale, Target, ThroughputRow } from './schema.ts';
+import type { LatencyRow, Ratio, Scale, Streaming, Target, ThroughputRow } from './schema.ts';
 import { ratioSpread } from './stats.ts';
 
-interface Rows { latency: LatencyRow[]; throughput: ThroughputRow[]; scale: Scale | null; skipped: { id: string; reason: string }[] }
+/**
+ * `streaming` is absent in runs from before the streaming group (their ratios and targets stay as
+ * recorded), null when the group was not selected (its ratios and targets are then SKIPPED).
+ */
+interface Rows { latency: LatencyRow[]; throughput: ThroughputRow[]; scale: Scale | null; skipped: { id: string; reason: string }[]; streaming?: Streaming | null }
 
 function why(rows: Rows, ids: string[]): string {
   // A skipped entry names a scenario id or the prefix of a group of them ('workerd' covers 'workerd.c50').
@@ -27,7 +31,37 @@ function rpsRatio(rows: Rows, id: string, label: string, num: string, den: strin
   return { id, label, value: ratioSpread(a.rps, b.rps) };
 }
 
+/** Streaming group: MiB/s of one subject's transfer over another's (higher is faster). */
+function streamRateRatio(rows: Rows, id: string, label: string, num: string, den: string): Ratio {
+  const a = rows.streaming?.rates.find((r) => r.id === num), b = rows.streaming?.rates.find((r) => r.id === den);
+  if (!a || !b) return { id, label, value: null, reason: why(rows, [num, den]) };
+  return { id, label, value: ratioSpread(a.mibps, b.mibps) };
+}
+
+/** Streaming group: SSE time to first byte, p50 of one subject over another's (lower is faster). */
+function ttfbRatio(rows: Rows, id: string, label: string, num: string, den: string): Ratio {
+  const a = rows.streaming?.ttfb.find((r) => r.id === num), b = rows.streaming?.ttfb.find((r) => r.id === den);
+  if (!a || !b) return { id, label, value: null, reason: why(rows, [num, den]) };
+  return { id, label, value: ratioSpread(a.runs.map((r) => r.p50), b.runs.map((r) => r.p50)) };
+}
+
+function streamingRatios(rows: Rows): Ratio[] {
+  if (rows.streaming === undefined) return [];
+  return [
+    streamRateRatio(rows, 'streamDownloadVsWorkerd', 'isoedge ÷ workerd, streamed download MiB/s', 'streaming.isoedge.download', 'streaming.workerd.download'),
+    streamRateRatio(rows, 'streamDownloadVsBareNodeHttp', 'isoedge ÷ bare node:http, streamed download MiB/s', 'streaming.isoedge.download', 'streaming.node-http.download'),
+    streamRateRatio(rows, 'streamUploadVsWorkerd', 'isoedge ÷ workerd, streamed upload hashed in the function, MiB/s', 'streaming.isoedge.upload', 'streaming.workerd.upload'),
+    streamRateRatio(rows, 'streamUploadVsBareNodeHttp', 'isoedge ÷ bare node:http, streamed upload hashed, MiB/s', 'streaming.isoedge.upload', 'streaming.node-http.upload'),
+    ttfbRatio(rows, 'sseTtfbVsWorkerd', 'isoedge SSE first byte ÷ workerd (p50)', 'streaming.isoedge.sse', 'streaming.workerd.sse'),
+    ttfbRatio(rows, 'sseTtfbVsBareNodeHttp', 'isoedge SSE first byte ÷ bare node:http (p50)', 'streaming.isoedge.sse', 'streaming.node-http.sse'),
+  ];
+}
+
 export function ratios(rows: Rows): Ratio[] {
+  return [...suiteRatios(rows), ...streamingRatios(rows)];
+}
+
+function suiteRatios(rows: Rows): Ratio[] {
   return [
     latencyRatio(rows, 'warmVsNewProcess', 'new process start ÷ isoedge warm-pool start (p50)', 'process.hello.start', 'js.hello.warm'),
     latencyRatio(rows, 'warmVsWorkerdStart', 'workerd process start ÷ isoedge warm-pool start (p50)', 'workerd.hello.start', 'js.hello.warm'),
@@ -63,5 +97,29 @@ export function targets(rows: Rows, rs: Ratio[]): Target[] {
     check('scaleRssBudget', 'RSS within the configured budget with 10,000 functions (MiB)', last?.rssMiB.afterMix ?? null, '<=', rows.scale?.budgetMiB ?? 0,
       rows.scale ? `${at}; budget = RSS before deploys + hot-set budget ${rows.scale.hotBudgetMb} MiB × ${rows.scale.executors} executor(s)` : at),
   );
-  return out;
+  return [...out, ...streamingTargets(rows, rs)];
+}
+
+/** Issue 15's streaming targets; RSS bounds are judged on the worst run (a bound, not a typical figure). */
+function streamingTargets(rows: Rows, rs: Ratio[]): Target[] {
+  if (rows.streaming === undefined) return [];
+  const st = rows.streaming;
+  const dl = rs.find((x) => x.id === 'streamDownloadVsWorkerd')!;
+  const size = (mib: number, full: number) => `${mib} MiB${mib < full ? ` (quick run; the target is at ${full} MiB)` : ''}`;
+  const rss = (id: string, label: string, rowId: string, full: number, what: (mib: number, pace: number | null) => string): Target => {
+    const row = st?.rss.find((r) => r.id === rowId);
+    if (!row) return check(id, label, null, '<=', 64, why(rows, [rowId]));
+    return check(id, label, row.growthMiB.max, '<=', 64, `worst of ${row.runs.length} run(s); ${what(row.mib, row.paceMiBps)}; ${size(row.mib, full)}; on a host started for it and warmed up by a full-speed transfer each way, which took RSS from ${row.freshMiB} MiB up by ${row.warmupGrowthMiB} MiB`);
+  };
+  const up = st?.rates.find((r) => r.id === 'streaming.isoedge.upload');
+  const upRss = st?.rss.find((r) => r.id === 'streaming.isoedge.rss.upload');
+  const digestRuns = upRss?.runs.filter((x) => x.digestOk !== undefined) ?? [];
+  return [
+    check('streamThroughputGeWorkerd', 'streamed response throughput ≥ workerd (isoedge ÷ workerd MiB/s)', dl.value?.median ?? null, '>=', 1,
+      dl.reason ?? (st ? `a ${size(st.sizes.downloadMiB, 100)} download in ${st.sizes.chunkKiB} KiB chunks` : undefined)),
+    rss('rssSlowReadLeMiB64', 'host RSS growth while a 1 GiB response is read slowly ≤ 64 MiB', 'streaming.isoedge.rss.slow-read', 1024, (_m, pace) => `read at ${pace} MiB/s`),
+    rss('rssUploadLeMiB64', 'host RSS growth while a 200 MiB upload is hashed in the function ≤ 64 MiB', 'streaming.isoedge.rss.upload', 200, () => 'crypto.DigestStream, body piped into it'),
+    check('uploadDigestMatches', 'the function\'s SHA-256 of the streamed upload matches node:crypto (share of runs)', digestRuns.length ? digestRuns.filter((x) => x.digestOk).length / digestRuns.length : null, '>=', 1,
+      digestRuns.length ? `${digestRuns.length} run(s) of ${up?.mib ?? upRss!.mib} MiB` : why(rows, ['streaming.isoedge.rss.upload'])),
+  ];
 }

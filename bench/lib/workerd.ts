@@ -30,7 +30,7 @@ export function workerdBinary(log: (m: string) => void): { bin: string } | strin
   }
 }
 
-export interface Workerd { port: number; startMs: number; stop(): Promise<void> }
+export interface Workerd { port: number; startMs: number; pid: number | undefined; stop(): Promise<void> }
 
 let nextPort = 0;
 
@@ -116,7 +116,7 @@ const w :Workerd.Worker = ( modules = [ (name = "worker", esModule = embed "work
     // Poll until it answers: connection refused until workerd listens. Bounded by the timeout.
     while (performance.now() - t0 < timeoutMs && child.exitCode === null) {
       try {
-        if ((await timedGet(agent, port, 'x')).status === 200) return { port, startMs: performance.now() - t0, stop };
+        if ((await timedGet(agent, port, 'x')).status === 200) return { port, startMs: performance.now() - t0, pid: child.pid, stop };
       } catch {
         await new Promise((r) => setTimeout(r, 1));
       }

@@ -83,9 +83,15 @@ export class ExecutorClient {
         else if (m.t === 'req-credit') this.#streams.get(m.id)?.pump?.credit(m.bytes);
         else {
           const w = this.#waiting.get(m.id);
-          if (!w) continue;
+          if (!w) {
+            // Nobody waits for this answer any more (the request body went over its limit): drop its stream.
+            if (m.t === 'res' && m.stream) this.#out.push({ t: 'cancel', id: m.id });
+            continue;
+          }
           this.#waiting.delete(m.id);
-          w.resolve(m);
+          // A streaming body is made here, at once: its first chunks may be in this same batch.
+          if (m.t === 'res' && m.stream) w.resolve({ ...m, body: this.#responseBody(m.id) });
+          else w.resolve(m);
         }
       }
     });
@@ -171,18 +177,24 @@ export class ExecutorClient {
       const transfer = body && body.byteOffset === 0 && body.byteLength === body.buffer.byteLength && body.buffer instanceof ArrayBuffer ? body.buffer : undefined;
       this.#out.push({ t: 'invoke', id, ...msg, body }, transfer);
     }).then((m) => {
-      if (m.t === 'res' && m.stream) {
+      if (m.t === 'res' && m.body instanceof ResponseBody) {
         streaming = true;
-        const out = new ResponseBody(id, send);
-        st.body = out;
-        this.#streams.set(id, st);
-        out.once('close', finished);
-        return { ...m, body: out };
+        if (m.body.destroyed) finished();
+        else m.body.once('close', finished);
       }
       return m;
     }).finally(() => {
       if (!streaming) finished();
     });
+  }
+
+  /** The Readable of a streaming response: chunk and end messages for `id` go to it from now on. */
+  #responseBody(id: number): ResponseBody {
+    const body = new ResponseBody(id, (m, transfer) => this.#out.push(m, transfer));
+    const st = this.#streams.get(id);
+    if (st) st.body = body;
+    else this.#streams.set(id, { pump: undefined, body });
+    return body;
   }
 
   /** Resolves once nothing is in flight here (at once if nothing is), or when the thread has died. */

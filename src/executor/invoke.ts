@@ -10,7 +10,7 @@ import type { InvokeRequest, InvokeResult, RequestBodySource, ResponseStream } f
 import type { Revision } from './instance.ts';
 import type { Acquired } from './lifecycle.ts';
 import { checkResponse } from './limits.ts';
-import { STREAM_WINDOW_BYTES, type ChunkMessage, type EndMessage, type InvokeError, type InvokeMessage, type InvokeResponse, type RequestAbortMessage, type RequestChunkMessage, type RequestCreditMessage } from './protocol.ts';
+import { CREDIT_STEP_BYTES, STREAM_WINDOW_BYTES, type ChunkMessage, type EndMessage, type InvokeError, type InvokeMessage, type InvokeResponse, type RequestAbortMessage, type RequestChunkMessage, type RequestCreditMessage } from './protocol.ts';
 
 /** What the request path needs of the lifecycle. */
 export interface RequestPath<I, R> {
@@ -35,6 +35,8 @@ class BodySource implements RequestBodySource {
   #failed: InvokeResult | undefined;
   #waiter: { resolve: (b: Uint8Array | null) => void; reject: (r: InvokeResult) => void } | undefined;
   readonly #credit: (bytes: number) => void;
+  /** Bytes the guest took and the gateway was not told of yet (sent in CREDIT_STEP_BYTES steps). */
+  #owed = 0;
 
   constructor(credit: (bytes: number) => void) {
     this.#credit = credit;
@@ -71,7 +73,12 @@ class BodySource implements RequestBodySource {
     if (c !== undefined) {
       this.#waiter = undefined;
       // The guest has it: the gateway may send that much more.
-      this.#credit(c.byteLength);
+      this.#owed += c.byteLength;
+      // No deadlock: a gateway out of credit has a whole window unacknowledged, and once the guest took it that is over a step.
+      if (this.#owed >= CREDIT_STEP_BYTES) {
+        this.#credit(this.#owed);
+        this.#owed = 0;
+      }
       w.resolve(c);
     } else if (this.#ended) {
       this.#waiter = undefined;
@@ -162,7 +169,7 @@ export class Invoker<I extends Callable, R extends Revision> {
       const step = (): void => {
         if (reading || call.credit <= 0) return;
         reading = true;
-        s.read().then(
+        s.read(call.credit).then(
           (chunk) => {
             reading = false;
             if (chunk === null) {

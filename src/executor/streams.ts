@@ -9,7 +9,7 @@
  */
 import { Readable } from 'node:stream';
 import { EdgeError, type ErrorCode } from '../core/errors.ts';
-import { STREAM_WINDOW_BYTES, type ToExecutor } from './protocol.ts';
+import { CREDIT_STEP_BYTES, STREAM_WINDOW_BYTES, type ToExecutor } from './protocol.ts';
 
 type Send = (m: ToExecutor, transfer?: ArrayBuffer) => void;
 
@@ -148,7 +148,7 @@ export class ResponseBody extends Readable {
   override _read(): void {
     // Bytes still in this Readable's buffer were not taken by the client yet.
     const taken = this.#uncredited - this.readableLength;
-    if (taken <= 0 || this.ended) return;
+    if (taken < CREDIT_STEP_BYTES || this.ended) return;
     this.#uncredited -= taken;
     this.#send({ t: 'res-credit', id: this.#id, bytes: taken });
   }

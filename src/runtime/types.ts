@@ -74,8 +74,11 @@ export interface RequestBodySource {
 
 /** A response body the guest is still producing (a ReadableStream): read chunk by chunk, as the client takes them. */
 export interface ResponseStream {
-  /** The next chunk (at most 64 KiB), or null at its end; rejects with an InvokeFail (a limit, a guest error). */
-  read(): Promise<Uint8Array | null>;
+  /**
+   * The next chunk (at most 64 KiB), or null at its end; rejects with an InvokeFail (a limit, a guest error).
+   * `maxBytes`: how much the reader can take now; the guest may produce up to that much ahead, held here.
+   */
+  read(maxBytes: number): Promise<Uint8Array | null>;
   /** Ends it from the host's side (the client went away, the stream's wall time): the guest's stream is cancelled. */
   cancel(code: ErrorCode, message: string): void;
 }

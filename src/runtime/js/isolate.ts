@@ -48,6 +48,8 @@ export interface Pending {
 interface StreamState {
   /** The executor's read() waiting for the next chunk (one at a time: the executor reads as it has credit). */
   waiter: { resolve: (b: Uint8Array | null) => void; reject: (r: InvokeResult) => void } | undefined;
+  /** Chunks the guest sent beyond the one read() waited for, within the bytes the last pull allowed. */
+  queue: Uint8Array[];
   /** How the stream ended, once it did (read() answers it from then on). */
   end: InvokeResult | undefined;
   bytes: number;
@@ -331,18 +333,23 @@ export class GenericIsolate {
     }
     const cl = headers.find(([k]) => k === 'content-length')?.[1];
     const declared = cl !== undefined && /^\d{1,15}$/.test(cl) ? Number(cl) : undefined;
-    const state: StreamState = { waiter: undefined, end: undefined, bytes: 0, declared };
+    const state: StreamState = { waiter: undefined, queue: [], end: undefined, bytes: 0, declared };
     p.stream = state;
     // The wall limit so far was to the head; the whole body now has limits.streamMs.
     if (p.wall) clearTimeout(p.wall);
     const streamMs = this.rev.limits.streamMs;
     p.wall = setTimeout(() => this.cancelRequest(id, 'EDGE_ERR_WALL_TIMEOUT', `the streaming response did not end within its limit of ${streamMs} ms`), streamMs);
-    const read = (): Promise<Uint8Array | null> => {
-      if (state.end) return state.end.ok ? Promise.resolve(null) : Promise.reject(state.end);
+    // One pull lets the guest send up to `maxBytes` (the executor's credit) in as many chunks as its
+    // stream has ready, in one entry into the isolate; what read() did not take waits in the queue.
+    const read = (maxBytes: number): Promise<Uint8Array | null> => {
+      if (state.end && !state.end.ok) return Promise.reject(state.end);
+      const queued = state.queue.shift();
+      if (queued !== undefined) return Promise.resolve(queued);
+      if (state.end) return Promise.resolve(null);
       if (state.waiter) return Promise.reject(failed('EDGE_ERR_INTERNAL', 'a second read of a response stream while one is pending'));
       return new Promise<Uint8Array | null>((resolve, reject) => {
         state.waiter = { resolve, reject };
-        const fault = this.enter(p, (timeout) => this.rt.pull.applySync(undefined, [id], { timeout }), p.budgetNs > p.cpuNs ? p.budgetNs - p.cpuNs : 1n);
+        const fault = this.enter(p, (timeout) => this.rt.pull.applySync(undefined, [id, Math.max(1, maxBytes)], { timeout }), p.budgetNs > p.cpuNs ? p.budgetNs - p.cpuNs : 1n);
         if (fault) this.settle(id, p, fault);
       });
     };
@@ -352,7 +359,7 @@ export class GenericIsolate {
   #streamChunk(id: number, body: ArrayBuffer | string | null): void {
     const p = this.pending.get(id);
     const s = p?.stream;
-    if (!p || !s || !s.waiter) return;
+    if (!p || !s) return;
     if (this.#overBudget(id, p)) return;
     const bytes = body === null ? new Uint8Array(0) : typeof body === 'string' ? Buffer.from(body, 'utf8') : new Uint8Array(body);
     s.bytes += bytes.byteLength;
@@ -366,6 +373,10 @@ export class GenericIsolate {
       return;
     }
     const w = s.waiter;
+    if (w === undefined) {
+      s.queue.push(bytes);
+      return;
+    }
     s.waiter = undefined;
     w.resolve(bytes);
   }

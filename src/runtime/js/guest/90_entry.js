@@ -17,7 +17,7 @@
   /**
    * Requests in flight, by dispatch id: the Request (to abort its signal when the client goes away)
    * and, once the response streams, its reader and the part of a chunk not yet sent.
-   * @type {Map<number, { req: any, reader?: any, rest?: Uint8Array }>}
+   * @type {Map<number, { req: any, reader?: any, rest?: Uint8Array, budget?: number, looping?: boolean }>}
    */
   const live = new Map();
   /** A chunk crosses to the host in pieces of at most this many bytes, so the host's buffers stay bounded. */
@@ -56,18 +56,20 @@
     if (e && e[WASM_FAULT]) { ops.fail(id, e[WASM_FAULT], e.message); return; }
     ops.fail(id, 'threw', e instanceof Error ? `${e.name}: ${e.message}` : `non-Error thrown: ${fmt(e)}`);
   }
-  /** Sends at most MAX_CHUNK bytes of `u`, keeping the rest for the next pull. */
-  /** @type {(id: number, l: { rest?: Uint8Array }, u: Uint8Array) => void} */
+  /** Sends at most MAX_CHUNK bytes of `u`, keeping the rest for the next pull; answers how many went. */
+  /** @type {(id: number, l: { rest?: Uint8Array }, u: Uint8Array) => number} */
   function sendChunk(id, l, u) {
     const n = ReflectApply(u8Length, u, []);
     if (n > MAX_CHUNK) {
       l.rest = ReflectApply(u8Subarray, u, [MAX_CHUNK]);
       ops.stream_chunk(id, u8ArrayBuffer(ReflectApply(u8Subarray, u, [0, MAX_CHUNK])));
-    } else {
-      l.rest = undefined;
-      // The bridge copies the bytes to the host: a chunk that is a whole buffer goes as it is.
-      ops.stream_chunk(id, u8ArrayBuffer(u));
+      return MAX_CHUNK;
     }
+    l.rest = undefined;
+    // The bridge copies the bytes to the host: a chunk that is a whole buffer goes as it is.
+    ops.stream_chunk(id, u8ArrayBuffer(u));
+    // An empty chunk still counts, so a stream of them cannot loop within one pull for ever.
+    return Math.max(n, 1);
   }
 
   Object.assign(ns.entry, {
@@ -100,28 +102,41 @@
       if (res && typeof res.then === 'function') res.then((/** @type {unknown} */ r) => finish(id, r), (/** @type {unknown} */ e) => failWith(id, e));
       else finish(id, res);
     },
-    /** The host has credit for the next chunk of request `id`'s streaming response: read one (stream_chunk, stream_end or fail). */
-    pull(/** @type {number} */ id) {
+    /**
+     * The host can take `maxBytes` more of request `id`'s streaming response: read chunks and send them
+     * (stream_chunk; stream_end or fail at the end) until that much went or the stream has none ready.
+     * One loop per request: a pull while it runs only raises what it may send.
+     */
+    pull(/** @type {number} */ id, /** @type {number} */ maxBytes) {
       const l = live.get(id);
       if (l === undefined || l.reader === undefined) return;
-      if (l.rest !== undefined) { sendChunk(id, l, l.rest); return; }
-      PromisePrototypeThen(readChunk(l.reader), (r) => {
+      l.budget = maxBytes;
+      if (l.looping) return;
+      l.looping = true;
+      const step = () => {
         if (live.get(id) !== l) return;
-        if (r.done) { live.delete(id); ops.stream_end(id); return; }
-        const v = r.value;
-        /** @type {Uint8Array | undefined} */
-        let u;
-        if (isU8(v)) u = /** @type {Uint8Array} */ (v);
-        else if (v instanceof ArrayBuffer) u = new Uint8Array(v);
-        else if (ArrayBuffer.isView(v)) u = new Uint8Array(v.buffer, v.byteOffset, v.byteLength);
-        if (u === undefined) {
-          const what = v === null ? 'null' : typeof v === 'object' ? (v.constructor && v.constructor.name) || 'object' : typeof v;
-          PromisePrototypeThen(cancelReader(l.reader, new TypeError('bad chunk')), ignore, ignore);
-          failWith(id, null, 'bad_response', `a response body stream must give Uint8Array (or ArrayBuffer / ArrayBufferView) chunks; it gave ${what}`);
-          return;
-        }
-        sendChunk(id, l, u);
-      }, (e) => { if (live.get(id) === l) failWith(id, e); });
+        if (/** @type {number} */ (l.budget) <= 0) { l.looping = false; return; }
+        if (l.rest !== undefined) { l.budget = /** @type {number} */ (l.budget) - sendChunk(id, l, l.rest); step(); return; }
+        PromisePrototypeThen(readChunk(l.reader), (r) => {
+          if (live.get(id) !== l) return;
+          if (r.done) { live.delete(id); ops.stream_end(id); return; }
+          const v = r.value;
+          /** @type {Uint8Array | undefined} */
+          let u;
+          if (isU8(v)) u = /** @type {Uint8Array} */ (v);
+          else if (v instanceof ArrayBuffer) u = new Uint8Array(v);
+          else if (ArrayBuffer.isView(v)) u = new Uint8Array(v.buffer, v.byteOffset, v.byteLength);
+          if (u === undefined) {
+            const what = v === null ? 'null' : typeof v === 'object' ? (v.constructor && v.constructor.name) || 'object' : typeof v;
+            PromisePrototypeThen(cancelReader(l.reader, new TypeError('bad chunk')), ignore, ignore);
+            failWith(id, null, 'bad_response', `a response body stream must give Uint8Array (or ArrayBuffer / ArrayBufferView) chunks; it gave ${what}`);
+            return;
+          }
+          l.budget = /** @type {number} */ (l.budget) - sendChunk(id, l, u);
+          step();
+        }, (e) => { if (live.get(id) === l) failWith(id, e); });
+      };
+      step();
     },
     /**
      * The host is done with request `id` before its response ended (the client went away, a limit):
