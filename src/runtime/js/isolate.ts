@@ -353,7 +353,18 @@ export class GenericIsolate {
         if (fault) this.settle(id, p, fault);
       });
     };
-    p.resolve({ ok: true, status, headers, body: { read, cancel: (code, message) => this.cancelRequest(id, code, message) }, cpuMs: Number(p.cpuNs) / 1e6 });
+    const take = (maxBytes: number): Uint8Array[] => {
+      const out: Uint8Array[] = [];
+      if (state.end && !state.end.ok) return out;
+      let n = 0;
+      while (state.queue.length > 0 && n + state.queue[0]!.byteLength <= maxBytes) {
+        const c = state.queue.shift()!;
+        n += c.byteLength;
+        out.push(c);
+      }
+      return out;
+    };
+    p.resolve({ ok: true, status, headers, body: { read, take, cancel: (code, message) => this.cancelRequest(id, code, message) }, cpuMs: Number(p.cpuNs) / 1e6 });
   }
 
   #streamChunk(id: number, body: ArrayBuffer | string | null): void {
