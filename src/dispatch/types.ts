@@ -15,6 +15,11 @@ export interface DispatchTarget {
 export interface BodyStream extends AsyncIterable<Uint8Array> {
   once(event: 'close', listener: () => void): unknown;
   destroy(error?: Error): unknown;
+  /**
+   * A response body from an executor: the writer it is piped into, whose buffered bytes it must not
+   * count as delivered (the bytes are views of memory the executor writes again once delivered).
+   */
+  attach?(sink: { readonly writableLength: number; on(event: 'drain', listener: () => void): unknown }): void;
 }
 
 /** Whether a body is a stream rather than bytes, a string or none. */

@@ -78,7 +78,7 @@ export class ExecutorClient {
           this.cacheBytes = m.bytes;
           onCache(m);
         } else if (m.t === 'started') markReady();
-        else if (m.t === 'chunk') this.#streams.get(m.id)?.body?.chunk(m.data);
+        else if (m.t === 'chunk') this.#streams.get(m.id)?.body?.chunk(m.off, m.len);
         else if (m.t === 'end') this.#streams.get(m.id)?.body?.end(m.code, m.message);
         else if (m.t === 'req-credit') this.#streams.get(m.id)?.pump?.credit(m.bytes);
         else {
@@ -90,7 +90,7 @@ export class ExecutorClient {
           }
           this.#waiting.delete(m.id);
           // A streaming body is made here, at once: its first chunks may be in this same batch.
-          if (m.t === 'res' && m.stream) w.resolve({ ...m, body: this.#responseBody(m.id) });
+          if (m.t === 'res' && m.stream && m.ring) w.resolve({ ...m, body: this.#responseBody(m.id, m.ring) });
           else w.resolve(m);
         }
       }
@@ -189,8 +189,8 @@ export class ExecutorClient {
   }
 
   /** The Readable of a streaming response: chunk and end messages for `id` go to it from now on. */
-  #responseBody(id: number): ResponseBody {
-    const body = new ResponseBody(id, (m, transfer) => this.#out.push(m, transfer));
+  #responseBody(id: number, ring: SharedArrayBuffer): ResponseBody {
+    const body = new ResponseBody(id, (m, transfer) => this.#out.push(m, transfer), ring);
     const st = this.#streams.get(id);
     if (st) st.body = body;
     else this.#streams.set(id, { pump: undefined, body });

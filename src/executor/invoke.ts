@@ -102,14 +102,46 @@ interface Call {
 /** A streaming response's message carries at most this much (several of the guest's chunks joined). */
 const MESSAGE_BYTES = 256 * 1024;
 
-function join(first: Uint8Array, more: Uint8Array[]): Uint8Array {
-  let n = first.byteLength;
-  for (const c of more) n += c.byteLength;
-  const out = new Uint8Array(n);
-  out.set(first, 0);
-  let o = first.byteLength;
-  for (const c of more) { out.set(c, o); o += c.byteLength; }
-  return out;
+/**
+ * A streaming response's bytes on their way to the gateway: a ring of STREAM_WINDOW_BYTES both threads
+ * see. The executor writes at most its credit (the free part, which follows the write position because
+ * the gateway frees bytes in the order they were written); flush() answers the written regions since
+ * the last flush, one or two (at the wrap).
+ */
+class Ring {
+  readonly buffer: SharedArrayBuffer;
+  readonly #u8: Uint8Array;
+  #pos = 0;
+  #start = 0;
+  pending = 0;
+
+  constructor(size: number) {
+    this.buffer = new SharedArrayBuffer(size);
+    this.#u8 = new Uint8Array(this.buffer);
+  }
+
+  write(c: Uint8Array): void {
+    const size = this.#u8.byteLength;
+    const first = Math.min(c.byteLength, size - this.#pos);
+    this.#u8.set(c.subarray(0, first), this.#pos);
+    if (first < c.byteLength) this.#u8.set(c.subarray(first), 0);
+    this.#pos = (this.#pos + c.byteLength) % size;
+    this.pending += c.byteLength;
+  }
+
+  flush(): [off: number, len: number][] {
+    const size = this.#u8.byteLength;
+    const out: [number, number][] = [];
+    const n = this.pending;
+    if (n > 0) {
+      const first = Math.min(n, size - this.#start);
+      out.push([this.#start, first]);
+      if (first < n) out.push([0, n - first]);
+    }
+    this.#start = this.#pos;
+    this.pending = 0;
+    return out;
+  }
 }
 
 export class Invoker<I extends Callable, R extends Revision> {
@@ -167,8 +199,9 @@ export class Invoker<I extends Callable, R extends Revision> {
         return;
       }
       call.stream = body;
-      this.#reply({ t: 'res', id: m.id, status: r.status, headers: r.headers, body: null, stream: true, ...timing });
-      r = await this.#pump(m.id, call, body);
+      const ring = new Ring(STREAM_WINDOW_BYTES);
+      this.#reply({ t: 'res', id: m.id, status: r.status, headers: r.headers, body: null, stream: true, ring: ring.buffer, ...timing });
+      r = await this.#pump(m.id, call, body, ring);
     } finally {
       this.#calls.delete(m.id);
       this.#path.release(inst, r);
@@ -176,7 +209,7 @@ export class Invoker<I extends Callable, R extends Revision> {
   }
 
   /** Sends the response stream's chunks while the gateway has credit; resolves with how the stream ended. */
-  #pump(id: number, call: Call, s: ResponseStream): Promise<InvokeResult> {
+  #pump(id: number, call: Call, s: ResponseStream, ring: Ring): Promise<InvokeResult> {
     return new Promise<InvokeResult>((done) => {
       let reading = false;
       const step = (): void => {
@@ -191,12 +224,18 @@ export class Invoker<I extends Callable, R extends Revision> {
               return;
             }
             // Chunks the guest made in the same pull leave together, up to MESSAGE_BYTES: one message, one
-            // write to the socket for several 64 KiB chunks costs less than the copy that joins them.
+            // write to the socket for several 64 KiB chunks.
             const more = s.take(Math.min(call.credit, MESSAGE_BYTES) - first.byteLength);
-            const chunk = more.length === 0 ? first : join(first, more);
-            call.credit -= chunk.byteLength;
-            const whole = chunk.byteOffset === 0 && chunk.byteLength === chunk.buffer.byteLength;
-            this.#reply({ t: 'chunk', id, data: chunk }, whole ? (chunk.buffer as ArrayBuffer) : undefined);
+            if (first.byteLength > call.credit) {
+              // The guest sends no more than the credit of its pull (90_entry.js sendChunk): the ring would overflow.
+              s.cancel('EDGE_ERR_INTERNAL', 'a response stream sent more than its credit');
+              this.#reply({ t: 'end', id, code: 'EDGE_ERR_INTERNAL', message: 'a response stream sent more than its credit' });
+              done({ ok: false, code: 'EDGE_ERR_INTERNAL', message: 'a response stream sent more than its credit', fatal: false });
+              return;
+            }
+            for (const c of [first, ...more]) ring.write(c);
+            call.credit -= ring.pending;
+            for (const [off, len] of ring.flush()) this.#reply({ t: 'chunk', id, off, len });
             step();
           },
           (e: InvokeResult) => {

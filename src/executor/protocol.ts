@@ -59,11 +59,17 @@ export interface Timing {
  * `stream`: the body follows in `chunk` messages and an `end` (the gateway's ExecutorClient turns them
  * into a Node Readable, `body` here on the gateway side).
  */
-export type InvokeResponse = { t: 'res'; id: number; status: number; headers: HeaderPairs; body: Uint8Array | string | null | ReadableBody; stream?: true } & Timing;
+export type InvokeResponse = { t: 'res'; id: number; status: number; headers: HeaderPairs; body: Uint8Array | string | null | ReadableBody; stream?: true; ring?: SharedArrayBuffer } & Timing;
 /** A streaming response body on the gateway side (node:stream Readable; typed loosely so protocol.ts needs no Node types). */
 export interface ReadableBody { readonly readable: boolean; on(event: string, fn: (...a: unknown[]) => void): unknown }
-/** Executor → gateway: the next bytes of a streaming response (at most the credit given). */
-export interface ChunkMessage { t: 'chunk'; id: number; data: Uint8Array }
+/**
+ * Executor → gateway: the next bytes of a streaming response (at most the credit given), at `off` in the
+ * response's ring (`res.ring`, a SharedArrayBuffer of STREAM_WINDOW_BYTES shared by both threads). The
+ * executor writes only where the gateway gave credit back, and the gateway gives it back only for bytes
+ * its socket has handed to the kernel: no buffer is allocated per chunk on either side (per-chunk
+ * ArrayBuffers kept the gateway in a full GC every 50–90 ms, external memory pressure).
+ */
+export interface ChunkMessage { t: 'chunk'; id: number; off: number; len: number }
 /** Executor → gateway: a streaming response ended, well (no code) or not (its code: the gateway aborts the connection). */
 export interface EndMessage { t: 'end'; id: number; code?: ErrorCode; message?: string }
 /** Executor → gateway: the guest took `bytes` more of a streamed request body; that much more may be sent. */

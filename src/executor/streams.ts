@@ -105,24 +105,43 @@ export class RequestPump {
   }
 }
 
+/** What ResponseBody reads of the response it is piped into: bytes written but not yet handed to the kernel. */
+export interface Sink {
+  readonly writableLength: number;
+  on(event: 'drain', listener: () => void): unknown;
+}
+
 export class ResponseBody extends Readable {
   readonly #send: Send;
   readonly #id: number;
+  readonly #ring: Uint8Array;
   /** Bytes received from the executor and not yet credited back. */
   #uncredited = 0;
+  #sink: Sink | undefined;
   ended = false;
   /** How the stream ended when it failed after the head (logged by the edge with the request id). */
   failure: EdgeError | undefined;
 
-  constructor(id: number, send: Send) {
+  constructor(id: number, send: Send, ring: SharedArrayBuffer) {
     super({ highWaterMark: 64 * 1024 });
     this.#id = id;
     this.#send = send;
+    this.#ring = new Uint8Array(ring);
   }
 
-  chunk(data: Uint8Array): void {
-    this.#uncredited += data.byteLength;
-    this.push(Buffer.from(data.buffer, data.byteOffset, data.byteLength));
+  /**
+   * The response this body is piped into. Credit is given back only for bytes that left both this
+   * Readable and the response's buffers (handed to the kernel), because the executor writes the ring
+   * again where credit went: a chunk still queued in the socket is a view of the ring.
+   */
+  attach(sink: Sink): void {
+    this.#sink = sink;
+    sink.on('drain', () => this.#credit());
+  }
+
+  chunk(off: number, len: number): void {
+    this.#uncredited += len;
+    this.push(Buffer.from(this.#ring.buffer, off, len));
   }
 
   end(code?: ErrorCode, message?: string): void {
@@ -146,10 +165,17 @@ export class ResponseBody extends Readable {
 
   /** The consumer wants more: what it took since the last call goes back as credit. */
   override _read(): void {
-    // Bytes still in this Readable's buffer were not taken by the client yet.
-    const taken = this.#uncredited - this.readableLength;
-    if (taken < CREDIT_STEP_BYTES || this.ended) return;
-    this.#uncredited -= taken;
-    this.#send({ t: 'res-credit', id: this.#id, bytes: taken });
+    this.#credit();
+  }
+
+  #credit(): void {
+    if (this.ended) return;
+    // Bytes still here or in the response's buffers are not out yet (the response's count may include
+    // a few bytes of framing: that only delays their credit until the next drain or read).
+    const held = this.#sink?.writableLength;
+    const out = this.#uncredited - this.readableLength - (typeof held === 'number' && Number.isFinite(held) ? held : 0);
+    if (out < CREDIT_STEP_BYTES && !(out > 0 && this.#uncredited - out === 0)) return;
+    this.#uncredited -= out;
+    this.#send({ t: 'res-credit', id: this.#id, bytes: out });
   }
 }

@@ -4,11 +4,12 @@
  * as they are; every response has `Server-Timing` and, once a revision was chosen,
  * `isoedge-revision`.
  */
+import { Socket } from 'node:net';
 import { Readable } from 'node:stream';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import type { Logger } from 'pino';
 import { EdgeError } from '../../core/errors.ts';
-import { isBodyStream, type DispatchRequest, type DispatchResult, type DispatchTarget, type DispatchTiming } from '../../dispatch/index.ts';
+import { isBodyStream, type BodyStream, type DispatchRequest, type DispatchResult, type DispatchTarget, type DispatchTiming } from '../../dispatch/index.ts';
 import type { HeaderPairs } from '../../runtime/types.ts';
 import { installErrorHandler, sendError } from '../error-handler.ts';
 import { requestIdFactory } from '../hooks/request-id.ts';
@@ -105,6 +106,9 @@ function writeResult(req: FastifyRequest, reply: FastifyReply, r: DispatchResult
       if (e.code === 'EDGE_ERR_CLIENT_CLOSED') return;
       log.warn({ reqId: req.id, code: e.code, revision: r.revision }, `streaming response aborted: ${e.message}`);
     });
+    // A socket writes the ring's views by reference, later: credit must wait for it. (inject()'s
+    // response copies each write at once and drains on its own, so it is not attached.)
+    if (reply.raw.socket instanceof Socket) (r.body as BodyStream).attach?.(reply.raw);
     // node:http writes a head with the first body bytes; a stream slow to its first chunk (an SSE
     // endpoint waiting for its first event) must not leave the client without a status meanwhile.
     reply.raw.once('pipe', () => { if (!reply.raw.headersSent) reply.raw.flushHeaders(); });

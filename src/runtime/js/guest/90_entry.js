@@ -56,14 +56,18 @@
     if (e && e[WASM_FAULT]) { ops.fail(id, e[WASM_FAULT], e.message); return; }
     ops.fail(id, 'threw', e instanceof Error ? `${e.name}: ${e.message}` : `non-Error thrown: ${fmt(e)}`);
   }
-  /** Sends at most MAX_CHUNK bytes of `u`, keeping the rest for the next pull; answers how many went. */
-  /** @type {(id: number, l: { rest?: Uint8Array }, u: Uint8Array) => number} */
-  function sendChunk(id, l, u) {
+  /**
+   * Sends at most `max` bytes of `u` (and never more than MAX_CHUNK), keeping the rest for the next pull;
+   * answers how many went. Never more than the host's credit: its ring holds no more.
+   */
+  /** @type {(id: number, l: { rest?: Uint8Array }, u: Uint8Array, max: number) => number} */
+  function sendChunk(id, l, u, max) {
     const n = ReflectApply(u8Length, u, []);
-    if (n > MAX_CHUNK) {
-      l.rest = ReflectApply(u8Subarray, u, [MAX_CHUNK]);
-      ops.stream_chunk(id, u8ArrayBuffer(ReflectApply(u8Subarray, u, [0, MAX_CHUNK])));
-      return MAX_CHUNK;
+    const piece = Math.min(MAX_CHUNK, max);
+    if (n > piece) {
+      l.rest = ReflectApply(u8Subarray, u, [piece]);
+      ops.stream_chunk(id, u8ArrayBuffer(ReflectApply(u8Subarray, u, [0, piece])));
+      return piece;
     }
     l.rest = undefined;
     // The bridge copies the bytes to the host: a chunk that is a whole buffer goes as it is.
@@ -116,7 +120,7 @@
       const step = () => {
         if (live.get(id) !== l) return;
         if (/** @type {number} */ (l.budget) <= 0) { l.looping = false; return; }
-        if (l.rest !== undefined) { l.budget = /** @type {number} */ (l.budget) - sendChunk(id, l, l.rest); step(); return; }
+        if (l.rest !== undefined) { l.budget = /** @type {number} */ (l.budget) - sendChunk(id, l, l.rest, /** @type {number} */ (l.budget)); step(); return; }
         PromisePrototypeThen(readChunk(l.reader), (r) => {
           if (live.get(id) !== l) return;
           if (r.done) { live.delete(id); ops.stream_end(id); return; }
@@ -132,7 +136,7 @@
             failWith(id, null, 'bad_response', `a response body stream must give Uint8Array (or ArrayBuffer / ArrayBufferView) chunks; it gave ${what}`);
             return;
           }
-          l.budget = /** @type {number} */ (l.budget) - sendChunk(id, l, u);
+          l.budget = /** @type {number} */ (l.budget) - sendChunk(id, l, u, /** @type {number} */ (l.budget));
           step();
         }, (e) => { if (live.get(id) === l) failWith(id, e); });
       };
