@@ -100,7 +100,7 @@ interface Call {
 }
 
 /** A streaming response's message carries at most this much (several of the guest's chunks joined). */
-const MESSAGE_BYTES = 256 * 1024;
+const MESSAGE_BYTES = 512 * 1024;
 
 /**
  * A streaming response's bytes on their way to the gateway: a ring of STREAM_WINDOW_BYTES both threads

@@ -92,14 +92,15 @@ export interface CacheMessage { t: 'cache'; counts: [fn: string, result: 'hit' |
  * may be this far ahead of what the receiver consumed (credit-based flow control). Bounds what the host
  * buffers for one request (docs/architecture.md, "Streaming").
  */
-export const STREAM_WINDOW_BYTES = 512 * 1024;
+export const STREAM_WINDOW_BYTES = 1024 * 1024;
 
 /**
  * Credit goes back in steps of at least this many bytes, so a
- * stream of 64 KiB chunks costs one credit message per two chunks, not one each. Smaller than the window
+ * stream of 64 KiB chunks costs one credit message per four chunks, not one each (messages wake the
+ * other thread: at 128 KiB steps they were a fifth of the executor's CPU per MiB). Smaller than the window
  * less a Readable's high-water mark, so a receiver waiting for more always has credit on its way.
  */
-export const CREDIT_STEP_BYTES = 128 * 1024;
+export const CREDIT_STEP_BYTES = 256 * 1024;
 
 /** Executor → gateway: the thread is up and takes messages. */
 export interface StartedMessage { t: 'started' }
