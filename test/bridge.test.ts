@@ -10,7 +10,7 @@ import { BASE_LIMITS, type InvokeResult, type RevisionSpec } from '../src/runtim
 
 const hooks = { ended: () => false, activeReqId: () => '', complete: () => {} };
 const impls = (): Omit<HostImpls, 'cancel'> => ({
-  log: () => {}, done: () => {}, fail: () => {}, random: () => new ArrayBuffer(0), url_parse: () => '', url_set: () => '', vendor: () => ({}), text_label: () => '', text_decode: () => '', fetch_read: () => undefined, fetch_cancel: () => {}, body_read: () => undefined, stream_head: () => {}, stream_chunk: () => {}, stream_end: () => {}, timer: () => undefined, fetch: () => undefined,
+  log: () => {}, done: () => {}, fail: () => {}, random: () => new ArrayBuffer(0), url_parse: () => '', url_set: () => '', vendor: () => ({}), text_label: () => '', text_decode: () => '', fetch_read: () => undefined, fetch_cancel: () => {}, body_read: () => undefined, stream_head: () => {}, stream_chunk: () => {}, stream_wrote: () => {}, stream_end: () => {}, timer: () => undefined, fetch: () => undefined,
   subtle: () => undefined, keyFree: () => {}, cache_put: () => {}, cache_match: () => null, cache_delete: () => 0,
 });
 

@@ -76,7 +76,7 @@ describe('the bridge carries host CPU to the completion', () => {
     const seen: unknown[][] = [];
     let settle: { charge(ns: bigint): void; resolve(a: string, b: ArrayBuffer | null): void } | undefined;
     const impls = {
-      log: () => {}, done: () => {}, fail: () => {}, random: () => new ArrayBuffer(0), url_parse: () => '', url_set: () => '', vendor: () => ({}), text_label: () => '', text_decode: () => '', fetch_read: () => undefined, fetch_cancel: () => {}, body_read: () => undefined, stream_head: () => {}, stream_chunk: () => {}, stream_end: () => {}, timer: () => undefined, fetch: () => undefined, keyFree: () => {}, cache_put: () => {}, cache_match: () => null, cache_delete: () => 0,
+      log: () => {}, done: () => {}, fail: () => {}, random: () => new ArrayBuffer(0), url_parse: () => '', url_set: () => '', vendor: () => ({}), text_label: () => '', text_decode: () => '', fetch_read: () => undefined, fetch_cancel: () => {}, body_read: () => undefined, stream_head: () => {}, stream_chunk: () => {}, stream_wrote: () => {}, stream_end: () => {}, timer: () => undefined, fetch: () => undefined, keyFree: () => {}, cache_put: () => {}, cache_match: () => null, cache_delete: () => 0,
       subtle: (s: typeof settle) => { settle = s; return undefined; },
     } as unknown as Omit<HostImpls, 'cancel'>;
     const bridge = new HostBridge(impls, { ended: () => false, activeReqId: () => 'r1', complete: (...a) => { seen.push(a); } });

@@ -129,6 +129,23 @@ class Ring {
     this.pending += c.byteLength;
   }
 
+  /** Whether chunks the guest wrote into the ring itself are where the next writes go (else the ring is out of step). */
+  fits(chunks: Uint8Array[]): boolean {
+    let pos = this.#pos;
+    for (const c of chunks) {
+      if (c.buffer !== this.buffer) continue;
+      if (c.byteOffset !== pos) return false;
+      pos = (pos + c.byteLength) % this.#u8.byteLength;
+    }
+    return true;
+  }
+
+  /** A chunk the guest wrote into the ring itself, where fits() said it is. */
+  commit(c: Uint8Array): void {
+    this.#pos = (this.#pos + c.byteLength) % this.#u8.byteLength;
+    this.pending += c.byteLength;
+  }
+
   flush(): [off: number, len: number][] {
     const size = this.#u8.byteLength;
     const out: [number, number][] = [];
@@ -200,6 +217,8 @@ export class Invoker<I extends Callable, R extends Revision> {
       }
       call.stream = body;
       const ring = new Ring(STREAM_WINDOW_BYTES);
+      // The guest writes its chunks into the ring itself: one copy and one allocation fewer per chunk.
+      body.useRing?.(ring.buffer);
       this.#reply({ t: 'res', id: m.id, status: r.status, headers: r.headers, body: null, stream: true, ring: ring.buffer, ...timing });
       r = await this.#pump(m.id, call, body, ring);
     } finally {
@@ -226,14 +245,19 @@ export class Invoker<I extends Callable, R extends Revision> {
             // Chunks the guest made in the same pull leave together, up to MESSAGE_BYTES: one message, one
             // write to the socket for several 64 KiB chunks.
             const more = s.take(Math.min(call.credit, MESSAGE_BYTES) - first.byteLength);
-            if (first.byteLength > call.credit) {
+            let total = first.byteLength;
+            for (const c of more) total += c.byteLength;
+            if (total > call.credit || !ring.fits([first, ...more])) {
               // The guest sends no more than the credit of its pull (90_entry.js sendChunk): the ring would overflow.
               s.cancel('EDGE_ERR_INTERNAL', 'a response stream sent more than its credit');
               this.#reply({ t: 'end', id, code: 'EDGE_ERR_INTERNAL', message: 'a response stream sent more than its credit' });
               done({ ok: false, code: 'EDGE_ERR_INTERNAL', message: 'a response stream sent more than its credit', fatal: false });
               return;
             }
-            for (const c of [first, ...more]) ring.write(c);
+            for (const c of [first, ...more]) {
+              if (c.buffer === ring.buffer) ring.commit(c);
+              else ring.write(c);
+            }
             call.credit -= ring.pending;
             for (const [off, len] of ring.flush()) this.#reply({ t: 'chunk', id, off, len });
             step();

@@ -79,6 +79,11 @@ export interface ResponseStream {
    * `maxBytes`: how much the reader can take now; the guest may produce up to that much ahead, held here.
    */
   read(maxBytes: number): Promise<Uint8Array | null>;
+  /**
+   * Lets the guest write the body straight into `ring` (the reader's SharedArrayBuffer, written in order
+   * from offset 0 and wrapping): chunks read after this may be views of it, at the reader's own write position.
+   */
+  useRing?(ring: SharedArrayBuffer): void;
   /** Chunks the guest already produced, at most `maxBytes` in all (at least one if any is there), without asking it for more. */
   take(maxBytes: number): Uint8Array[];
   /** Ends it from the host's side (the client went away, the stream's wall time): the guest's stream is cancelled. */

@@ -55,6 +55,8 @@ interface StreamState {
   bytes: number;
   /** The content-length the function set, which the body must match. */
   declared: number | undefined;
+  /** The reader's ring (ResponseStream.useRing), the guest's write position in it, and whether the guest has it yet. */
+  ring: { buffer: SharedArrayBuffer; u8: Uint8Array; pos: number; given: boolean } | undefined;
 }
 
 /** A fail result that keeps the instance (limits and faults of one streaming response). */
@@ -333,7 +335,7 @@ export class GenericIsolate {
     }
     const cl = headers.find(([k]) => k === 'content-length')?.[1];
     const declared = cl !== undefined && /^\d{1,15}$/.test(cl) ? Number(cl) : undefined;
-    const state: StreamState = { waiter: undefined, queue: [], end: undefined, bytes: 0, declared };
+    const state: StreamState = { waiter: undefined, queue: [], end: undefined, bytes: 0, declared, ring: undefined };
     p.stream = state;
     // The wall limit so far was to the head; the whole body now has limits.streamMs.
     if (p.wall) clearTimeout(p.wall);
@@ -349,7 +351,14 @@ export class GenericIsolate {
       if (state.waiter) return Promise.reject(failed('EDGE_ERR_INTERNAL', 'a second read of a response stream while one is pending'));
       return new Promise<Uint8Array | null>((resolve, reject) => {
         state.waiter = { resolve, reject };
-        const fault = this.enter(p, (timeout) => this.rt.pull.applySync(undefined, [id, Math.max(1, maxBytes)], { timeout }), p.budgetNs > p.cpuNs ? p.budgetNs - p.cpuNs : 1n);
+        const args: unknown[] = [id, Math.max(1, maxBytes)];
+        const ring = state.ring;
+        if (ring && !ring.given) {
+          // Shared by reference, not copied (isolated-vm's rule for SharedArrayBuffers).
+          ring.given = true;
+          args.push(new ivm.ExternalCopy(ring.buffer).copyInto({ release: true }));
+        }
+        const fault = this.enter(p, (timeout) => this.rt.pull.applySync(undefined, args, { timeout }), p.budgetNs > p.cpuNs ? p.budgetNs - p.cpuNs : 1n);
         if (fault) this.settle(id, p, fault);
       });
     };
@@ -364,15 +373,31 @@ export class GenericIsolate {
       }
       return out;
     };
-    p.resolve({ ok: true, status, headers, body: { read, take, cancel: (code, message) => this.cancelRequest(id, code, message) }, cpuMs: Number(p.cpuNs) / 1e6 });
+    const useRing = (buffer: SharedArrayBuffer): void => {
+      if (state.ring === undefined) state.ring = { buffer, u8: new Uint8Array(buffer), pos: 0, given: false };
+    };
+    p.resolve({ ok: true, status, headers, body: { read, take, useRing, cancel: (code, message) => this.cancelRequest(id, code, message) }, cpuMs: Number(p.cpuNs) / 1e6 });
   }
 
   #streamChunk(id: number, body: ArrayBuffer | string | null): void {
+    const bytes = body === null ? new Uint8Array(0) : typeof body === 'string' ? Buffer.from(body, 'utf8') : new Uint8Array(body);
+    this.#deliver(id, bytes);
+  }
+
+  /** The guest wrote `len` bytes into the ring at its position: the chunk is that view of the ring. */
+  #streamWrote(id: number, len: number): void {
+    const r = this.pending.get(id)?.stream?.ring;
+    if (!r || len <= 0 || r.pos + len > r.u8.byteLength) return;
+    const view = r.u8.subarray(r.pos, r.pos + len);
+    r.pos = (r.pos + len) % r.u8.byteLength;
+    this.#deliver(id, view);
+  }
+
+  #deliver(id: number, bytes: Uint8Array): void {
     const p = this.pending.get(id);
     const s = p?.stream;
     if (!p || !s) return;
     if (this.#overBudget(id, p)) return;
-    const bytes = body === null ? new Uint8Array(0) : typeof body === 'string' ? Buffer.from(body, 'utf8') : new Uint8Array(body);
     s.bytes += bytes.byteLength;
     const limit = this.rev.limits.responseBytes;
     if (s.bytes > limit) {
@@ -448,6 +473,7 @@ export class GenericIsolate {
       body_read: (settle, id) => this.#bodyRead(settle, id),
       stream_head: (id, status, headersJson) => this.#streamHead(id, status, headersJson),
       stream_chunk: (id, body) => this.#streamChunk(id, body),
+      stream_wrote: (id, len) => this.#streamWrote(id, len),
       stream_end: (id) => this.#streamEnd(id),
       subtle: (settle, method, params, a, b) => this.#keys.start(settle, method, params, a, b),
       keyFree: (h) => this.#keys.free(h),

@@ -86,6 +86,8 @@ export const OPS = {
   stream_head: { kind: 'sync', args: ['int', 'int', 'string'], result: undefined, cpu: 'caller' },
   /** One chunk of a streaming response (at most 64 KiB): id, bytes. */
   stream_chunk: { kind: 'sync', args: ['int', 'body'], result: undefined, cpu: 'caller' },
+  /** The guest wrote `len` more bytes of a streaming response into the ring the host gave it with pull (at its own write position): id, len. */
+  stream_wrote: { kind: 'sync', args: ['int', 'int'], result: undefined, cpu: 'caller' },
   /** A streaming response ended: id. */
   stream_end: { kind: 'sync', args: ['int'], result: undefined, cpu: 'caller' },
   /** crypto.subtle (crypto/subtle.ts): method, JSON parameters, data, data → JSON outcome, bytes; host CPU charged. */

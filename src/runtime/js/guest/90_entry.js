@@ -17,12 +17,13 @@
   /**
    * Requests in flight, by dispatch id: the Request (to abort its signal when the client goes away)
    * and, once the response streams, its reader and the part of a chunk not yet sent.
-   * @type {Map<number, { req: any, reader?: any, rest?: Uint8Array, budget?: number, looping?: boolean }>}
+   * @type {Map<number, { req: any, reader?: any, rest?: Uint8Array, budget?: number, looping?: boolean, ring?: Uint8Array, wpos?: number }>}
    */
   const live = new Map();
   /** A chunk crosses to the host in pieces of at most this many bytes, so the host's buffers stay bounded. */
   const MAX_CHUNK = 65536;
   const u8Subarray = Uint8Array.prototype.subarray;
+  const u8Set = Uint8Array.prototype.set;
   const u8Length = /** @type {() => number} */ (/** @type {PropertyDescriptor} */ (Object.getOwnPropertyDescriptor(Object.getPrototypeOf(Uint8Array.prototype), 'byteLength')).get);
 
   /** @type {(id: number, res: any) => void} */
@@ -60,9 +61,22 @@
    * Sends at most `max` bytes of `u` (and never more than MAX_CHUNK), keeping the rest for the next pull;
    * answers how many went. Never more than the host's credit: its ring holds no more.
    */
-  /** @type {(id: number, l: { rest?: Uint8Array }, u: Uint8Array, max: number) => number} */
+  /** @type {(id: number, l: { rest?: Uint8Array, ring?: Uint8Array, wpos?: number }, u: Uint8Array, max: number) => number} */
   function sendChunk(id, l, u, max) {
     const n = ReflectApply(u8Length, u, []);
+    const ring = l.ring;
+    if (ring !== undefined) {
+      // Written straight into the host's ring, contiguous: a piece stops at its end (the next one wraps to 0).
+      const size = ReflectApply(u8Length, ring, []);
+      const at = /** @type {number} */ (l.wpos);
+      const piece = Math.min(n, MAX_CHUNK, max, size - at);
+      l.rest = n > piece ? ReflectApply(u8Subarray, u, [piece]) : undefined;
+      if (piece === 0) return 1;
+      ReflectApply(u8Set, ring, [n > piece ? ReflectApply(u8Subarray, u, [0, piece]) : u, at]);
+      l.wpos = (at + piece) % size;
+      ops.stream_wrote(id, piece);
+      return piece;
+    }
     const piece = Math.min(MAX_CHUNK, max);
     if (n > piece) {
       l.rest = ReflectApply(u8Subarray, u, [piece]);
@@ -111,9 +125,10 @@
      * (stream_chunk; stream_end or fail at the end) until that much went or the stream has none ready.
      * One loop per request: a pull while it runs only raises what it may send.
      */
-    pull(/** @type {number} */ id, /** @type {number} */ maxBytes) {
+    pull(/** @type {number} */ id, /** @type {number} */ maxBytes, /** @type {SharedArrayBuffer | undefined} */ ring) {
       const l = live.get(id);
       if (l === undefined || l.reader === undefined) return;
+      if (ring !== undefined && l.ring === undefined) { l.ring = new Uint8Array(ring); l.wpos = 0; }
       l.budget = maxBytes;
       if (l.looping) return;
       l.looping = true;
