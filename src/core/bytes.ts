@@ -7,3 +7,21 @@
 export function exactBytes(u: Uint8Array): Uint8Array<ArrayBuffer> {
   return u.byteOffset === 0 && u.byteLength === u.buffer.byteLength && u.buffer instanceof ArrayBuffer ? (u as Uint8Array<ArrayBuffer>) : new Uint8Array(u);
 }
+
+/**
+ * Reads a body to its end into one buffer of its own (its length exactly), or undefined once it goes
+ * over `limit` bytes (the caller stops the source). Errors of the source propagate.
+ */
+export async function readBytes(source: AsyncIterable<Uint8Array>, limit = Infinity): Promise<Uint8Array<ArrayBuffer> | undefined> {
+  const parts: Uint8Array[] = [];
+  let n = 0;
+  for await (const c of source) {
+    n += c.byteLength;
+    if (n > limit) return undefined;
+    parts.push(c);
+  }
+  const all = new Uint8Array(n);
+  let o = 0;
+  for (const c of parts) { all.set(c, o); o += c.byteLength; }
+  return all;
+}

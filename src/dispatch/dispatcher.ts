@@ -5,6 +5,7 @@
  * async queue or a cluster peer calls the same dispatch(). Metrics and logs are hooks.
  */
 import type { Clock } from '../core/clock.ts';
+import { readBytes } from '../core/bytes.ts';
 import { EdgeError } from '../core/errors.ts';
 import type { Rng } from '../core/rng.ts';
 import { pick, type RouteTable } from '../router/index.ts';
@@ -134,23 +135,15 @@ export class Dispatcher {
 
 /** A client's body read whole (for the Wasm tiers), or the refusal once it is over `limit`. */
 async function collect(stream: BodyStream, limit: number): Promise<Uint8Array | null | EdgeError> {
-  const parts: Uint8Array[] = [];
-  let n = 0;
+  let all: Uint8Array | undefined;
   try {
-    for await (const c of stream) {
-      n += c.byteLength;
-      if (n > limit) {
-        stream.destroy();
-        return new EdgeError('EDGE_ERR_BODY_TOO_LARGE', `the request body is over the limit of ${limit} bytes`);
-      }
-      parts.push(c);
-    }
+    all = await readBytes(stream, limit);
   } catch (e) {
     return new EdgeError('EDGE_ERR_BAD_REQUEST', `the request body could not be read: ${(e as Error).message}`);
   }
-  if (n === 0) return null;
-  const all = new Uint8Array(n);
-  let o = 0;
-  for (const p of parts) { all.set(p, o); o += p.byteLength; }
-  return all;
+  if (all === undefined) {
+    stream.destroy();
+    return new EdgeError('EDGE_ERR_BODY_TOO_LARGE', `the request body is over the limit of ${limit} bytes`);
+  }
+  return all.byteLength === 0 ? null : all;
 }

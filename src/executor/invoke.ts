@@ -175,11 +175,6 @@ export class Invoker<I extends Callable, R extends Revision> {
     this.#reply = reply;
   }
 
-  /** Calls in progress (a streaming response counts until its end). */
-  get calls(): number {
-    return this.#calls.size;
-  }
-
   async invoke(m: InvokeMessage): Promise<void> {
     const rev = this.#path.revision(m.rev);
     if (!rev) {

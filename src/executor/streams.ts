@@ -119,8 +119,6 @@ export class ResponseBody extends Readable {
   #uncredited = 0;
   #sink: Sink | undefined;
   ended = false;
-  /** How the stream ended when it failed after the head (logged by the edge with the request id). */
-  failure: EdgeError | undefined;
 
   constructor(id: number, send: Send, ring: SharedArrayBuffer) {
     super({ highWaterMark: 64 * 1024 });
@@ -148,10 +146,8 @@ export class ResponseBody extends Readable {
     if (this.ended) return;
     this.ended = true;
     if (code === undefined) this.push(null);
-    else {
-      this.failure = new EdgeError(code, message ?? code);
-      this.destroy(this.failure);
-    }
+    // A failure after the head: the edge logs it with the request id and aborts the connection.
+    else this.destroy(new EdgeError(code, message ?? code));
   }
 
   /** Destroyed before its end (the client went away, the edge gave up): the executor ends the call. */

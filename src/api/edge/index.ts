@@ -8,6 +8,7 @@ import { Socket } from 'node:net';
 import { Readable } from 'node:stream';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import type { Logger } from 'pino';
+import { readBytes } from '../../core/bytes.ts';
 import { EdgeError } from '../../core/errors.ts';
 import { isBodyStream, type BodyStream, type DispatchRequest, type DispatchResult, type DispatchTarget, type DispatchTiming } from '../../dispatch/index.ts';
 import type { HeaderPairs } from '../../runtime/types.ts';
@@ -56,16 +57,10 @@ const untyped = new WeakSet<FastifyReply>();
 /** A request body up to this long (by its content-length) is read whole before dispatch; longer or chunked ones stream. */
 const WHOLE_BODY_BYTES = 64 * 1024;
 
-/** Reads a small body whole (its content-length is at most WHOLE_BODY_BYTES). */
-async function readWhole(stream: Readable): Promise<Uint8Array | null> {
-  const parts: Buffer[] = [];
-  let n = 0;
-  for await (const c of stream) {
-    parts.push(c as Buffer);
-    n += (c as Buffer).byteLength;
-  }
-  // A copy with a buffer of its own: it is transferred to the executor, never cloned with a pool buffer around it.
-  return n === 0 ? null : new Uint8Array(Buffer.concat(parts, n));
+/** A small body (its content-length at most WHOLE_BODY_BYTES) read whole; its own buffer, so it is transferred to the executor, never cloned with a pool around it. */
+async function readSmall(stream: Readable): Promise<Uint8Array | null> {
+  const all = (await readBytes(stream))!;
+  return all.byteLength === 0 ? null : all;
 }
 
 function writeResult(req: FastifyRequest, reply: FastifyReply, r: DispatchResult, log: Logger): FastifyReply {
@@ -152,7 +147,7 @@ export async function buildEdge(o: EdgeOptions): Promise<FastifyInstance> {
     let body: Uint8Array | null | Readable = null;
     if (req.body instanceof Readable) {
       const length = Number(req.headers['content-length'] ?? NaN);
-      body = Number.isSafeInteger(length) && length <= WHOLE_BODY_BYTES && req.headers['transfer-encoding'] === undefined ? await readWhole(req.body) : req.body;
+      body = Number.isSafeInteger(length) && length <= WHOLE_BODY_BYTES && req.headers['transfer-encoding'] === undefined ? await readSmall(req.body) : req.body;
     }
     const result = await o.dispatch(target, {
       id: String(req.id),

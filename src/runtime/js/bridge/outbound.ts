@@ -1,4 +1,5 @@
 /** The host implementation of the `fetch` op: a guest's outbound fetch, checked against the host's policy. */
+import { readBytes } from '../../../core/bytes.ts';
 import { OpError, type Settle } from './ops.ts';
 
 /** Outbound fetch from guests: which destinations, how long, how much (docs/host-abi.md). */
@@ -49,16 +50,8 @@ export function startFetch(policy: OutboundPolicy, inflight: number, settle: Set
         settle.resolve(res.status, JSON.stringify([...res.headers]), null, h);
         return;
       }
-      const chunks: Uint8Array[] = [];
-      let size = 0;
-      for await (const c of res.body ?? []) {
-        size += (c as Uint8Array).byteLength;
-        if (size > policy.maxBytes) throw new Error(`the response is over the limit of ${policy.maxBytes} bytes`);
-        chunks.push(c as Uint8Array);
-      }
-      const all = new Uint8Array(size);
-      let o = 0;
-      for (const c of chunks) { all.set(c, o); o += c.byteLength; }
+      const all = await readBytes((res.body ?? []) as AsyncIterable<Uint8Array>, policy.maxBytes);
+      if (all === undefined) throw new Error(`the response is over the limit of ${policy.maxBytes} bytes`);
       clearTimeout(timer);
       settle.resolve(res.status, JSON.stringify([...res.headers]), all.buffer, 0);
     })
