@@ -13,7 +13,7 @@ import { hostMaximums, revisionDefaults, type Config } from './config/index.ts';
 import { systemClock, systemScheduler, type Clock, type Scheduler } from './core/clock.ts';
 import { mathRng, type Rng } from './core/rng.ts';
 import { buildAdmin } from './api/admin/index.ts';
-import { buildEdge } from './api/edge/index.ts';
+import { buildEdge, type EdgeListener } from './api/edge/index.ts';
 import { Catalog } from './catalog/index.ts';
 import { ControlPlane, type FunctionService } from './control/index.ts';
 import { CompilePool } from './deploy/index.ts';
@@ -40,7 +40,7 @@ export interface Isoedge {
   dispatcher: Dispatcher;
   executors: ExecutorGroup;
   admin: FastifyInstance;
-  edge: FastifyInstance;
+  edge: EdgeListener;
   /** A function's URL on the edge (with the bound port once listening). */
   url(fn: string): string;
   /** Binds both listeners; returns the bound addresses. */
@@ -147,7 +147,7 @@ export async function createIsoedge(config: Config, log: Logger, opts: HostOptio
   });
 
   let admin: FastifyInstance | undefined;
-  let edge: FastifyInstance | undefined;
+  let edge: EdgeListener | undefined;
   let closed = false;
   const close = async (): Promise<void> => {
     if (closed) return;
@@ -181,10 +181,9 @@ export async function createIsoedge(config: Config, log: Logger, opts: HostOptio
       },
       logs: { logs, linesPerFunction: config.logs.linesPerFunction, requireFunction: (name) => functions.getFunction(name) },
     });
-    edge = await buildEdge({
+    edge = buildEdge({
       log,
       domain: config.domain,
-      maxBodyBytes: l.maxBodyBytes,
       dispatch: (target, request, signal) => dispatcher.dispatch(target, request, signal),
       routes: {
         hasFunction: (fn) => catalog.route(fn) !== undefined,

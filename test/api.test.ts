@@ -36,7 +36,10 @@ describe('admin API', () => {
     expect(e.statusCode).toBe(200);
     expect(e.body).toBe('hello /a/b');
     expect(e.headers['isoedge-revision']).toBe('hello-00001');
-    expect(e.headers['server-timing']).toMatch(/^route;dur=[\d.]+, queue;dur=[\d.]+, start;desc="(hot|warm|cold)";dur=[\d.]+, exec;dur=[\d.]+$/);
+    expect(e.headers['server-timing']).toMatch(/^route;dur=[\d.]+, queue;dur=[\d.]+, start;desc="(hot|warm|cold)";dur=[\d.]+, exec;dur=[\d.]+, total;dur=[\d.]+$/);
+    // total covers the whole server-side time: at least the stages it contains.
+    const dur = Object.fromEntries([...String(e.headers['server-timing']).matchAll(/(\w+);(?:desc="\w+";)?dur=([\d.]+)/g)].map((m) => [m[1], Number(m[2])]));
+    expect(dur.total).toBeGreaterThanOrEqual(dur.route! + dur.queue! + dur.start! + dur.exec! - 0.01);
   });
 
   it('a second deploy makes revision 00002, which takes the traffic', async () => {

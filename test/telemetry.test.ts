@@ -106,7 +106,12 @@ describe('GET /metrics through a host', () => {
   const SRC = 'export default { fetch(req) { const p = new URL(req.url).pathname; return new Response(p, { status: p === "/missing" ? 404 : 200 }); } };';
   const deploy = (host: TestHost, name: string) =>
     host.admin.inject({ method: 'POST', url: `/v1/functions/${name}/revisions`, headers: { 'content-type': 'application/javascript' }, payload: SRC });
-  const edge = (host: TestHost, name: string, path: string) => host.edge.inject({ url: path, headers: { host: `${name}.localhost` } });
+  // Requests are recorded in the check phase after their responses are written (dispatch/observe.ts).
+  const edge = async (host: TestHost, name: string, path: string) => {
+    const r = await host.edge.inject({ url: path, headers: { host: `${name}.localhost` } });
+    await new Promise((res) => setImmediate(res));
+    return r;
+  };
 
   it('shows the default process metrics, requests by function/revision/code, start histograms by tier and the revision gauges', async () => {
     expect((await deploy(h, 'metered')).statusCode).toBe(201);
