@@ -3,7 +3,7 @@
  * the real clock and scheduler, then dispatches the gateway's messages. The thread owns the warm
  * pool, the hot set and every instance, and runs guest code; the gateway never does (docs/architecture.md).
  */
-import { parentPort, workerData, type MessagePort } from 'node:worker_threads';
+import { workerData, type MessagePort } from 'node:worker_threads';
 import { systemClock } from '../core/clock.ts';
 import { collectReleasedHandles, releaseThreadCaches } from '../runtime/js/index.ts';
 import { systemScheduler } from '../core/clock.ts';
@@ -87,4 +87,6 @@ function start(port: MessagePort, init: ExecutorInit): void {
   out.push({ t: 'started' });
 }
 
-start(parentPort!, workerData as ExecutorInit);
+// Both directions use the channel the gateway made (it can read the replies synchronously: client.ts).
+const { port, ...init } = workerData as ExecutorInit & { port: MessagePort };
+start(port, init);
