@@ -3,7 +3,7 @@
  * id, in-flight accounting for the load balancer, and failure of every pending
  * request if the thread dies.
  */
-import { MessageChannel, receiveMessageOnPort, Worker, type MessagePort } from 'node:worker_threads';
+import { Worker } from 'node:worker_threads';
 import { EdgeError } from '../core/errors.ts';
 import { exactBytes } from '../core/bytes.ts';
 import type { RevisionSpec } from '../runtime/types.ts';
@@ -34,14 +34,6 @@ interface Waiter {
 
 const WORKER_URL = new URL('./worker.ts', import.meta.url);
 
-/**
- * How long the gateway may wait in place for the answers to a batch when nothing else is in flight,
- * instead of returning to its event loop and sleeping until the answer's message wakes it.
- */
-export const REPLY_SPIN_MS = 1;
-/** Requests in flight over all executors of this process: the gateway spins only when a batch is all there is. */
-let inflightAll = 0;
-
 export class ExecutorClient {
   readonly index: number;
   readonly worker: Worker;
@@ -56,8 +48,6 @@ export class ExecutorClient {
   /** Waiting for `inflight` to reach 0 (a retiring executor ends then). */
   #onDrained: (() => void)[] = [];
   readonly #out: Batcher<ToExecutor>;
-  readonly #port: MessagePort;
-  readonly #onBatch: (batch: FromExecutor[]) => void;
   #dead: Error | undefined;
   #exited = false;
 
@@ -70,19 +60,14 @@ export class ExecutorClient {
 
   constructor(index: number, init: ExecutorInit, onLog: (m: GuestLog) => void, onExit: (c: ExecutorClient, err: Error) => void, onReady: (c: ExecutorClient, m: ReadyEvent) => void = () => {}, onCache: (m: CacheEvent) => void = () => {}) {
     this.index = index;
-    const { port1, port2 } = new MessageChannel();
-    this.#port = port1;
-    this.worker = new Worker(WORKER_URL, { workerData: { ...init, port: port2 }, transferList: [port2], name: `isoedge-executor-${index}` });
-    this.#out = new Batcher<ToExecutor>((batch, transfer) => {
-      port1.postMessage(batch, transfer);
-      this.#spin(batch);
-    });
+    this.worker = new Worker(WORKER_URL, { workerData: init, name: `isoedge-executor-${index}` });
+    this.#out = new Batcher<ToExecutor>((batch, transfer) => this.worker.postMessage(batch, transfer));
     let markReady: () => void;
     let failReady: (e: Error) => void;
     this.ready = new Promise((res, rej) => { markReady = res; failReady = rej; });
     // Executors started later (restart, resize) are not awaited: their failure must not be an unhandled rejection.
     this.ready.catch(() => {});
-    this.#onBatch = (batch: FromExecutor[]) => {
+    this.worker.on('message', (batch: FromExecutor[]) => {
       for (const m of batch) {
         if (m.t === 'log') onLog(m);
         else if (m.t === 'instances') {
@@ -109,8 +94,7 @@ export class ExecutorClient {
           else w.resolve(m);
         }
       }
-    };
-    port1.on('message', this.#onBatch);
+    });
     const die = (err: Error): void => {
       if (this.#dead) return;
       this.#dead = err;
@@ -125,7 +109,6 @@ export class ExecutorClient {
     this.worker.on('error', (e) => die(new EdgeError('EDGE_ERR_EXECUTOR_LOST', `executor ${index} failed: ${e.message}`, { cause: e })));
     this.worker.on('exit', (code) => {
       this.#exited = true;
-      port1.close();
       die(new EdgeError('EDGE_ERR_EXECUTOR_LOST', `executor ${index} exited with code ${code}`));
     });
   }
@@ -162,7 +145,6 @@ export class ExecutorClient {
     if (this.#dead) return Promise.reject(this.#dead);
     const id = this.#nextId++;
     this.inflight++;
-    inflightAll++;
     const send = (m: ToExecutor, transfer?: ArrayBuffer): void => this.#out.push(m, transfer);
     const st: Streams = { pump: undefined, body: undefined };
     const onAbort = (): void => send({ t: 'cancel', id });
@@ -172,7 +154,6 @@ export class ExecutorClient {
       signal?.removeEventListener('abort', onAbort);
       st.pump?.close();
       this.#streams.delete(id);
-      inflightAll--;
       if (--this.inflight === 0 && this.#onDrained.length > 0) this.#drain();
     };
     return new Promise<FromExecutor>((resolve, reject) => {
@@ -205,27 +186,6 @@ export class ExecutorClient {
     }).finally(() => {
       if (!streaming) finished();
     });
-  }
-
-  /**
-   * After sending a batch that is all the gateway has in flight: read the executor's answers here
-   * for up to REPLY_SPIN_MS. On this VM a thread that sleeps pays for its wake-up (0.3 ms and more);
-   * the executor answers a hot request within ~0.1 ms of its own wake. Under load there is always
-   * something else in flight, so this never runs there and never holds up another request.
-   */
-  #spin(batch: ToExecutor[]): void {
-    let invokes = 0;
-    for (const m of batch) if (m.t === 'invoke') invokes++;
-    if (invokes === 0 || invokes !== inflightAll) return;
-    const end = performance.now() + REPLY_SPIN_MS;
-    let answered = 0;
-    do {
-      const got = receiveMessageOnPort(this.#port) as { message: FromExecutor[] } | undefined;
-      if (got === undefined) continue;
-      for (const m of got.message) if (m.t === 'res' || m.t === 'err') answered++;
-      this.#onBatch(got.message);
-      if (answered >= invokes) return;
-    } while (performance.now() < end);
   }
 
   /** The Readable of a streaming response: chunk and end messages for `id` go to it from now on. */
@@ -271,7 +231,7 @@ export class ExecutorClient {
     // Ask the worker to dispose its isolates and exit by itself; terminate it if it does not.
     const exited = new Promise<void>((res) => this.worker.once('exit', () => res()));
     const close: ToExecutor[] = [{ t: 'close' }];
-    this.#port.postMessage(close);
+    this.worker.postMessage(close);
     const timer = setTimeout(() => { process.stderr.write(`executor ${this.index} did not exit in 2 s; terminating\n`); void this.worker.terminate(); }, 2000);
     await exited;
     clearTimeout(timer);

@@ -3,7 +3,7 @@
  * the real clock and scheduler, then dispatches the gateway's messages. The thread owns the warm
  * pool, the hot set and every instance, and runs guest code; the gateway never does (docs/architecture.md).
  */
-import { workerData, type MessagePort } from 'node:worker_threads';
+import { parentPort, workerData, type MessagePort } from 'node:worker_threads';
 import { systemClock } from '../core/clock.ts';
 import { collectReleasedHandles, releaseThreadCaches } from '../runtime/js/index.ts';
 import { systemScheduler } from '../core/clock.ts';
@@ -87,6 +87,4 @@ function start(port: MessagePort, init: ExecutorInit): void {
   out.push({ t: 'started' });
 }
 
-// Both directions use the channel the gateway made (it can read the replies synchronously: client.ts).
-const { port, ...init } = workerData as ExecutorInit & { port: MessagePort };
-start(port, init);
+start(parentPort!, workerData as ExecutorInit);
