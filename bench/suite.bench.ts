@@ -16,8 +16,8 @@
 import { readFileSync, writeFileSync, mkdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { load } from './lib/client.ts';
-import { firstCalls, hotCalls, startHost, deployAll, waitWarm, type Code, type Host } from './lib/host.ts';
+import { loadAt, type LoadResult } from './lib/wrk.ts';
+import { firstCalls, hotCalls, pacedCalls, startHost, deployAll, waitWarm, type Code, type Host } from './lib/host.ts';
 import { startServer, type ChildServer } from './lib/child-server.ts';
 import { startWorkerd, workerdBinary, type Workerd } from './lib/workerd.ts';
 import { helloJs, bundleJs } from './lib/handlers.ts';
@@ -44,6 +44,8 @@ const C = {
   hot: quick ? 300 : 2000,
   hotWarmup: quick ? 100 : 200,
   loadMs: quick ? 1000 : 5000,
+  paced: quick ? 100 : 400, // requests per run, one every PACED_GAP_MS
+  pacedFirst: quick ? 50 : 200, // first calls per run to functions at zero, one every PACED_GAP_MS
   runDeadlineMs: quick ? 8000 : 90_000, // per scenario and run: a hard stop whatever n says
   // The hot set holds a fifth of the largest count, so the Zipf mix's tail misses it in both modes.
   scale: quick
@@ -62,10 +64,11 @@ const C = {
 };
 
 const WARMUP_STARTS = 2;
+const PACED_GAP_MS = 20;
 
 interface Sample { ms: number[]; rps?: number; tiers?: Record<string, number>; serverStart?: number[] }
 interface Scenario { id: string; kind: LatencyRow['kind']; subject: string; handler: string; tier: string; /** Throughput row fed by a hot loop's rate. */ c1?: string; /** Progress units per run. */ n?: number; run(r: number, deadline: number, tick: (i: number) => void): Promise<Sample> }
-interface Load { id: string; subject: string; port: () => number; hostHeader: string }
+interface Load { id: string; subject: string; port: () => number; hostHeader: string; pid: () => number | undefined }
 
 const scenarios: Scenario[] = [];
 const loads: Load[] = [];
@@ -79,15 +82,17 @@ const progress = new Progress(3 + C.runs + (only.has('streaming') ? streamingSte
  * WARMUP_STARTS of each set are called unmeasured (sockets, the host's own JIT after the
  * previous scenario) and the first of run 0 is the one the hot row calls.
  */
-async function firstCallScenario(h: Host, warm: boolean, id: string, subject: string, handler: string, code: (i: number) => Code, n = C.starts): Promise<void> {
+async function firstCallScenario(h: Host, warm: boolean, id: string, subject: string, handler: string, code: (i: number) => Code, n = C.starts, pacedMs?: number): Promise<void> {
   const names = Array.from({ length: C.runs }, (_, r) => Array.from({ length: n + WARMUP_STARTS }, (_, i) => `${id.replace(/\./g, '-')}-${r}-${i}`));
   progress.phase(`deploy ${id}`, C.runs * (n + WARMUP_STARTS));
   await deployAll(h, names.flat(), code, { deadline: performance.now() + (quick ? 30_000 : 300_000), onDone: (d) => progress.tick(d) });
   scenarios.push({
-    id, kind: 'start', subject, handler, tier: warm ? 'warm-pool' : 'cold: new isolate, no pool', n,
+    id, kind: 'start', subject, handler, tier: pacedMs ? `first calls one every ${pacedMs} ms (the pool refills as it can)` : warm ? 'warm-pool' : 'cold: new isolate, no pool', n,
     async run(r, deadline, tick) {
-      await firstCalls(h, names[r]!.slice(0, WARMUP_STARTS), deadline, warm ? () => waitWarm(h) : undefined);
-      const got = await firstCalls(h, names[r]!.slice(WARMUP_STARTS), deadline, warm ? () => waitWarm(h) : undefined, tick);
+      // Paced: no waiting for the pool between calls, only the gap: the pool must keep up with the arrivals.
+      const before = pacedMs ? () => new Promise<void>((res) => setTimeout(res, pacedMs)) : warm ? () => waitWarm(h) : undefined;
+      await firstCalls(h, names[r]!.slice(0, WARMUP_STARTS), deadline, before);
+      const got = await firstCalls(h, names[r]!.slice(WARMUP_STARTS), deadline, before, tick);
       return { ms: got.ms, tiers: got.tiers, serverStart: got.serverStartMs.n ? [got.serverStartMs.p50] : [] };
     },
   });
@@ -98,6 +103,14 @@ function hotScenario(port: () => number, hostHeader: string, id: string, subject
 }
 
 /** One isoedge kind (JS hello, JS bundle, core Wasm, component): cold and warm-pool first calls, then hot. */
+/**
+ * Sparse traffic: one request every PACED_GAP_MS, each on a kept-alive connection to a server that
+ * went idle in between (the case where every sleeping thread pays for its wake-up).
+ */
+function pacedScenario(port: () => number, hostHeader: string, id: string, subject: string): void {
+  scenarios.push({ id, kind: 'hot', subject, handler: 'hello', tier: `paced, one request every ${PACED_GAP_MS} ms`, n: C.paced, run: (_r, deadline, tick) => pacedCalls(port(), hostHeader, C.paced, PACED_GAP_MS, deadline, tick) });
+}
+
 async function isoedgeKind(cold: Host, warm: Host, key: string, subject: string, handler: string, code: (i: number) => Code): Promise<void> {
   // Wasm: the module is compiled once per executor for a digest; prime it so every measured call is a start, not a compile.
   if (typeof code(0) !== 'string') {
@@ -109,6 +122,7 @@ async function isoedgeKind(cold: Host, warm: Host, key: string, subject: string,
   }
   await firstCallScenario(cold, false, `${key}.cold`, subject, handler, code);
   await firstCallScenario(warm, true, `${key}.warm`, subject, handler, code);
+  if (key === 'js.hello') await firstCallScenario(warm, true, `${key}.first-paced`, subject, handler, code, C.pacedFirst, PACED_GAP_MS);
   hotScenario(() => warm.edge, `${key.replace(/\./g, '-')}-warm-0-0.localhost`, `${key}.hot`, subject, handler, key === 'js.hello' ? 'isoedge.c1' : undefined);
 }
 
@@ -121,7 +135,8 @@ async function setupIsoedge(): Promise<void> {
   if (only.has('js')) {
     await isoedgeKind(cold, warm, 'js.hello', 'isoedge JS', 'hello', (i) => helloJs(`isoedge ${i}`));
     await isoedgeKind(cold, warm, 'js.bundle', 'isoedge JS', '50 KB bundle', (i) => bundleJs(`bundle ${i}`));
-    loads.push({ id: 'isoedge.c50', subject: 'isoedge JS', port: () => warm.edge, hostHeader: 'js-hello-warm-0-0.localhost' });
+    loads.push({ id: 'isoedge.c50', subject: 'isoedge JS', port: () => warm.edge, hostHeader: 'js-hello-warm-0-0.localhost', pid: () => warm.host.child.pid });
+    pacedScenario(() => warm.edge, 'js-hello-warm-0-0.localhost', 'js.hello.paced', 'isoedge JS');
   }
   if (only.has('wasm')) {
     const kinds: [string, string, string | undefined, string][] = [
@@ -161,7 +176,8 @@ async function setupBaselines(): Promise<void> {
       const s: ChildServer = await startServer(script);
       stops.push(s.stop);
       hotScenario(() => s.port, 'x', `${key}.hello.hot`, subject, 'hello', `${key}.c1`);
-      loads.push({ id: `${key}.c50`, subject, port: () => s.port, hostHeader: 'x' });
+      pacedScenario(() => s.port, 'x', `${key}.hello.paced`, subject);
+      loads.push({ id: `${key}.c50`, subject, port: () => s.port, hostHeader: 'x', pid: () => s.pid });
     }
   }
   if (only.has('workerd')) {
@@ -187,7 +203,8 @@ async function setupBaselines(): Promise<void> {
         });
       }
       hotScenario(() => hot.port, 'x', 'workerd.hello.hot', 'workerd', 'hello', 'workerd.c1');
-      loads.push({ id: 'workerd.c50', subject: 'workerd', port: () => hot.port, hostHeader: 'x' });
+      pacedScenario(() => hot.port, 'x', 'workerd.hello.paced', 'workerd');
+      loads.push({ id: 'workerd.c50', subject: 'workerd', port: () => hot.port, hostHeader: 'x', pid: () => hot.pid });
     } catch (e) {
       skipped.push({ id: 'workerd', reason: (e as Error).message });
     }
@@ -197,7 +214,7 @@ async function setupBaselines(): Promise<void> {
 /** RUNS rounds; in each, every scenario once, then every throughput load (the loads last: they heat the machine). */
 async function runAll(): Promise<{ latency: LatencyRow[]; throughput: ThroughputRow[] }> {
   const samples = new Map<string, Sample[]>();
-  const rps = new Map<string, { rps: number; errors: number }[]>();
+  const rps = new Map<string, LoadResult[]>();
   for (let r = 0; r < C.runs; r++) {
     progress.next(`run ${r + 1}/${C.runs}: ${scenarios.length} scenarios, ${loads.length} loads`);
     for (const s of scenarios) {
@@ -211,8 +228,8 @@ async function runAll(): Promise<{ latency: LatencyRow[]; throughput: Throughput
     }
     for (const l of loads) {
       progress.phase(`${l.id} (run ${r + 1}, ${C.loadMs} ms)`, 1);
-      const got = await load(l.port(), l.hostHeader, 50, C.loadMs);
-      rps.set(l.id, [...(rps.get(l.id) ?? []), { rps: got.rps, errors: got.errors }]);
+      const got = await loadAt(l.port(), l.hostHeader, 50, C.loadMs, l.pid(), (m) => progress.log(m));
+      rps.set(l.id, [...(rps.get(l.id) ?? []), got]);
     }
   }
   const latency: LatencyRow[] = [];
@@ -234,7 +251,9 @@ async function runAll(): Promise<{ latency: LatencyRow[]; throughput: Throughput
   }
   for (const l of loads) {
     const got = rps.get(l.id)!;
-    throughput.push({ id: l.id, subject: l.subject, concurrency: 50, rps: got.map((g) => g.rps), spread: spread(got.map((g) => g.rps)), errors: got.reduce((a, g) => a + g.errors, 0) });
+    const cpu = got.map((g) => g.cpuUs).filter((c) => c !== undefined);
+    throughput.push({ id: l.id, subject: l.subject, concurrency: 50, rps: got.map((g) => g.rps), spread: spread(got.map((g) => g.rps)), errors: got.reduce((a, g) => a + g.errors, 0),
+      client: got[0]!.client, ...(cpu.length === got.length ? { cpuUs: cpu } : {}) });
   }
   return { latency, throughput };
 }

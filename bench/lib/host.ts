@@ -96,6 +96,25 @@ export async function firstCalls(h: Host, names: string[], deadline: number, bef
 }
 
 /** Back-to-back requests at concurrency 1 after `warmup` unmeasured ones (JIT, sockets, the hot instance). */
+/** One request every `gapMs` on a kept-alive connection (a few unmeasured first); `tick` reports progress. */
+export async function pacedCalls(port: number, hostHeader: string, n: number, gapMs: number, deadline: number, tick: (i: number) => void = () => {}): Promise<{ ms: number[] }> {
+  const agent = makeAgent(1);
+  try {
+    for (let i = 0; i < 5; i++) await timedGet(agent, port, hostHeader);
+    const ms: number[] = [];
+    for (let i = 0; i < n && performance.now() < deadline; i++) {
+      await new Promise((r) => setTimeout(r, gapMs));
+      const r = await timedGet(agent, port, hostHeader);
+      if (r.status !== 200) throw new Error(`${hostHeader}: ${r.status} ${r.body}`);
+      ms.push(r.ms);
+      tick(i + 1);
+    }
+    return { ms };
+  } finally {
+    agent.destroy();
+  }
+}
+
 export async function hotCalls(port: number, hostHeader: string, n: number, deadline: number, warmup = 200): Promise<{ ms: number[]; rps: number }> {
   const agent = makeAgent(1);
   try {

@@ -3,7 +3,7 @@
  * lets test/bench-report.test.ts check that README's section is the generator's output).
  * `links` is the prefix of the result files as seen from where the markdown lives.
  */
-import type { BenchRun, LatencyRow, Streaming } from './schema.ts';
+import type { BenchRun, LatencyRow, Streaming, ThroughputRow } from './schema.ts';
 import { median, type Spread } from './stats.ts';
 
 /** Three significant digits or so: 0.016, 2.45, 23.2, 146. */
@@ -88,10 +88,15 @@ export function renderBody(run: BenchRun, jsonFile: string, links: string): stri
   const starts = run.latency.filter((r) => r.kind !== 'hot');
   const hot = run.latency.filter((r) => r.kind === 'hot');
   if (starts.length) out.push(`**Starts** (a first request that starts an isolate, a context, a thread or a process; the floor is in process, without HTTP). Histograms: [\`${name}.latency.svg\`](${links}${name}.latency.svg).`, '', ...latencyTable(starts), '');
-  if (hot.length) out.push('**Hot**, back to back at concurrency 1:', '', ...latencyTable(hot), '');
+  if (hot.length) out.push('**Hot**, at concurrency 1: back to back, and paced (one request every 20 ms, so every thread sleeps in between):', '', ...latencyTable(hot), '');
   if (run.throughput.length) {
-    out.push('**Throughput** (req/s):', '', '| subject | concurrency | req/s | errors |', '|---|---|---|---|',
-      ...run.throughput.map((t) => `| ${t.subject} | ${t.concurrency} | ${t.rps.length > 1 ? `${int(t.spread.median)} (${int(t.spread.min)}–${int(t.spread.max)})` : int(t.spread.median)} | ${t.errors} |`), '');
+    const cpu = (t: ThroughputRow) => {
+      if (!t.cpuUs?.length) return 'n/a';
+      const k = (f: 'total' | 'main' | 'executors' | 'other') => fmt(median(t.cpuUs!.map((c) => c[f])));
+      return t.subject.startsWith('isoedge') ? `${k('total')} (gateway ${k('main')}, executors ${k('executors')}, other threads ${k('other')})` : `${k('total')} (main thread ${k('main')})`;
+    };
+    out.push('**Throughput** (req/s; the server\'s CPU per request, read from /proc while the load ran, by thread):', '', '| subject | concurrency | client | req/s | errors | server CPU per request (µs) |', '|---|---|---|---|---|---|',
+      ...run.throughput.map((t) => `| ${t.subject} | ${t.concurrency} | ${t.client ?? 'node'} | ${t.rps.length > 1 ? `${int(t.spread.median)} (${int(t.spread.min)}–${int(t.spread.max)})` : int(t.spread.median)} | ${t.errors} | ${t.concurrency === 1 ? 'n/a' : cpu(t)} |`), '');
   }
   if (run.scale) {
     const s = run.scale;

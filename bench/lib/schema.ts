@@ -21,7 +21,13 @@ export interface LatencyRow {
   serverStartMs?: Spread;
 }
 
-export interface ThroughputRow { id: string; subject: string; concurrency: number; rps: number[]; spread: Spread; errors: number }
+export interface ThroughputRow {
+  id: string; subject: string; concurrency: number; rps: number[]; spread: Spread; errors: number;
+  /** Who made the load (absent in runs before issue 16: the Node client). */
+  client?: 'wrk' | 'node';
+  /** The server's CPU per request in µs, per run, by thread kind (main = isoedge's gateway). */
+  cpuUs?: { total: number; main: number; executors: number; other: number }[];
+}
 
 export interface ScaleStep {
   functions: number;

@@ -72,7 +72,25 @@ function suiteRatios(rows: Rows): Ratio[] {
     rpsRatio(rows, 'rpsC50VsWorkerd', 'isoedge ÷ workerd, throughput at concurrency 50', 'isoedge.c50', 'workerd.c50'),
     rpsRatio(rows, 'rpsC50VsBareNodeHttp', 'isoedge ÷ bare node:http, throughput at concurrency 50', 'isoedge.c50', 'node-http.c50'),
     rpsRatio(rows, 'rpsC50VsFastify', 'isoedge ÷ fastify, throughput at concurrency 50', 'isoedge.c50', 'fastify.c50'),
+    latencyRatio(rows, 'pacedVsBareNodeHttp', 'isoedge paced ÷ bare node:http paced, one request every 20 ms (p50)', 'js.hello.paced', 'node-http.hello.paced'),
+    latencyRatio(rows, 'pacedVsWorkerd', 'isoedge paced ÷ workerd paced (p50)', 'js.hello.paced', 'workerd.hello.paced'),
   ];
+}
+
+/** p50 of `num` minus p50 of `den` in ms (the median of the runs' own p50s), or null with the reason. */
+function p50Over(rows: Rows, num: string, den: string): { value: number | null; reason?: string } {
+  const a = rows.latency.find((r) => r.id === num), b = rows.latency.find((r) => r.id === den);
+  if (!a || !b) return { value: null, reason: why(rows, [num, den]) };
+  return { value: Math.round((a.p50.median - b.p50.median) * 1000) / 1000, reason: `${fmtMs(a.p50.median)} − ${fmtMs(b.p50.median)} ms` };
+}
+
+const fmtMs = (x: number): string => x.toFixed(3);
+
+/** A row's figure (p50, p99 or the host's own start time), or null with the reason. */
+function rowFigure(rows: Rows, id: string, pick: (r: LatencyRow) => number | undefined): { value: number | null; reason?: string } {
+  const r = rows.latency.find((x) => x.id === id);
+  const v = r ? pick(r) : undefined;
+  return v === undefined || !Number.isFinite(v) ? { value: null, reason: why(rows, [id]) } : { value: v };
 }
 
 function check(id: string, label: string, value: number | null, op: '>=' | '<=', threshold: number, note?: string): Target {
@@ -80,22 +98,42 @@ function check(id: string, label: string, value: number | null, op: '>=' | '<=',
   return { id, label, value: value !== null && Number.isFinite(value) ? value : null, op, threshold, status, ...(note ? { note } : {}) };
 }
 
-/** Issue 8's targets; a target whose baseline was skipped is SKIPPED with the reason, not dropped. */
+/**
+ * Issue 16's targets (they replace issue 8's: 2x workerd and 90 % of node:http at concurrency 50);
+ * a target whose baseline was skipped is SKIPPED with the reason, not dropped.
+ */
 export function targets(rows: Rows, rs: Ratio[]): Target[] {
   const r = (id: string) => rs.find((x) => x.id === id)!;
   const fromRatio = (id: string, label: string, op: '>=' | '<=', t: number) => check(id, label, r(id).value?.median ?? null, op, t, r(id).reason);
+  const fig = (id: string, label: string, got: { value: number | null; reason?: string }, op: '>=' | '<=', t: number, note?: string) => check(id, label, got.value, op, t, [got.reason, note].filter(Boolean).join('; ') || undefined);
+  const hot = p50Over(rows, 'js.hello.hot', 'node-http.hello.hot');
+  const paced = p50Over(rows, 'js.hello.paced', 'node-http.hello.paced');
   const out = [
-    fromRatio('warmVsNewProcess', 'warm-pool start ≥ 20× faster than a new process', '>=', 20),
-    fromRatio('warmVsWorkerdStart', 'warm-pool start ≥ 5× faster than a workerd start', '>=', 5),
-    fromRatio('rpsC50VsWorkerd', 'hot throughput at concurrency 50 ≥ 2× workerd', '>=', 2),
-    fromRatio('rpsC50VsBareNodeHttp', 'hot throughput at concurrency 50 ≥ 90 % of bare node:http', '>=', 0.9),
+    fig('hotC1OverNodeHttp', 'hot request at concurrency 1: p50 ≤ bare node:http + 0.10 ms (difference, ms)', hot, '<=', 0.1),
+    fromRatio('rpsC50VsWorkerd', 'throughput at concurrency 50 ≥ 1.2× workerd', '>=', 1.2),
+    fromRatio('rpsC50VsBareNodeHttp', 'throughput at concurrency 50 ≥ 0.8× bare node:http', '>=', 0.8),
+    fig('pacedOverNodeHttp', 'one request every 20 ms: p50 ≤ bare node:http + 0.30 ms (difference, ms)', paced, '<=', 0.3),
+    fig('coldServerStart', 'new isolate (pool empty), start as the host timed it: p50 ≤ 2.0 ms', rowFigure(rows, 'js.hello.cold', (x) => x.serverStartMs?.median), '<=', 2),
+    fig('coldAtClient', 'new isolate (pool empty) at the client: p50 ≤ 3.0 ms', rowFigure(rows, 'js.hello.cold', (x) => x.p50.median), '<=', 3),
+    fig('warmP50', 'warm-pool start at the client: p50 ≤ 1.0 ms', rowFigure(rows, 'js.hello.warm', (x) => x.p50.median), '<=', 1),
+    fig('warmP99', 'warm-pool start at the client: p99 ≤ 2.0 ms', rowFigure(rows, 'js.hello.warm', (x) => x.p99.median), '<=', 2),
+    fig('pacedFirstP50', 'first calls to functions at zero, one every 20 ms: p50 ≤ 1.0 ms', rowFigure(rows, 'js.hello.first-paced', (x) => x.p50.median), '<=', 1),
+    fig('pacedFirstP99', 'first calls to functions at zero, one every 20 ms: p99 ≤ 2.0 ms', rowFigure(rows, 'js.hello.first-paced', (x) => x.p99.median), '<=', 2),
+    fig('wasiHttpWarm', 'wasi:http component, warm-pool start p50 ≤ 3.0 ms', rowFigure(rows, 'wasi-http.echo.warm', (x) => x.p50.median), '<=', 3),
+    fig('wasiHttpHot', 'wasi:http component, hot p50 ≤ 0.6 ms', rowFigure(rows, 'wasi-http.echo.hot', (x) => x.p50.median), '<=', 0.6),
   ];
   const last = rows.scale?.steps.at(-1);
+  const prev = rows.scale?.steps.at(-2);
   const at = last ? `measured at ${last.functions.toLocaleString('en-US')} functions${last.functions < 10_000 ? ' (quick run; the target is at 10,000)' : ''}` : 'scale not measured in this run';
+  // Deploys run with no traffic: the RSS a step's deploys added, per function deployed, is what a function that is not hot costs.
+  const perFn = last && prev && last.added > 0 ? Math.round((last.rssMiB.afterDeploy - prev.rssMiB.afterMix) * 1024 / last.added * 10) / 10 : null;
   out.push(
-    check('scaleColdP99', 'cold-start (first call) p99 ≤ 5 ms with 10,000 functions deployed', last?.firstCall.p99 ?? null, '<=', 5, at),
+    check('scaleFirstP50', 'first call p50 ≤ 1.2 ms with 10,000 functions deployed', last?.firstCall.p50 ?? null, '<=', 1.2, at),
+    check('scaleFirstP99', 'first call p99 ≤ 4.0 ms with 10,000 functions deployed', last?.firstCall.p99 ?? null, '<=', 4, at),
     check('scaleRssBudget', 'RSS within the configured budget with 10,000 functions (MiB)', last?.rssMiB.afterMix ?? null, '<=', rows.scale?.budgetMiB ?? 0,
       rows.scale ? `${at}; budget = RSS before deploys + hot-set budget ${rows.scale.hotBudgetMb} MiB × ${rows.scale.executors} executor(s)` : at),
+    check('rssPerColdFunction', 'RSS per deployed function that is not hot ≤ 10 KiB', perFn, '<=', 10,
+      last && prev ? `RSS growth while the last step's ${last.added.toLocaleString('en-US')} functions were deployed (no traffic), per function; ${at}` : at),
   );
   return [...out, ...streamingTargets(rows, rs)];
 }
