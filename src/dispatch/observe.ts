@@ -5,9 +5,24 @@ import type { DispatchEvent, DispatchHooks } from './types.ts';
 
 /** The metrics the hooks feed (prom-client's Counter and Histogram fit). */
 export interface DispatchMetrics {
-  requestsTotal: { inc(labels: { function: string; revision: string; code: string }): void };
-  startSeconds: { observe(labels: { tier: string; source: string }, value: number): void };
+  requestsTotal: { labels(labels: { function: string; revision: string; code: string }): { inc(): void } };
+  startSeconds: { labels(labels: { tier: string; source: string }): { observe(value: number): void } };
   queueSeconds: { observe(labels: { revision: string }, value: number): void };
+}
+
+/**
+ * A metric's series by its label values, looked up once: prom-client hashes the label object on
+ * every inc() or observe() otherwise. Series are never removed (the counters only grow), so a kept
+ * child stays the registry's own.
+ */
+function seriesCache<T>(make: (key: string[]) => T): (...key: string[]) => T {
+  const kept = new Map<string, T>();
+  return (...key) => {
+    const k = key.join('\0');
+    let s = kept.get(k);
+    if (s === undefined) kept.set(k, (s = make(key)));
+    return s;
+  };
 }
 
 export interface RequestLog {
@@ -25,6 +40,8 @@ function pathOf(url: string): string {
  * kept and recorded together in its check phase (setImmediate), off the path a client waits on.
  */
 export function observeDispatch(metrics: DispatchMetrics, logs: RequestLog, log: Pick<Logger, 'warn'>): DispatchHooks {
+  const requests = seriesCache(([fn, revision, code]) => metrics.requestsTotal.labels({ function: fn!, revision: revision!, code: code! }));
+  const starts = seriesCache(([tier]) => metrics.startSeconds.labels({ tier: tier!, source: 'request' }));
   let pending: { e: DispatchEvent; at: number }[] = [];
   const flush = (): void => {
     const batch = pending;
@@ -38,12 +55,12 @@ export function observeDispatch(metrics: DispatchMetrics, logs: RequestLog, log:
     if (t.queueMs > 0) metrics.queueSeconds.observe({ revision: rev }, t.queueMs / 1000);
     // A refusal at admission (a full queue, a deadline) is counted; a lost executor is not an answer.
     if (!executed) {
-      if (!result.ok && stage === 'admit') metrics.requestsTotal.inc({ function: target.fn, revision: rev, code: result.error.code });
+      if (!result.ok && stage === 'admit') requests(target.fn, rev, result.error.code).inc();
       return;
     }
-    if (t.tier !== undefined) metrics.startSeconds.observe({ tier: t.tier, source: 'request' }, (t.startMs ?? 0) / 1000);
+    if (t.tier !== undefined) starts(t.tier).observe((t.startMs ?? 0) / 1000);
     const status = result.ok ? result.status : result.error.statusCode;
-    metrics.requestsTotal.inc({ function: target.fn, revision: rev, code: result.ok ? String(result.status) : result.error.code });
+    requests(target.fn, rev, result.ok ? String(result.status) : result.error.code).inc();
     const path = pathOf(request.url);
     logs.push({
       time: new Date(at).toISOString(), level: result.ok ? 'info' : 'warn', source: 'host', function: target.fn, revision: rev, reqId: request.id,

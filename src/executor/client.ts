@@ -146,45 +146,49 @@ export class ExecutorClient {
     const id = this.#nextId++;
     this.inflight++;
     const send = (m: ToExecutor, transfer?: ArrayBuffer): void => this.#out.push(m, transfer);
-    const st: Streams = { pump: undefined, body: undefined };
-    const onAbort = (): void => send({ t: 'cancel', id });
-    signal?.addEventListener('abort', onAbort, { once: true });
-    let streaming = false;
+    const onAbort = signal && ((): void => send({ t: 'cancel', id }));
+    signal?.addEventListener('abort', onAbort!, { once: true });
     const finished = (): void => {
-      signal?.removeEventListener('abort', onAbort);
-      st.pump?.close();
-      this.#streams.delete(id);
+      if (onAbort) signal!.removeEventListener('abort', onAbort);
+      const st = this.#streams.get(id);
+      if (st) {
+        st.pump?.close();
+        this.#streams.delete(id);
+      }
       if (--this.inflight === 0 && this.#onDrained.length > 0) this.#drain();
     };
     return new Promise<FromExecutor>((resolve, reject) => {
-      this.#waiting.set(id, { resolve, reject });
+      // The call ends with its answer, or with its response body when that streams (it counts in `inflight` until then).
+      this.#waiting.set(id, {
+        resolve: (m) => {
+          if (m.t === 'res' && m.body instanceof ResponseBody && !m.body.destroyed) m.body.once('close', finished);
+          else finished();
+          resolve(m);
+        },
+        reject: (e) => {
+          finished();
+          reject(e);
+        },
+      });
       const body = msg.body;
       if (body !== null && !(body instanceof Uint8Array)) {
-        this.#streams.set(id, st);
-        this.#out.push({ t: 'invoke', id, ...msg, body: 'stream' });
+        const streams: Streams = { pump: undefined, body: undefined };
+        this.#streams.set(id, streams);
+        this.#out.push({ t: 'invoke', id, rev: msg.rev, reqId: msg.reqId, method: msg.method, url: msg.url, headers: msg.headers, body: 'stream' });
         // Over its limit the request fails at once with 413 (or, once a response streams, the response aborts).
-        st.pump = new RequestPump(id, body, send, (e) => {
+        streams.pump = new RequestPump(id, body, send, (e) => {
           send({ t: 'cancel', id });
           const w = this.#waiting.get(id);
           if (w) {
             this.#waiting.delete(id);
             w.resolve({ t: 'err', id, code: e.code, message: e.message });
-          } else st.body?.end(e.code, e.message);
+          } else streams.body?.end(e.code, e.message);
         });
         return;
       }
       // Transfer the body when it owns its whole buffer; otherwise structured clone copies it.
       const transfer = body && body.byteOffset === 0 && body.byteLength === body.buffer.byteLength && body.buffer instanceof ArrayBuffer ? body.buffer : undefined;
-      this.#out.push({ t: 'invoke', id, ...msg, body }, transfer);
-    }).then((m) => {
-      if (m.t === 'res' && m.body instanceof ResponseBody) {
-        streaming = true;
-        if (m.body.destroyed) finished();
-        else m.body.once('close', finished);
-      }
-      return m;
-    }).finally(() => {
-      if (!streaming) finished();
+      this.#out.push({ t: 'invoke', id, rev: msg.rev, reqId: msg.reqId, method: msg.method, url: msg.url, headers: msg.headers, body }, transfer);
     });
   }
 
