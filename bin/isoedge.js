@@ -8,6 +8,6 @@ import { fileURLToPath } from 'node:url';
 const root = fileURLToPath(new URL('..', import.meta.url));
 const local = `${root}node_modules/node/bin/node`;
 const node = existsSync(local) ? local : process.execPath;
-const child = spawn(node, ['--no-node-snapshot', `${root}src/main.ts`, ...process.argv.slice(2)], { stdio: 'inherit' });
+const child = spawn(node, ['--no-node-snapshot', '--single-threaded-gc', `${root}src/main.ts`, ...process.argv.slice(2)], { stdio: 'inherit' });
 for (const sig of ['SIGINT', 'SIGTERM']) process.on(sig, () => child.kill(sig));
 child.on('exit', (code, signal) => process.exit(code ?? (signal ? 1 : 0)));

@@ -13,7 +13,7 @@ export interface ServeProcess {
 const MAIN = fileURLToPath(new URL('../../src/main.ts', import.meta.url));
 
 export function serve(args: string[], env: Record<string, string> = {}): Promise<ServeProcess> {
-  const child = spawn(process.execPath, ['--no-node-snapshot', MAIN, 'serve', ...args], {
+  const child = spawn(process.execPath, ['--no-node-snapshot', '--single-threaded-gc', MAIN, 'serve', ...args], {
     env: { PATH: process.env.PATH ?? '', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
