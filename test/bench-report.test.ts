@@ -101,14 +101,17 @@ function row(id: string, p50s: number[]): LatencyRow {
 
 describe('bench ratios and targets', () => {
   it('a target whose baseline was skipped is SKIPPED with the reason', () => {
-    const rows = { latency: [row('js.hello.warm', [1, 1, 1]), row('process.hello.start', [30, 20, 25])], throughput: [], scale: null, skipped: [{ id: 'workerd', reason: 'no binary' }] };
+    const rows = { latency: [row('js.hello.warm', [1, 1, 1]), row('process.hello.start', [30, 20, 25]), row('js.hello.hot', [0.4, 0.3, 0.5]), row('node-http.hello.hot', [0.2, 0.25, 0.3])], throughput: [], scale: null, skipped: [{ id: 'workerd', reason: 'no binary' }] };
     const rs = ratios(rows);
     expect(rs.find((r) => r.id === 'warmVsNewProcess')!.value).toEqual({ median: 25, min: 20, max: 30 });
+    expect(rs.find((r) => r.id === 'warmVsWorkerdStart')).toMatchObject({ value: null });
     const ts = targets(rows, rs);
-    expect(ts.find((t) => t.id === 'warmVsNewProcess')).toMatchObject({ status: 'PASS', value: 25 });
-    expect(ts.find((t) => t.id === 'warmVsWorkerdStart')).toMatchObject({ status: 'SKIPPED', value: null });
-    expect(ts.find((t) => t.id === 'warmVsWorkerdStart')!.note).toContain('workerd skipped: no binary');
-    expect(ts.find((t) => t.id === 'scaleColdP99')!.status).toBe('SKIPPED');
+    // A difference target: medians of the runs' p50s, 0.4 - 0.25 = 0.15 ms over node:http, against 0.10.
+    expect(ts.find((t) => t.id === 'hotC1OverNodeHttp')).toMatchObject({ status: 'MISS', value: 0.15 });
+    expect(ts.find((t) => t.id === 'warmP50')).toMatchObject({ status: 'PASS', value: 1 });
+    expect(ts.find((t) => t.id === 'rpsC50VsWorkerd')).toMatchObject({ status: 'SKIPPED', value: null });
+    expect(ts.find((t) => t.id === 'rpsC50VsWorkerd')!.note).toContain('workerd skipped: no binary');
+    expect(ts.find((t) => t.id === 'scaleFirstP99')!.status).toBe('SKIPPED');
   });
 
   it('fmt keeps about three significant digits', () => {

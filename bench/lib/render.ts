@@ -110,7 +110,7 @@ export function renderBody(run: BenchRun, jsonFile: string, links: string): stri
     out.push('**Ratios** within this run (median; range over runs paired side by side):', '', '| ratio | value |', '|---|---|',
       ...run.ratios.map((r) => `| ${r.label} | ${r.value ? `${r.value.median}× (${r.value.min}–${r.value.max})` : `n/a: ${r.reason ?? 'not measured'}`} |`), '');
   }
-  out.push('**Targets** (issue 8):', '', '| target | measured | status |', '|---|---|---|',
+  out.push('**Targets** (bench/lib/targets.ts):', '', '| target | measured | status |', '|---|---|---|',
     ...run.targets.map((t) => `| ${t.label} | ${t.value === null ? 'n/a' : `${fmt(t.value)} (${t.op === '>=' ? '≥' : '≤'} ${t.threshold})`}${t.note ? `; ${t.note}` : ''} | **${t.status}** |`), '');
   out.push('**Skipped**: ' + (run.skipped.length ? '' : 'none.'), ...run.skipped.map((k) => `- \`${k.id}\`: ${k.reason}`), '');
   for (const [bench, res] of Object.entries(run.other ?? {})) {
