@@ -4,7 +4,7 @@
  */
 import type { ServerResponse } from 'node:http';
 import { Socket } from 'node:net';
-import type { Readable } from 'node:stream';
+import { pipeline, type Readable } from 'node:stream';
 import type { Logger } from 'pino';
 import type { EdgeError } from '../../core/errors.ts';
 import { isBodyStream, type BodyStream, type DispatchResult, type DispatchTiming } from '../../dispatch/index.ts';
@@ -86,17 +86,18 @@ export function writeResult(res: ServerResponse, method: string, reqId: string, 
     res.end();
     return;
   }
-  // After the head, HTTP/1.1 has no status left to send: a failure aborts the connection, and the log says why.
-  body.once('error', (e: Error & { code?: string }) => {
-    res.destroy();
-    if (e.code === 'EDGE_ERR_CLIENT_CLOSED') return;
-    log.warn({ reqId, code: e.code, revision: r.revision }, `streaming response aborted: ${e.message}`);
-  });
+  // pipeline() destroys each side with the other: a client that goes away cancels the function's
+  // stream (ResponseBody's _destroy), and after the head, where HTTP/1.1 has no status left to send,
+  // a failed stream aborts the connection. The log says why, unless the client left.
   // A socket writes the ring's views by reference, later: credit must wait for it. (inject()'s
   // response copies each write at once and drains on its own, so it is not attached.)
   if (res.socket instanceof Socket) body.attach?.(res);
   // A stream slow to its first chunk (an SSE endpoint waiting for its first event) must not leave the
   // client without a status meanwhile: the head goes now, not with the first bytes.
   res.flushHeaders();
-  body.pipe(res);
+  pipeline(body, res, () => {
+    const e = body.errored as (Error & { code?: string }) | null;
+    if (!e || e.code === 'EDGE_ERR_CLIENT_CLOSED' || e.code === 'ERR_STREAM_PREMATURE_CLOSE') return;
+    log.warn({ reqId, code: e.code, revision: r.revision }, `streaming response aborted: ${e.message}`);
+  });
 }
