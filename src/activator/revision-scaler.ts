@@ -86,14 +86,20 @@ export class RevisionScaler {
     this.activations++;
     const fast = this.breaker.tryReserve();
     if (fast) return { release: this.#releaser(fast, now), queuedMs: 0 };
-    if (this.desired === 0) this.poke(t0);
+    if (this.desired === 0) {
+      this.poke(t0);
+      // The poke gave the breaker its capacity at once (the executor starts the instance with this
+      // request): no deadline, no timer, no wait.
+      const now0 = this.breaker.tryReserve();
+      if (now0) return { release: this.#releaser(now0, now), queuedMs: 0 };
+    }
     const activating = this.ready === 0;
     const ms = activating ? this.settings.activationTimeoutMs : this.settings.queueTimeoutMs;
     // Deadlines come from the injected scheduler (tests step it), not AbortSignal.timeout.
     const deadline = new AbortController();
-    const timeout = new EdgeError(activating ? 'EDGE_ERR_ACTIVATION_TIMEOUT' : 'EDGE_ERR_QUEUE_TIMEOUT',
-      activating ? `revision ${this.rev} did not scale from zero within ${ms} ms` : `no slot of revision ${this.rev} within ${ms} ms`);
-    const cancel = this.#scheduler.after(ms, () => deadline.abort(timeout));
+    // The error is made when the deadline passes, not for every request that queues.
+    const cancel = this.#scheduler.after(ms, () => deadline.abort(new EdgeError(activating ? 'EDGE_ERR_ACTIVATION_TIMEOUT' : 'EDGE_ERR_QUEUE_TIMEOUT',
+      activating ? `revision ${this.rev} did not scale from zero within ${ms} ms` : `no slot of revision ${this.rev} within ${ms} ms`)));
     const onAbort = () => deadline.abort(signal!.reason);
     if (signal?.aborted) onAbort();
     else signal?.addEventListener('abort', onAbort, { once: true });
