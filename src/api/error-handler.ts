@@ -27,7 +27,7 @@ export function toEdgeError(err: unknown): EdgeError {
   return new EdgeError('EDGE_ERR_INTERNAL', 'internal error', { cause: err });
 }
 
-export function sendError(req: FastifyRequest, reply: FastifyReply, err: EdgeError): FastifyReply {
+function sendError(req: FastifyRequest, reply: FastifyReply, err: EdgeError): FastifyReply {
   return reply.code(err.statusCode).type('application/json').send({ ...err.toJSON(), requestId: req.id });
 }
 
