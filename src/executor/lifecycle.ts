@@ -251,8 +251,7 @@ export class InstanceLifecycle<I extends ExecutorInstance<S>, S extends SpareIso
     return undefined;
   }
 
-  /** Creates missing pinned instances, one per event-loop turn so requests interleave. */
-  /** Creates the missing pinned instances, one per turn, in the background. `short`: the caller knows one is missing. */
+  /** Creates missing pinned instances, one per event-loop turn so requests interleave. `short`: the caller knows one is missing. */
   #reconcile(short = false): void {
     // With no hot set nothing can be kept alive between requests.
     if (this.#reconciling || this.#closed || this.#o.hotMax === 0 || (!short && !this.#short())) return;

@@ -15,7 +15,7 @@ import { inject as lightInject, type InjectOptions, type Response as InjectRespo
 import type { Logger } from 'pino';
 import { readBytes } from '../../core/bytes.ts';
 import { EdgeError } from '../../core/errors.ts';
-import { isBodyStream, type DispatchRequest, type DispatchResult, type DispatchTarget } from '../../dispatch/index.ts';
+import type { DispatchRequest, DispatchResult, DispatchTarget } from '../../dispatch/index.ts';
 import type { HeaderPairs } from '../../runtime/types.ts';
 import { toEdgeError } from '../error-handler.ts';
 import { requestIdFactory } from '../hooks/request-id.ts';
@@ -78,14 +78,14 @@ export function buildEdge(o: EdgeOptions): EdgeListener {
     if (!named) throw new EdgeError('EDGE_ERR_FUNCTION_NOT_FOUND', `no function named ${JSON.stringify(label)} is deployed`);
     const tagHeader = req.headers['isoedge-tag'];
     const target: DispatchTarget = { fn: named.fn, tag: named.tag ?? (typeof tagHeader === 'string' ? tagHeader : undefined) };
-    // A client that goes away while its request waits for a slot leaves the queue; a streaming response hears of it too.
+    // A client that goes away while its request waits for a slot leaves the queue (once a response
+    // streams, the pipeline into the socket tells the stream: respond.ts).
     const gone = new AbortController();
     const onClose = (): void => { if (!res.writableFinished) gone.abort(new EdgeError('EDGE_ERR_CLIENT_CLOSED', 'the client closed the connection')); };
     res.once('close', onClose);
     const body = await bodyOf(req);
     const result = await o.dispatch(target, { id, method: req.method!, url: `http://${req.headers.host}${req.url}`, headers: headerPairs(req.rawHeaders), body }, gone.signal);
-    if (result.ok && isBodyStream(result.body) && typeof result.body !== 'string') result.body.once('close', () => res.off('close', onClose));
-    else res.off('close', onClose);
+    res.off('close', onClose);
     writeResult(res, req.method!, id, result, performance.now() - t0, log);
   };
 

@@ -19,8 +19,7 @@ const ms = (x: number): string => x.toFixed(3);
  * written, so what the stages do not cover (the hops between threads, the edge's own work) shows as
  * the difference.
  */
-export function serverTiming(t: DispatchTiming | undefined, totalMs: number): string {
-  if (t === undefined) return `total;dur=${ms(totalMs)}`;
+function serverTiming(t: DispatchTiming, totalMs: number): string {
   let s = `route;dur=${ms(t.routeMs)}, queue;dur=${ms(t.queueMs)}`;
   if (t.tier !== undefined) s += `, start;desc="${t.tier}";dur=${ms(t.startMs ?? 0)}`;
   if (t.execMs !== undefined) s += `, exec;dur=${ms(t.execMs)}`;
@@ -86,15 +85,15 @@ export function writeResult(res: ServerResponse, method: string, reqId: string, 
     res.end();
     return;
   }
-  // pipeline() destroys each side with the other: a client that goes away cancels the function's
-  // stream (ResponseBody's _destroy), and after the head, where HTTP/1.1 has no status left to send,
-  // a failed stream aborts the connection. The log says why, unless the client left.
   // A socket writes the ring's views by reference, later: credit must wait for it. (inject()'s
   // response copies each write at once and drains on its own, so it is not attached.)
   if (res.socket instanceof Socket) body.attach?.(res);
   // A stream slow to its first chunk (an SSE endpoint waiting for its first event) must not leave the
   // client without a status meanwhile: the head goes now, not with the first bytes.
   res.flushHeaders();
+  // pipeline() destroys each side with the other: a client that goes away cancels the function's
+  // stream (ResponseBody's _destroy), and after the head, where HTTP/1.1 has no status left to send,
+  // a failed stream aborts the connection. The log says why, unless the client left.
   pipeline(body, res, () => {
     const e = body.errored as (Error & { code?: string }) | null;
     if (!e || e.code === 'EDGE_ERR_CLIENT_CLOSED' || e.code === 'ERR_STREAM_PREMATURE_CLOSE') return;
