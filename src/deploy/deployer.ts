@@ -45,7 +45,7 @@ export function assertFunctionName(name: string): void {
 export class Deployer {
   readonly #d: DeployerDeps;
   /** Artifacts being built, by digest: concurrent deploys of the same bytes compile and store once. */
-  readonly #building = new Map<string, Promise<RuntimeKind>>();
+  readonly #building = new Map<string, Promise<{ compiled: boolean; runtime: RuntimeKind }>>();
 
   constructor(deps: DeployerDeps) {
     this.#d = deps;
@@ -98,14 +98,15 @@ export class Deployer {
    */
   async #artifact(digest: string, build: () => Promise<RuntimeKind>, stored: () => Promise<RuntimeKind>): Promise<{ compiled: boolean; runtime: RuntimeKind }> {
     const pending = this.#building.get(digest);
-    if (pending) return { compiled: false, runtime: await pending };
-    if (await this.#d.artifacts.has(digest)) return { compiled: false, runtime: await stored() };
-    // Checked again: another deploy may have started building while has() was answered.
-    const again = this.#building.get(digest);
-    if (again) return { compiled: false, runtime: await again };
-    const p = build().finally(() => this.#building.delete(digest));
+    if (pending) return { compiled: false, runtime: (await pending).runtime };
+    // Registered before the first await, so the first deploy of these bytes is the one that builds
+    // them, whatever order the artifact store answers has() in (it was a race, and CI lost it once).
+    const p = (async () => {
+      if (await this.#d.artifacts.has(digest)) return { compiled: false, runtime: await stored() };
+      return { compiled: true, runtime: await build() };
+    })().finally(() => this.#building.delete(digest));
     this.#building.set(digest, p);
-    return { compiled: true, runtime: await p };
+    return p;
   }
 
   /** A new revision of code already stored under `digest` (a configuration change). */
