@@ -37,6 +37,12 @@ export const ERROR_CODES = {
   EDGE_ERR_CLIENT_CLOSED: { status: 499, meaning: 'The client closed the connection before the response ended; the function\'s request was cancelled.' },
   EDGE_ERR_EXECUTOR_LOST: { status: 503, meaning: 'The executor thread running the request stopped; the request was not completed.' },
   EDGE_ERR_SHUTTING_DOWN: { status: 503, meaning: 'The host is shutting down and accepts no new requests.' },
+  EDGE_ERR_MODULE_NO_SCHEDULED: { status: 400, meaning: 'The revision has cron triggers but its module has no scheduled(controller, env, ctx) handler (or is Wasm, which has none).' },
+  EDGE_ERR_ASYNC_QUEUE_FULL: { status: 429, meaning: 'The function already has async.maxQueued calls queued; retry after the Retry-After seconds.' },
+  EDGE_ERR_INVOCATION_NOT_FOUND: { status: 404, meaning: 'No async invocation with that id exists (or its record outlived async.retentionS).' },
+  EDGE_ERR_INVOCATION_STATE: { status: 409, meaning: 'The invocation is not in a state that allows this (only a queued call can be cancelled; only a failed or dead one replayed).' },
+  EDGE_ERR_CLOUDEVENT_INVALID: { status: 400, meaning: 'The request is a CloudEvent (ce-* headers or application/cloudevents+json) missing a required attribute, with a bad specversion, or malformed.' },
+  EDGE_ERR_CLOUDEVENT_BATCH: { status: 415, meaning: 'The request is a batch of CloudEvents (application/cloudevents-batch+json); send one event per request.' },
   EDGE_ERR_NOT_FOUND: { status: 404, meaning: 'No admin API route matches the method and path.' },
   EDGE_ERR_INTERNAL: { status: 500, meaning: 'An unexpected host fault; the log has the details under the request id.' },
 } as const satisfies Record<string, { status: number; meaning: string }>;
