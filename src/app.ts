@@ -14,6 +14,7 @@ import { systemClock, systemScheduler, type Clock, type Scheduler } from './core
 import { mathRng, type Rng } from './core/rng.ts';
 import { buildAdmin } from './api/admin/index.ts';
 import { buildEdge, type EdgeListener } from './api/edge/index.ts';
+import { AsyncHost, type AsyncService, type FunctionTriggers } from './async/index.ts';
 import { Catalog } from './catalog/index.ts';
 import { ControlPlane, type FunctionService } from './control/index.ts';
 import { CompilePool } from './deploy/index.ts';
@@ -22,7 +23,8 @@ import { ExecutorGroup } from './executor/index.ts';
 import { LogHub } from './logging/index.ts';
 import { ScalingManager } from './activator/index.ts';
 import { hostStatus, revisionStatus } from './status/index.ts';
-import { componentAbi, FileArtifactStore, SqliteStateStore } from './store/index.ts';
+import { componentAbi, FileArtifactStore, SqliteInvocationStore, SqliteStateStore, type StateStore } from './store/index.ts';
+import { allowlist } from './runtime/outbound.ts';
 import { createHostMetrics } from './telemetry/index.ts';
 import type { RevisionSpec } from './runtime/types.ts';
 
@@ -31,6 +33,8 @@ export interface HostOptions {
   clock?: Clock;
   scheduler?: Scheduler;
   rng?: Rng;
+  /** Unix ms, for async invocation records and cron ticks. */
+  wallNow?: () => number;
 }
 
 export interface Isoedge {
@@ -39,6 +43,10 @@ export interface Isoedge {
   /** The data plane's entry point. */
   dispatcher: Dispatcher;
   executors: ExecutorGroup;
+  /** Async invocations (submit, read, cancel, replay). */
+  invocations: AsyncService;
+  /** The async queue worker, cron scheduler and callbacks. */
+  async: AsyncHost;
   admin: FastifyInstance;
   edge: EdgeListener;
   /** A function's URL on the edge (with the bound port once listening). */
@@ -52,11 +60,13 @@ export async function createIsoedge(config: Config, log: Logger, opts: HostOptio
   const clock = opts.clock ?? systemClock;
   const scheduler = opts.scheduler ?? systemScheduler;
   const rng = opts.rng ?? mathRng;
+  const wallNow = opts.wallNow ?? Date.now;
   const l = config.limits;
   const life = { ready: false, closing: false, edgePort: config.edge.port };
   const url = (fn: string): string => `http://${fn}.${config.domain}${life.edgePort === 80 ? '' : `:${life.edgePort}`}/`;
 
   const state = new SqliteStateStore(config.dataDir);
+  const invocations = new SqliteInvocationStore(config.dataDir);
   const artifacts = new FileArtifactStore(config.dataDir);
   const compiler = new CompilePool(config.compileThreads);
   const logs = new LogHub(config.logs.linesPerFunction, config.logs.maxLines);
@@ -136,6 +146,27 @@ export async function createIsoedge(config: Config, log: Logger, opts: HostOptio
     hooks: observeDispatch(metrics, logs, log.child({ listener: 'edge' })),
   });
 
+  // Async calls and cron ticks run through the same dispatcher as edge requests.
+  const asyncHost = new AsyncHost({
+    store: invocations, config: config.async, domain: config.domain, wallNow, scheduler, rng, registry: metrics.registry, log: log.child({ component: 'async' }),
+    dispatch: (target, request, signal) => dispatcher.dispatch(target, request, signal),
+    hasFunction: (fn) => catalog.route(fn) !== undefined,
+    functions: async () => {
+      const out = new Map<string, FunctionTriggers>();
+      for (const f of await state.listFunctions()) {
+        const t = await triggersOf(state, f.latestRevision);
+        if (t) out.set(f.name, t);
+      }
+      return out;
+    },
+    outboundDenied: allowlist(config.fetch.allow), callbackTimeoutMs: config.fetch.timeoutMs,
+  });
+  const unwatchTriggers = state.watch((c) => {
+    if (c.kind !== 'function') return;
+    if (!c.function) asyncHost.setFunction(c.name, undefined);
+    else void triggersOf(state, c.function.latestRevision).then((t) => asyncHost.setFunction(c.name, t), () => {});
+  });
+
   const functions = new ControlPlane({
     state, artifacts, compiler, log,
     moduleBytes: l.moduleBytes, memoryMb: l.memoryMb,
@@ -149,18 +180,22 @@ export async function createIsoedge(config: Config, log: Logger, opts: HostOptio
   let admin: FastifyInstance | undefined;
   let edge: EdgeListener | undefined;
   let closed = false;
+  let started = false;
   const close = async (): Promise<void> => {
     if (closed) return;
     closed = true;
     life.closing = true;
     life.ready = false;
-    // Stop accepting first; in-flight requests finish before the executors go.
-    await Promise.all([edge?.close(), admin?.close()]);
+    // Stop accepting first; in-flight requests and running async calls finish (the calls within
+    // async.drainMs, the rest stay queued) before the executors go.
+    unwatchTriggers();
+    await Promise.all([edge?.close(), admin?.close(), started ? asyncHost.stop(config.async.drainMs) : undefined]);
     scaling.close();
     catalog.close();
     await executors.close();
     await compiler.close();
     await state.close();
+    await invocations.close();
   };
   try {
     await artifacts.sweep();
@@ -180,6 +215,7 @@ export async function createIsoedge(config: Config, log: Logger, opts: HostOptio
         status: async () => hostStatus(catalog.functionCount, await executors.stats(), { desired: scaling.threadsDesired, running: executors.size, panicMode: scaling.threadsPanic }),
       },
       logs: { logs, linesPerFunction: config.logs.linesPerFunction, requireFunction: (name) => functions.getFunction(name) },
+      invocations: { invocations: asyncHost.service, requireFunction: (name) => functions.getFunction(name) },
     });
     edge = buildEdge({
       log,
@@ -190,8 +226,11 @@ export async function createIsoedge(config: Config, log: Logger, opts: HostOptio
         hasTag: (fn, tag) => catalog.route(fn)?.table.tags.has(tag) ?? false,
       },
       closing: () => life.closing,
+      async: asyncHost.service,
     });
     await executors.ready();
+    await asyncHost.start();
+    started = true;
     life.ready = true;
   } catch (e) {
     await close().catch(() => {});
@@ -203,6 +242,8 @@ export async function createIsoedge(config: Config, log: Logger, opts: HostOptio
     functions,
     dispatcher,
     executors,
+    invocations: asyncHost.service,
+    async: asyncHost,
     admin: adminApp,
     edge: edgeApp,
     url,
@@ -215,4 +256,13 @@ export async function createIsoedge(config: Config, log: Logger, opts: HostOptio
     },
     close,
   };
+}
+
+/** A function's cron triggers and async settings, from its latest revision; undefined when it has neither. */
+async function triggersOf(state: StateStore, latest: string | undefined): Promise<FunctionTriggers | undefined> {
+  if (latest === undefined) return undefined;
+  const r = await state.getRevision(latest);
+  const crons = r?.config.triggers?.crons ?? [];
+  const a = r?.config.async;
+  return crons.length > 0 || a ? { crons, ...(a ? { async: a } : {}) } : undefined;
 }

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { createHash } from 'node:crypto';
 import { afterEach, describe, expect, it } from 'vitest';
 import { Deployer, type Compiler } from '../src/deploy/index.ts';
-import { FileArtifactStore, SqliteStateStore, loadCode } from '../src/store/index.ts';
+import { FileArtifactStore, SqliteStateStore, jsFiles, jsHandlers, loadCode } from '../src/store/index.ts';
 
 const CONFIG = { env: {}, concurrency: 0, limits: {} };
 let dir: string;
@@ -17,7 +17,7 @@ function setup(compiler: Partial<Compiler> = {}) {
   const artifacts = new FileArtifactStore(dir);
   const calls: string[] = [];
   const c: Compiler = {
-    compileJs: async (t) => { calls.push(`js ${t.name}`); return { ok: true, script: `/*${t.source}*/`, cache: new Uint8Array([7]), ms: { bundle: 0, validate: 0 } }; },
+    compileJs: async (t) => { calls.push(`js ${t.name}`); return { ok: true, script: `/*${t.source}*/`, cache: new Uint8Array([7]), scheduled: t.source.includes('scheduled'), ms: { bundle: 0, validate: 0 } }; },
     compileWasm: async (t) => { calls.push(`wasm ${t.name}`); return { ok: true, ms: 0, layer: 'core' }; },
     ...compiler,
   };
@@ -64,7 +64,7 @@ describe('deployer', () => {
   it('concurrent deploys of the same bytes compile once and all record their revision', async () => {
     let release!: () => void;
     const gate = new Promise<void>((r) => { release = r; });
-    const { d, state, calls } = setup({ compileJs: async (t) => { calls.push(`js ${t.name}`); await gate; return { ok: true, script: 's', cache: null, ms: { bundle: 0, validate: 0 } }; } });
+    const { d, state, calls } = setup({ compileJs: async (t) => { calls.push(`js ${t.name}`); await gate; return { ok: true, script: 's', cache: null, scheduled: false, ms: { bundle: 0, validate: 0 } }; } });
     const src = utf8('export default {}');
     const all = Promise.all(['a', 'b', 'c', 'd'].map((n) => d.deployJs(n, src, CONFIG)));
     await new Promise((r) => setTimeout(r, 10));
@@ -79,7 +79,7 @@ describe('deployer', () => {
     let n = 0;
     let release!: () => void;
     const gate = new Promise<void>((r) => { release = r; });
-    const { d } = setup({ compileJs: async () => { await gate; return ++n === 1 ? { ok: false, code: 'EDGE_ERR_MODULE_INIT', message: 'threw' } : { ok: true, script: 's', cache: null, ms: { bundle: 0, validate: 0 } }; } });
+    const { d } = setup({ compileJs: async () => { await gate; return ++n === 1 ? { ok: false, code: 'EDGE_ERR_MODULE_INIT', message: 'threw' } : { ok: true, script: 's', cache: null, scheduled: false, ms: { bundle: 0, validate: 0 } }; } });
     const src = utf8('export default {}');
     const both = Promise.allSettled([d.deployJs('a', src, CONFIG), d.deployJs('b', src, CONFIG)]);
     await new Promise((r) => setTimeout(r, 10));
@@ -98,5 +98,34 @@ describe('deployer', () => {
     const b = await d.deployWasm('other', bytes, CONFIG);
     expect([a.runtime, a.compiled, b.runtime, b.compiled]).toEqual(['component', true, 'component', false]);
     expect(calls).toEqual(['wasm c']);
+  });
+  it('records whether a JS module has a scheduled handler and refuses cron triggers it cannot serve, recording nothing', async () => {
+    const { d, state, artifacts } = setup();
+    const crons = { ...CONFIG, triggers: { crons: ['*/5 * * * *'] } };
+    const plain = utf8('export default {}');
+    await expect(d.deployJs('f', plain, crons)).rejects.toMatchObject({ code: 'EDGE_ERR_MODULE_NO_SCHEDULED', message: expect.stringMatching(/"\*\/5 \* \* \* \*".*export scheduled\(controller, env, ctx\)/) });
+    expect(await state.getFunction('f')).toBeUndefined();
+    // The artifact built for the refused deploy stays (valid code; the next deploy of the bytes reuses it).
+    expect(await jsHandlers(artifacts, sha(plain))).toEqual({ scheduled: false });
+    const withScheduled = utf8('export default { scheduled() {} }');
+    expect((await d.deployJs('g', withScheduled, crons)).name).toBe('g-00001');
+    expect(await jsHandlers(artifacts, sha(withScheduled))).toEqual({ scheduled: true });
+    // A config change on stored code is checked the same way.
+    await d.deployJs('f', plain, CONFIG);
+    await expect(d.record('f', sha(plain), crons)).rejects.toMatchObject({ code: 'EDGE_ERR_MODULE_NO_SCHEDULED' });
+    expect((await state.listRevisions('f')).map((r) => r.name)).toEqual(['f-00001']);
+    // Wasm has no scheduled handler: refused before it is compiled or stored.
+    const wasm = new Uint8Array([0, 97, 115, 109, 1, 0, 0, 0]);
+    await expect(d.deployWasm('w', wasm, crons)).rejects.toMatchObject({ code: 'EDGE_ERR_MODULE_NO_SCHEDULED' });
+    expect(await artifacts.has(sha(wasm))).toBe(false);
+  });
+
+  it('a JS artifact stored before handlers were recorded (no handlers.json) is allowed cron triggers', async () => {
+    const { d, artifacts } = setup();
+    const old = utf8('export default { fetch() {} }');
+    await artifacts.put(sha(old), jsFiles({ source: old, script: 's', cache: null }));
+    expect(await jsHandlers(artifacts, sha(old))).toBeUndefined();
+    const rec = await d.deployJs('legacy', old, { ...CONFIG, triggers: { crons: ['0 0 * * *'] } });
+    expect([rec.name, rec.compiled]).toEqual(['legacy-00001', false]);
   });
 });

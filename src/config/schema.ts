@@ -84,6 +84,18 @@ export const OPTIONS = [
   opt('pool.hotMax', 'int', 2000, 'Idle specialised instances kept per executor (LRU by count).', { min: 0, max: 100_000 }),
   opt('pool.hotBudgetMb', 'int', 4096, 'Memory budget of the hot set per executor (MiB of isolate heap).', { min: 1, max: 1_048_576 }),
   opt('pool.idleTtlMs', 'int', 120_000, 'An idle specialised instance is disposed after this long unused (ms).', { min: 100, max: 86_400_000 }),
+  opt('async.maxBodyBytes', 'int', 1024 * 1024, 'Largest request body an async call may carry (bytes); it is stored with the call.', { min: 0, max: 256 * 1024 * 1024 }),
+  opt('async.maxQueued', 'int', 100_000, 'Most queued async calls per function; more are refused with 429 and Retry-After.', { min: 1, max: 100_000_000 }),
+  opt('async.maxInflight', 'int', 16, 'Async calls of one function running at once (a revision config may set its own).', { min: 1, max: 100_000 }),
+  opt('async.concurrency', 'int', 256, 'Async calls running at once over all functions (each function gets its turn, round robin).', { min: 1, max: 1_000_000 }),
+  opt('async.resultBytes', 'int', 64 * 1024, 'Bytes of an async call\'s response body kept with its result.', { min: 0, max: 64 * 1024 * 1024 }),
+  opt('async.retentionS', 'int', 86_400, 'How long a finished async call (status, attempts, result) is kept (s).', { min: 60, max: 31_536_000 }),
+  opt('async.dedupeWindowS', 'int', 86_400, 'A repeated X-Call-Id, Idempotency-Key or CloudEvent (source, id) within this long returns the first call (s).', { min: 0, max: 31_536_000 }),
+  opt('async.maxAttempts', 'int', 3, 'Attempts of an async call before it is dead (a revision config may set its own).', { min: 1, max: 100 }),
+  opt('async.initialRetryMs', 'int', 1000, 'Shortest wait before retrying an async call (ms); exponential with full jitter up to async.maxRetryMs.', { min: 1, max: 3_600_000 }),
+  opt('async.maxRetryMs', 'int', 60_000, 'Longest wait between attempts of an async call (ms), unless the function sent a longer Retry-After.', { min: 1, max: 86_400_000 }),
+  opt('async.maxAgeS', 'int', 21_600, 'An async call is not tried again after it is this old (s): it is dead.', { min: 1, max: 31_536_000 }),
+  opt('async.drainMs', 'int', 30_000, 'On SIGTERM, how long running async calls may take to finish; the rest stay queued (ms).', { min: 0, max: 3_600_000 }),
 ] as const;
 
 /** Every option key, dotted as in the config file (`limits.cpuMs`). */

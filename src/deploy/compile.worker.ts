@@ -187,7 +187,8 @@ export interface CompileJsTask {
 }
 
 export type CompileJsResult =
-  | { ok: true; script: string; cache: Uint8Array | null; ms: { bundle: number; validate: number } }
+  /** `scheduled`: the default export also has a scheduled(controller, env, ctx) method (the deployer checks cron triggers against it). */
+  | { ok: true; script: string; cache: Uint8Array | null; scheduled: boolean; ms: { bundle: number; validate: number } }
   | { ok: false; code: ErrorCode; message: string };
 
 export const GLOBAL_NAME = '__isoedge_module';
@@ -275,16 +276,18 @@ async function compile(task: CompileJsTask): Promise<CompileJsResult> {
     return { ok: false, code: 'EDGE_ERR_MODULE_PARSE', message: `the module does not parse${where}: ${text}${first?.text.startsWith('Could not resolve') ? ' (deploy one self-contained module; bundle dependencies first)' : ''}` };
   }
   const t1 = performance.now();
-  // Evaluate it once, as an executor would, so a module without fetch or one that throws at top level is refused now.
+  // Evaluate it once, as an executor would, so a module without fetch or one that throws at top level is refused now
+  // (and whether it has a scheduled handler is known: bind answers it).
   // piscina ends its threads without notice: keep no isolated-vm handle alive between tasks.
   const inst = new Instance({ memoryMb: task.memoryMb, log: () => {}, cachePrelude: false });
   let cache: Uint8Array | null = null;
   let cacheCopy: CodeCache | undefined;
+  let scheduled = false;
   try {
     cache = buildCodeCache(inst, script, `${task.name}.js`);
     const spec: RevisionSpec = { id: `${task.name}-validate`, fn: task.name, digest: '', runtime: 'js', script, cache: null, env: task.env, concurrency: 0, limits: { ...BASE_LIMITS, cpuMs: 1000, wallMs: 1000, memoryMb: task.memoryMb } };
     cacheCopy = cache ? codeCacheFrom(cache) : undefined;
-    inst.specialise(spec, cacheCopy);
+    ({ scheduled } = inst.specialise(spec, cacheCopy));
   } catch (e) {
     const code = (e as { code?: ErrorCode }).code ?? 'EDGE_ERR_MODULE_INIT';
     return { ok: false, code, message: (e as Error).message };
@@ -292,6 +295,6 @@ async function compile(task: CompileJsTask): Promise<CompileJsResult> {
     cacheCopy?.release();
     inst.dispose();
   }
-  return { ok: true, script, cache, ms: { bundle: t1 - t0, validate: performance.now() - t1 } };
+  return { ok: true, script, cache, scheduled, ms: { bundle: t1 - t0, validate: performance.now() - t1 } };
 }
 

@@ -3,12 +3,14 @@
  * code cache on the compile pool, store the artifact, then record the revision. The
  * order matters: artifact first, state record last, so a failure or crash at any
  * point leaves the previous state or the complete new one. A refused module stores
- * nothing.
+ * nothing. A revision whose cron triggers its code cannot serve (no scheduled handler)
+ * is refused before its record; the artifact a JS deploy built for it stays (it is valid
+ * code, and a concurrent deploy of the same bytes may be using it).
  */
 import { createHash } from 'node:crypto';
 import { EdgeError } from '../core/errors.ts';
 import { isFunctionName } from '../core/ids.ts';
-import { componentFiles, isComponent, jsFiles, wasmFiles, type ArtifactStore, type RevisionConfig, type RevisionRecord, type RuntimeKind, type StateStore } from '../store/index.ts';
+import { componentFiles, isComponent, jsFiles, jsHandlers, wasmFiles, type ArtifactStore, type RevisionConfig, type RevisionRecord, type RuntimeKind, type StateStore } from '../store/index.ts';
 import type { CompileJsResult, CompileJsTask, CompileWasmResult, CompileWasmTask } from './compile.worker.ts';
 import { trafficAfterDeploy } from '../router/index.ts';
 
@@ -42,6 +44,16 @@ export function assertFunctionName(name: string): void {
   }
 }
 
+/** Refuses a config with cron triggers for code without a scheduled handler (`runtime`: which kind of code that is). */
+function checkNoCrons(config: RevisionConfig, runtime: RuntimeKind): void {
+  const crons = config.triggers?.crons ?? [];
+  if (crons.length === 0) return;
+  const which = `the revision's cron triggers (${crons.map((c) => JSON.stringify(c)).join(', ')})`;
+  throw new EdgeError('EDGE_ERR_MODULE_NO_SCHEDULED', runtime === 'js'
+    ? `${which} need a scheduled handler, and the module has none: export scheduled(controller, env, ctx) next to fetch in its default export, or remove triggers.crons`
+    : `${which} need a scheduled handler, and ${runtime === 'wasm' ? 'WebAssembly modules and components have' : 'components have'} none: deploy a JS module that exports scheduled(controller, env, ctx) next to fetch, or remove triggers.crons`);
+}
+
 export class Deployer {
   readonly #d: DeployerDeps;
   /** Artifacts being built, by digest: concurrent deploys of the same bytes compile and store once. */
@@ -71,7 +83,7 @@ export class Deployer {
     const { compiled } = await this.#artifact(digest, async () => {
       const r = await this.#d.compiler.compileJs({ name, source: text, env: config.env, memoryMb: config.limits.memoryMb ?? this.#d.memoryMb });
       if (!r.ok) throw new EdgeError(r.code, r.message);
-      await this.#d.artifacts.put(digest, jsFiles({ source, script: r.script, cache: r.cache }));
+      await this.#d.artifacts.put(digest, jsFiles({ source, script: r.script, cache: r.cache, scheduled: r.scheduled }));
       return 'js';
     }, async () => 'js');
     return { ...(await this.record(name, digest, config, rollout)), compiled };
@@ -81,6 +93,8 @@ export class Deployer {
   async deployWasm(name: string, bytes: Uint8Array, config: RevisionConfig, rollout: RolloutOptions = {}): Promise<Deployed> {
     assertFunctionName(name);
     this.#checkSize(bytes);
+    // Neither Wasm tier has a scheduled handler: refused before anything is compiled or stored.
+    checkNoCrons(config, 'wasm');
     const digest = createHash('sha256').update(bytes).digest('hex');
     const { compiled, runtime } = await this.#artifact(digest, async () => {
       const r = await this.#d.compiler.compileWasm({ kind: 'wasm', name, bytes });
@@ -109,8 +123,17 @@ export class Deployer {
     return p;
   }
 
-  /** A new revision of code already stored under `digest` (a configuration change). */
+  /**
+   * A new revision of code already stored under `digest` (a configuration change, and the last step
+   * of every deploy). Refused with EDGE_ERR_MODULE_NO_SCHEDULED, recording nothing, when the config
+   * has cron triggers the code cannot serve: a Wasm or component revision, or a JS module whose stored
+   * handlers.json says it has no scheduled handler (one stored before that file existed is allowed).
+   */
   async record(name: string, digest: string, config: RevisionConfig, rollout: RolloutOptions = {}, runtime: RuntimeKind = 'js'): Promise<RevisionRecord> {
+    if (config.triggers?.crons.length) {
+      if (runtime !== 'js') checkNoCrons(config, runtime);
+      else if ((await jsHandlers(this.#d.artifacts, digest))?.scheduled === false) checkNoCrons(config, 'js');
+    }
     const { revision } = await this.#d.state.createRevision({
       function: name, digest, runtime, config, createdAt: this.#d.wallNow(),
       traffic: (rev, current, previous) => trafficAfterDeploy(current, previous, rev, rollout),

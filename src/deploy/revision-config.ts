@@ -1,7 +1,7 @@
 /** Parses and checks a revision's configuration (env, concurrency, limits, scaling) from JSON or query parameters, by the rows of config/revision-settings.ts. */
 import { EdgeError } from '../core/errors.ts';
 import { LIMIT_NAMES, SCALING_NAMES, settable, settingPath, type LimitName, type SettableName } from '../config/index.ts';
-import type { RevisionConfig } from '../store/index.ts';
+import type { AsyncSettings, RevisionConfig } from '../store/index.ts';
 import { cronProblem, MAX_CRONS } from './cron.ts';
 
 /** Query parameters that say how a revision joins the traffic, not what it is. */
@@ -19,7 +19,7 @@ const NODE_FLAGS = new Set(['nodejs_compat', 'nodejs_compat_v2', 'nodejs_als', '
 const DATE_RE = /^(\d{4})-(\d{2})-(\d{2})$/;
 
 /** The config fields, in the order the error messages list them. */
-export const CONFIG_FIELDS = ['env', 'concurrency', 'limits', 'scaling', 'compatibilityDate', 'compatibilityFlags', 'triggers'] as const;
+export const CONFIG_FIELDS = ['env', 'concurrency', 'limits', 'scaling', 'compatibilityDate', 'compatibilityFlags', 'triggers', 'async'] as const;
 
 export { LIMIT_NAMES, type LimitName };
 const LIMITS = new Set<string>(LIMIT_NAMES);
@@ -44,7 +44,7 @@ function int(value: unknown, name: SettableName): number {
 export function parseRevisionConfig(raw: unknown): RevisionConfig {
   if (raw === undefined || raw === null) raw = {};
   if (typeof raw !== 'object' || Array.isArray(raw)) throw bad('config must be a JSON object');
-  const { env = {}, concurrency = 0, limits = {}, scaling, compatibilityDate, compatibilityFlags, triggers, ...rest } = raw as Record<string, unknown>;
+  const { env = {}, concurrency = 0, limits = {}, scaling, compatibilityDate, compatibilityFlags, triggers, async: asyncBlock, ...rest } = raw as Record<string, unknown>;
   const unknownKeys = Object.keys(rest);
   if (unknownKeys.length) throw bad(`unknown config field ${JSON.stringify(unknownKeys[0])} (known: ${CONFIG_FIELDS.join(', ')})`);
   if (env === null || typeof env !== 'object' || Array.isArray(env)) throw bad('config.env must be an object of strings');
@@ -77,6 +77,34 @@ export function parseRevisionConfig(raw: unknown): RevisionConfig {
   if (compatibilityDate !== undefined) out.compatibilityDate = parseDate(compatibilityDate);
   if (compatibilityFlags !== undefined) out.compatibilityFlags = parseFlags(compatibilityFlags);
   if (triggers !== undefined) out.triggers = parseTriggers(triggers);
+  if (asyncBlock !== undefined) {
+    const a = parseAsync(asyncBlock);
+    if (Object.keys(a).length) out.async = a;
+  }
+  return out;
+}
+
+/** The bounds of the `async` block's numbers (the host's async.* options have the same). */
+const ASYNC_INTS: Record<Exclude<keyof AsyncSettings, 'retryOn'>, [number, number]> = {
+  maxAttempts: [1, 100], initialRetryMs: [1, 3_600_000], maxRetryMs: [1, 86_400_000], maxAgeS: [1, 31_536_000], maxInflight: [1, 100_000],
+};
+
+/** `{ maxAttempts?, initialRetryMs?, maxRetryMs?, maxAgeS?, retryOn?: [status…], maxInflight? }`: the function's own async policy. */
+function parseAsync(v: unknown): AsyncSettings {
+  if (v === null || typeof v !== 'object' || Array.isArray(v)) throw bad('config.async must be an object: { maxAttempts, initialRetryMs, maxRetryMs, maxAgeS, retryOn, maxInflight }');
+  const out: AsyncSettings = {};
+  for (const [k, x] of Object.entries(v)) {
+    if (k === 'retryOn') {
+      if (!Array.isArray(x) || x.some((s) => !Number.isInteger(s) || s < 400 || s > 599)) throw bad('async.retryOn must be an array of HTTP statuses from 400 to 599');
+      out.retryOn = [...new Set(x as number[])].sort((a, b) => a - b);
+      continue;
+    }
+    const range = ASYNC_INTS[k as keyof typeof ASYNC_INTS];
+    if (!range) throw bad(`unknown async setting ${JSON.stringify(k)} (known: ${[...Object.keys(ASYNC_INTS), 'retryOn'].join(', ')})`);
+    if (!Number.isInteger(x) || (x as number) < range[0] || (x as number) > range[1]) throw bad(`async.${k} ${JSON.stringify(x)} must be an integer from ${range[0]} to ${range[1]}`);
+    out[k as keyof typeof ASYNC_INTS] = x as number;
+  }
+  if (out.initialRetryMs !== undefined && out.maxRetryMs !== undefined && out.initialRetryMs > out.maxRetryMs) throw bad(`async.initialRetryMs ${out.initialRetryMs} is above async.maxRetryMs ${out.maxRetryMs}`);
   return out;
 }
 

@@ -111,7 +111,7 @@ export class Dispatcher {
           body = got;
         }
       } else body = request.body;
-      const m = await this.#d.executors.invoke(spec, { reqId: request.id, method: request.method, url: request.url, headers: request.headers, body }, signal);
+      const m = await this.#d.executors.invoke(spec, { reqId: request.id, method: request.method, url: request.url, headers: request.headers, body, ...(request.scheduled ? { scheduled: request.scheduled } : {}) }, signal);
       state.executed = m.t === 'res' || m.t === 'err';
       const timing: DispatchTiming = { routeMs, queueMs: slot.queuedMs, tier: m.t === 'res' || m.t === 'err' ? m.tier : undefined, startMs: 'startMs' in m ? m.startMs : undefined, execMs: 'execMs' in m ? m.execMs : undefined };
       if (m.t === 'res' && isBodyStream(m.body) && typeof m.body !== 'string') {
@@ -120,7 +120,8 @@ export class Dispatcher {
         return { ok: true, revision: rev, status: m.status, headers: m.headers, body: m.body as BodyStream, timing };
       }
       if (m.t === 'res') return { ok: true, revision: rev, status: m.status, headers: m.headers, body: m.body as Uint8Array | string | null, timing };
-      if (m.t === 'err') return { ok: false, revision: rev, error: new EdgeError(m.code, m.message), timing };
+      // A scheduled handler that called controller.noRetry() before it failed says so in the error's details (types.ts, DispatchRequest.scheduled).
+      if (m.t === 'err') return { ok: false, revision: rev, error: new EdgeError(m.code, m.message, m.noRetry ? { details: { noRetry: true } } : {}), timing };
       return { ok: false, revision: rev, error: new EdgeError('EDGE_ERR_INTERNAL', 'unexpected executor reply'), timing: { routeMs, queueMs: slot.queuedMs } };
     } catch (e) {
       return { ok: false, revision: rev, error: e instanceof EdgeError ? e : new EdgeError('EDGE_ERR_INTERNAL', 'internal error', { cause: e }), timing: { routeMs, queueMs: slot.queuedMs } };

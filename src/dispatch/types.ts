@@ -1,6 +1,6 @@
 /** The dispatch pipeline's inputs and outputs: what an edge request, an async invocation or a peer hands it. */
 import type { EdgeError } from '../core/errors.ts';
-import type { HeaderPairs, StartTier } from '../runtime/types.ts';
+import type { HeaderPairs, ScheduledEvent, StartTier } from '../runtime/types.ts';
 
 /** Which function, and optionally which tagged revision, a request is for. */
 export interface DispatchTarget {
@@ -37,6 +37,21 @@ export interface DispatchRequest {
    * stream (request.body while the client sends); the Wasm tiers get it collected.
    */
   body: Uint8Array | null | BodyStream;
+  /**
+   * Set: a cron trigger's run. The revision's `scheduled(controller, env, ctx)` runs instead of fetch
+   * (`controller`: frozen `{ cron, scheduledTime, type: 'scheduled', noRetry() }`, scheduledTime in Unix
+   * ms) under the same limits; method, url and headers still route, limit and log it, but the guest sees
+   * no Request (and no body). The result (docs/host-abi.md, "Scheduled handlers"):
+   * - the handler returned and its promise, if any, resolved: `ok: true`, status 204, body null, headers
+   *   `[['isoedge-no-retry', '1']]` if it called `controller.noRetry()`, else `[]`;
+   * - every failure is `ok: false` with `error` as for fetch: a throw or rejection is
+   *   EDGE_ERR_FUNCTION_THREW (message `${name}: ${message}`), and `error.details.noRetry === true`
+   *   when the handler called `controller.noRetry()` before it threw; no scheduled handler (a JS module
+   *   without one, any Wasm or component revision) is EDGE_ERR_MODULE_NO_SCHEDULED; the host's limits
+   *   (EDGE_ERR_CPU_LIMIT, EDGE_ERR_WALL_TIMEOUT, …) and refusals (queue, no such function) as for fetch.
+   *   A failure the host caused (a limit) does not know of noRetry(): `details` is then absent.
+   */
+  scheduled?: ScheduledEvent;
 }
 
 export interface DispatchTiming {

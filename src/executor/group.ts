@@ -4,7 +4,7 @@
  * is reused — a preference, never a pin), replaces a thread that dies, and grows
  * or shrinks the number of threads when the thread autoscaler says so.
  */
-import type { HeaderPairs, RevisionSpec } from '../runtime/types.ts';
+import type { HeaderPairs, RevisionSpec, ScheduledEvent } from '../runtime/types.ts';
 import { EdgeError } from '../core/errors.ts';
 import { ExecutorClient, type StreamedBody, type CacheEvent, type GuestLog, type ReadyEvent } from './client.ts';
 import type { ExecutorInit, ExecutorStats, FromExecutor } from './protocol.ts';
@@ -80,12 +80,12 @@ export class ExecutorGroup {
     return best;
   }
 
-  async invoke(rev: RevisionSpec, req: { reqId: string; method: string; url: string; headers: HeaderPairs; body: Uint8Array | null | StreamedBody }, signal?: AbortSignal): Promise<FromExecutor> {
+  async invoke(rev: RevisionSpec, req: { reqId: string; method: string; url: string; headers: HeaderPairs; body: Uint8Array | null | StreamedBody; scheduled?: ScheduledEvent }, signal?: AbortSignal): Promise<FromExecutor> {
     if (this.#closing) throw new EdgeError('EDGE_ERR_SHUTTING_DOWN', 'the host is shutting down');
     const c = this.pick(rev.id);
     if (!c.loaded.has(rev.id)) c.load(rev);
     this.#affinity.set(rev.id, c);
-    return c.invoke({ rev: rev.id, reqId: req.reqId, method: req.method, url: req.url, headers: req.headers, body: req.body }, signal);
+    return c.invoke({ rev: rev.id, reqId: req.reqId, method: req.method, url: req.url, headers: req.headers, body: req.body, ...(req.scheduled ? { scheduled: req.scheduled } : {}) }, signal);
   }
 
   /** Sends a revision's code to every executor ahead of its first request. */

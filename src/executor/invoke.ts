@@ -197,12 +197,12 @@ export class Invoker<I extends Callable, R extends Revision> {
     this.#calls.set(m.id, call);
     let r: InvokeResult | undefined;
     try {
-      r = await inst.invoke({ reqId: m.reqId, method: m.method, url: m.url, headers: m.headers, body: source ?? (m.body === 'stream' ? null : m.body) }, callId);
+      r = await inst.invoke({ reqId: m.reqId, method: m.method, url: m.url, headers: m.headers, body: source ?? (m.body === 'stream' ? null : m.body), ...(m.scheduled ? { scheduled: m.scheduled } : {}) }, callId);
       const t2 = this.#clock.now();
       const timing = { tier, startMs: t1 - t0, execMs: t2 - t1 };
       if (r.ok) r = checkResponse(r, rev.spec);
       if (!r.ok) {
-        this.#reply({ t: 'err', id: m.id, code: r.code, message: r.message, ...timing });
+        this.#reply({ t: 'err', id: m.id, code: r.code, message: r.message, ...(r.noRetry ? { noRetry: true as const } : {}), ...timing });
         return;
       }
       const body = r.body;

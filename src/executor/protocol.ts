@@ -4,7 +4,7 @@
  * the MessagePort hop cheaper than node:http's own per-request work).
  */
 import type { ErrorCode } from '../core/errors.ts';
-import type { HeaderPairs, RevisionSpec, StartTier } from '../runtime/types.ts';
+import type { HeaderPairs, RevisionSpec, ScheduledEvent, StartTier } from '../runtime/types.ts';
 
 export interface ExecutorInit {
   memoryMb: number;
@@ -23,8 +23,9 @@ export interface ExecutorInit {
 /**
  * Gateway → executor: run one request on an instance of `rev`; answered by `res` or `err` with the same id.
  * `body` 'stream': the body follows in `req-chunk` messages, sent as the executor gives `req-credit`.
+ * `scheduled`: a cron trigger's run of the revision's scheduled handler instead of fetch (docs/host-abi.md, "Scheduled handlers").
  */
-export interface InvokeMessage { t: 'invoke'; id: number; rev: string; reqId: string; method: string; url: string; headers: HeaderPairs; body: Uint8Array | null | 'stream' }
+export interface InvokeMessage { t: 'invoke'; id: number; rev: string; reqId: string; method: string; url: string; headers: HeaderPairs; body: Uint8Array | null | 'stream'; scheduled?: ScheduledEvent }
 /** Gateway → executor: the next bytes of a streamed request body (`last`: the body ends after them). */
 export interface RequestChunkMessage { t: 'req-chunk'; id: number; data: Uint8Array | null; last: boolean }
 /** Gateway → executor: the streamed request body failed (over limits.bodyBytes, the client went away). */
@@ -74,8 +75,11 @@ export interface ChunkMessage { t: 'chunk'; id: number; off: number; len: number
 export interface EndMessage { t: 'end'; id: number; code?: ErrorCode; message?: string }
 /** Executor → gateway: the guest took `bytes` more of a streamed request body; that much more may be sent. */
 export interface RequestCreditMessage { t: 'req-credit'; id: number; bytes: number }
-/** The failure reply to `invoke` (no timing when the revision is not loaded). Tag and shape kept as for `res`. */
-export type InvokeError = { t: 'err'; id: number; code: ErrorCode; message: string } & Partial<Timing>;
+/**
+ * The failure reply to `invoke` (no timing when the revision is not loaded). Tag and shape kept as for `res`.
+ * `noRetry`: a scheduled handler called controller.noRetry() before it threw.
+ */
+export type InvokeError = { t: 'err'; id: number; code: ErrorCode; message: string; noRetry?: true } & Partial<Timing>;
 /** Executor → gateway: a guest's console line, tagged with what it served. */
 export interface LogMessage { t: 'log'; level: 'debug' | 'info' | 'warn' | 'error'; fn: string; rev: string; reqId: string; msg: string }
 /** Executor → gateway: the reply to a `stats` request. */

@@ -90,12 +90,23 @@ export interface ResponseStream {
   cancel(code: ErrorCode, message: string): void;
 }
 
+/**
+ * A cron trigger's run (Workers' `scheduled(controller, env, ctx)`): which expression fired and when it
+ * was due (Unix ms). docs/host-abi.md, "Scheduled handlers", gives the outcome's shape.
+ */
+export interface ScheduledEvent {
+  cron: string;
+  scheduledTime: number;
+}
+
 export interface InvokeRequest {
   reqId: string;
   method: string;
   url: string;
   headers: HeaderPairs;
   body: Uint8Array | null | RequestBodySource;
+  /** Set: run the revision's scheduled handler instead of fetch (the guest sees no Request). */
+  scheduled?: ScheduledEvent;
 }
 
 export interface InvokeOk {
@@ -112,6 +123,8 @@ export interface InvokeFail {
   message: string;
   /** True when the instance can no longer be used (CPU limit, heap limit, crash). */
   fatal: boolean;
+  /** A scheduled handler called `controller.noRetry()` before it threw (docs/host-abi.md, "Scheduled handlers"). */
+  noRetry?: boolean;
 }
 
 export type InvokeResult = InvokeOk | InvokeFail;

@@ -23,8 +23,23 @@ export interface RevisionCode {
   abi?: ComponentAbi;
 }
 
-export function jsFiles(a: { source: Uint8Array; script: string; cache: Uint8Array | null }): ArtifactFiles {
-  return { 'source.js': a.source, 'script.js': utf8.encode(a.script), ...(a.cache ? { 'cache.bin': a.cache } : {}) };
+/**
+ * A JS module: its source, the transformed script, its code cache and, when the compile pool said,
+ * `handlers.json` (which handlers besides fetch the default export has: `{"scheduled": true|false}`).
+ */
+export function jsFiles(a: { source: Uint8Array; script: string; cache: Uint8Array | null; scheduled?: boolean }): ArtifactFiles {
+  return {
+    'source.js': a.source, 'script.js': utf8.encode(a.script), ...(a.cache ? { 'cache.bin': a.cache } : {}),
+    ...(a.scheduled !== undefined ? { 'handlers.json': utf8.encode(JSON.stringify({ scheduled: a.scheduled })) } : {}),
+  };
+}
+
+/** The handlers a stored JS module has besides fetch (jsFiles' handlers.json); undefined for one stored before they were recorded. */
+export async function jsHandlers(store: ArtifactStore, digest: string): Promise<{ scheduled: boolean } | undefined> {
+  const b = await store.get(digest, 'handlers.json');
+  if (!b) return undefined;
+  const h = JSON.parse(text.decode(b)) as { scheduled?: unknown };
+  return { scheduled: h.scheduled === true };
 }
 
 /** A core module is stored as uploaded; executors compile it once per digest. */

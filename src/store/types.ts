@@ -23,6 +23,19 @@ export interface RevisionConfig {
   compatibilityFlags?: string[];
   /** Cron triggers (five fields, UTC) for `scheduled(controller, env, ctx)`, design §11. */
   triggers?: { crons: string[] };
+  /** The function's own policy for its async calls (design §11); absent = the host's async.* options. */
+  async?: AsyncSettings;
+}
+
+/** A revision's `async` block: retries and how many of its calls run at once. */
+export interface AsyncSettings {
+  maxAttempts?: number;
+  initialRetryMs?: number;
+  maxRetryMs?: number;
+  maxAgeS?: number;
+  /** Statuses that are retried (default 408, 429, 500, 502, 503, 504). */
+  retryOn?: number[];
+  maxInflight?: number;
 }
 
 /** Named after Knative's autoscaling.knative.dev annotations: the `scaling` rows of config/revision-settings.ts. */

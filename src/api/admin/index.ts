@@ -7,6 +7,7 @@ import { installAuth } from '../hooks/auth.ts';
 import { requestIdFactory } from '../hooks/request-id.ts';
 import { functionRoutes, type FunctionRoutesOptions } from './functions.ts';
 import { healthRoutes, type HealthRoutesOptions } from './health.ts';
+import { invocationRoutes, type InvocationRoutesOptions } from './invocations.ts';
 import { logRoutes, type LogRoutesOptions } from './logs.ts';
 import { collectRoutes, openapiRoutes } from './openapi.ts';
 import { validationError } from './schemas.ts';
@@ -19,6 +20,7 @@ export interface AdminOptions {
   functions: FunctionRoutesOptions;
   health: HealthRoutesOptions;
   logs: LogRoutesOptions;
+  invocations: InvocationRoutesOptions;
 }
 
 export async function buildAdmin(o: AdminOptions): Promise<FastifyInstance> {
@@ -43,6 +45,7 @@ export async function buildAdmin(o: AdminOptions): Promise<FastifyInstance> {
   await app.register(healthRoutes, o.health);
   await app.register(functionRoutes, o.functions);
   await app.register(logRoutes, o.logs);
+  await app.register(invocationRoutes, o.invocations);
   await app.register(openapiRoutes, { routes });
   return app;
 }

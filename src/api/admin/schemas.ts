@@ -163,6 +163,15 @@ function patchInt(name: SettableName): JsonSchema {
 }
 const mapSettings = (names: readonly SettableName[], f: (name: SettableName) => JsonSchema) => Object.fromEntries(names.map((k) => [k, f(k)]));
 
+const ASYNC_PROPS = {
+  maxAttempts: { type: 'integer', description: 'Attempts before a call is dead, 1 to 100 (async.maxAttempts).' },
+  initialRetryMs: { type: 'integer', description: 'Shortest wait before a retry (ms).' },
+  maxRetryMs: { type: 'integer', description: 'Longest wait between attempts (ms).' },
+  maxAgeS: { type: 'integer', description: 'A call is not tried again after it is this old (s).' },
+  retryOn: { type: 'array', items: { type: 'integer' }, description: 'Statuses that are retried (default 408, 429, 500, 502, 503, 504).' },
+  maxInflight: { type: 'integer', description: "The function's async calls running at once (async.maxInflight)." },
+};
+
 export const RevisionConfig = component('RevisionConfig', {
   type: 'object',
   description: `A revision's configuration. The \`config\` part of a multipart deploy has this shape (integers may also be strings of digits there); fields other than ${CONFIG_FIELDS.join(', ')} are refused with \`EDGE_ERR_INVALID_CONFIG\`, as are values out of range.`,
@@ -173,7 +182,8 @@ export const RevisionConfig = component('RevisionConfig', {
     scaling: { type: 'object', properties: mapSettings(SCALING_NAMES, storedInt), additionalProperties: true, description: 'Per-revision autoscaling settings; absent ones (or the whole object) are host defaults.' },
     compatibilityDate: { type: 'string', description: "Workers' `compatibility_date` (YYYY-MM-DD), stored as given; the runtime does not vary by it.", examples: ['2025-01-01'] },
     compatibilityFlags: { type: 'array', items: { type: 'string' }, description: `Workers' \`compatibility_flags\`. ${FLAGS_RULE}` },
-    triggers: { type: 'object', properties: { crons: { type: 'array', items: { type: 'string' }, description: `Cron triggers: ${TRIGGERS_RULE}.` } }, additionalProperties: true, description: "The revision's triggers (design §11)." },
+    triggers: { type: 'object', properties: { crons: { type: 'array', items: { type: 'string' }, description: `Cron triggers: ${TRIGGERS_RULE}.` } }, additionalProperties: true, description: "The revision's triggers (design §11): each tick runs the module's scheduled(controller, env, ctx) as an async invocation; a module without scheduled() is refused (`EDGE_ERR_MODULE_NO_SCHEDULED`)." },
+    async: { type: 'object', properties: ASYNC_PROPS, additionalProperties: true, description: "The function's own policy for its async calls; absent ones are the host's async.* options." },
   },
   additionalProperties: true,
   examples: [{ env: { GREETING: 'hi' }, concurrency: 10, limits: { cpuMs: 20 }, scaling: { minScale: 1 } }],
@@ -190,6 +200,7 @@ export const ConfigPatch = component('ConfigPatch', {
     compatibilityDate: { type: ['string', 'null'], description: 'A date YYYY-MM-DD; `null` removes it.' },
     compatibilityFlags: { type: ['array', 'null'], items: { type: 'string' }, description: `Replaces the flags; \`null\` removes them. ${FLAGS_RULE}` },
     triggers: { type: ['object', 'null'], properties: { crons: { type: ['array', 'null'], items: { type: 'string' }, description: `Replaces the cron triggers: ${TRIGGERS_RULE}.` } }, description: 'Triggers to set or remove.' },
+    async: { type: ['object', 'null'], description: 'Async settings to set (or `null` to remove): maxAttempts, initialRetryMs, maxRetryMs, maxAgeS, retryOn, maxInflight.' },
   },
   examples: [{ env: { A: '1', B: null }, limits: { cpuMs: 20 } }],
 });
@@ -611,4 +622,110 @@ export const openapi: RouteSchema = {
   description: 'Generated from the schemas the admin listener validates and serializes with.',
   tags: ['host'],
   response: { 200: { type: 'object', description: 'The OpenAPI document.', additionalProperties: true }, ...errors(...AUTHED) },
+};
+
+// ---------------------------------------------------------------------------
+// Async invocations (design §11).
+
+const STATUSES = ['queued', 'running', 'succeeded', 'failed', 'dead', 'cancelled'];
+const AttemptSchema = {
+  type: 'object',
+  description: 'One try: the function\'s status when it answered, else the host\'s error code.',
+  required: ['n', 'startedAt', 'durationMs'],
+  properties: { n: { type: 'integer' }, startedAt: dateTime('When it started.'), durationMs: { type: 'number' }, status: { type: 'integer' }, code: { type: 'string' }, message: { type: 'string' } },
+  additionalProperties: true,
+};
+const invocationCommon = {
+  id: { type: 'string', description: 'The call id (also the `isoedge-call-id` and `X-Call-Id` of the 202, and the request id of its runs).' },
+  function: { type: 'string' },
+  status: { type: 'string', enum: STATUSES, description: 'queued (waiting to run, or for a retry), running, succeeded, failed (a status that is not retried, or noRetry()), dead (out of attempts or past async.maxAgeS), cancelled.' },
+  createdAt: dateTime('When it was submitted.'),
+  finishedAt: dateTime('When it reached its final status.'),
+  nextAttemptAt: dateTime('A queued call that already failed once: when it runs again.'),
+  error: { type: 'object', properties: { code: { type: 'string' }, message: { type: 'string' } }, additionalProperties: true, description: 'Why a failed or dead call ended.' },
+  scheduled: { type: 'object', properties: { cron: { type: 'string' }, scheduledTime: dateTime('The tick.') }, additionalProperties: true, description: 'A cron tick\'s call: it ran scheduled(), not fetch().' },
+  replayOf: { type: 'string', description: 'The call this one replays.' },
+};
+export const InvocationSummary = component('InvocationSummary', {
+  type: 'object',
+  required: ['id', 'function', 'status', 'createdAt', 'attempts'],
+  properties: {
+    ...invocationCommon,
+    attempts: { type: 'integer', description: 'How many attempts ran.' },
+    lastAttempt: AttemptSchema,
+    resultStatus: { type: 'integer', description: 'The status the function answered last.' },
+  },
+  additionalProperties: true,
+});
+export const Invocation = component('Invocation', {
+  type: 'object',
+  required: ['id', 'function', 'status', 'createdAt', 'request', 'attempts'],
+  properties: {
+    ...invocationCommon,
+    request: {
+      type: 'object',
+      properties: { method: { type: 'string' }, url: { type: 'string' }, headers: { type: 'array', items: { type: 'array', items: { type: 'string' } } }, bodyBytes: { type: 'integer' }, tag: { type: 'string' } },
+      additionalProperties: true,
+    },
+    attempts: { type: 'array', items: AttemptSchema },
+    result: {
+      type: 'object',
+      description: 'The last answer: status, headers, and up to async.resultBytes of the body (text when UTF-8, else base64).',
+      properties: {
+        status: { type: 'integer' }, headers: { type: 'array', items: { type: 'array', items: { type: 'string' } } },
+        body: { type: ['string', 'null'] }, bodyEncoding: { type: 'string', enum: ['utf8', 'base64'] }, truncated: { type: 'boolean' },
+      },
+      additionalProperties: true,
+    },
+    key: { type: 'string', description: 'The X-Call-Id, Idempotency-Key or CloudEvent (source, id) it was deduplicated by.' },
+    callback: {
+      type: 'object',
+      properties: { url: { type: 'string' }, status: { type: 'string', enum: ['pending', 'delivered', 'failed'] }, attempts: { type: 'integer' }, lastError: { type: 'string' } },
+      additionalProperties: true,
+    },
+  },
+  additionalProperties: true,
+});
+const IdParams = { type: 'object', required: ['id'], properties: { id: { type: 'string', description: 'A call id, from the 202 of its submission.', examples: ['0b5e3f9c-1f0e-4a3b-8d2e-6f1c2a9b7d10'] } } };
+
+export const getInvocation: RouteSchema = {
+  operationId: 'getInvocation',
+  summary: 'An async call: status, attempts, result',
+  tags: ['invocations'],
+  params: IdParams,
+  response: { 200: alias(Invocation, 'The call.'), ...errors(...AUTHED, 'EDGE_ERR_INVOCATION_NOT_FOUND') },
+};
+export const listInvocations: RouteSchema = {
+  operationId: 'listInvocations',
+  summary: "A function's async calls, newest first",
+  tags: ['invocations'],
+  params: NameParams,
+  querystring: {
+    type: 'object',
+    properties: {
+      status: query(`Only calls in these statuses (comma-separated): ${STATUSES.join(', ')}.`, { examples: ['dead,failed'] }),
+      limit: query('At most this many, 1 to 1000.', { default: '100' }),
+      before: query('Only calls submitted before this call id (the next page).'),
+    },
+    additionalProperties: true,
+  },
+  response: {
+    200: { description: 'The calls.', type: 'object', required: ['invocations'], properties: { invocations: { type: 'array', items: InvocationSummary } } },
+    ...errors(...AUTHED, 'EDGE_ERR_BAD_REQUEST', 'EDGE_ERR_FUNCTION_NOT_FOUND'),
+  },
+};
+export const cancelInvocation: RouteSchema = {
+  operationId: 'cancelInvocation',
+  summary: 'Cancel a queued async call',
+  description: 'Only a queued call can be cancelled (one waiting for a retry counts); a running or finished call answers 409.',
+  tags: ['invocations'],
+  params: IdParams,
+  response: { 200: alias(Invocation, 'The call, now cancelled.'), ...errors(...AUTHED, 'EDGE_ERR_INVOCATION_NOT_FOUND', 'EDGE_ERR_INVOCATION_STATE') },
+};
+export const replayInvocation: RouteSchema = {
+  operationId: 'replayInvocation',
+  summary: 'Run a failed or dead async call again, as a new call',
+  tags: ['invocations'],
+  params: IdParams,
+  response: { 202: alias(Invocation, 'The new call (its `replayOf` names the old one).'), ...errors(...AUTHED, 'EDGE_ERR_INVOCATION_NOT_FOUND', 'EDGE_ERR_INVOCATION_STATE', 'EDGE_ERR_ASYNC_QUEUE_FULL') },
 };

@@ -19,6 +19,8 @@ import type { DispatchRequest, DispatchResult, DispatchTarget } from '../../disp
 import type { HeaderPairs } from '../../runtime/types.ts';
 import { toEdgeError } from '../error-handler.ts';
 import { requestIdFactory } from '../hooks/request-id.ts';
+import type { AsyncService } from '../../async/index.ts';
+import { ASYNC_PATH, asyncPath, cloudEventForEdge, isCloudEventRequest, prefersAsync, submitAsync } from './async.ts';
 import { labelFromHost, resolveLabel } from './host-name.ts';
 import { writeError, writeResult } from './respond.ts';
 
@@ -31,6 +33,8 @@ export interface EdgeOptions {
   routes: { hasFunction(fn: string): boolean; hasTag(fn: string, tag: string): boolean };
   /** True once shutdown began: new requests are refused with a code. */
   closing(): boolean;
+  /** Async submissions and CloudEvents (design §11); absent, the edge serves synchronous requests only. */
+  async?: AsyncService;
 }
 
 export interface EdgeListener {
@@ -72,19 +76,35 @@ export function buildEdge(o: EdgeOptions): EdgeListener {
 
   const serve = async (req: IncomingMessage, res: ServerResponse, id: string, t0: number): Promise<void> => {
     if (o.closing()) throw new EdgeError('EDGE_ERR_SHUTTING_DOWN', 'the host is shutting down; retry on another instance');
-    const label = labelFromHost(req.headers.host, o.domain);
+    let label = labelFromHost(req.headers.host, o.domain);
+    let url = req.url!;
+    // OpenFaaS's gateway path, on a host that names no function: POST /async-function/{name}[/path].
+    const viaPath = label === undefined && o.async !== undefined ? asyncPath(url) : undefined;
+    if (viaPath) {
+      label = viaPath.label;
+      url = viaPath.path;
+    }
     if (label === undefined) throw new EdgeError('EDGE_ERR_NO_ROUTE', `host ${JSON.stringify(req.headers.host ?? '')} is not {function}.${o.domain}`);
     const named = resolveLabel(label, o.routes.hasFunction, o.routes.hasTag);
     if (!named) throw new EdgeError('EDGE_ERR_FUNCTION_NOT_FOUND', `no function named ${JSON.stringify(label)} is deployed`);
     const tagHeader = req.headers['isoedge-tag'];
     const target: DispatchTarget = { fn: named.fn, tag: named.tag ?? (typeof tagHeader === 'string' ? tagHeader : undefined) };
+    const host = viaPath ? `${named.tag !== undefined ? `${named.tag}-` : ''}${named.fn}.${o.domain}` : req.headers.host;
+    const preferred = o.async !== undefined && prefersAsync(req.headers.prefer);
+    let headers = headerPairs(req.rawHeaders);
+    if (viaPath || preferred) {
+      if (viaPath && req.method !== 'POST') throw new EdgeError('EDGE_ERR_BAD_REQUEST', `${ASYNC_PATH}{name} takes POST, not ${req.method}`);
+      await submitAsync(o.async!, { target, method: req.method!, url: `http://${host}${url}`, headers, body: await bodyOf(req) }, res, preferred);
+      return;
+    }
     // A client that goes away while its request waits for a slot leaves the queue (once a response
     // streams, the pipeline into the socket tells the stream: respond.ts).
     const gone = new AbortController();
     const onClose = (): void => { if (!res.writableFinished) gone.abort(new EdgeError('EDGE_ERR_CLIENT_CLOSED', 'the client closed the connection')); };
     res.once('close', onClose);
-    const body = await bodyOf(req);
-    const result = await o.dispatch(target, { id, method: req.method!, url: `http://${req.headers.host}${req.url}`, headers: headerPairs(req.rawHeaders), body }, gone.signal);
+    let body = await bodyOf(req);
+    if (o.async && isCloudEventRequest(headers)) ({ headers, body } = await cloudEventForEdge(headers, body, o.async.limits.maxBodyBytes));
+    const result = await o.dispatch(target, { id, method: req.method!, url: `http://${host}${url}`, headers, body }, gone.signal);
     res.off('close', onClose);
     writeResult(res, req.method!, id, result, performance.now() - t0, log);
   };
@@ -95,7 +115,7 @@ export function buildEdge(o: EdgeOptions): EdgeListener {
     else log.debug({ reqId: id, code: e.code, msg: e.message }, 'request refused');
     if (res.headersSent) res.destroy();
     // A body left unread is discarded by node:http once the response ended.
-    else writeError(res, e, id, performance.now() - t0);
+    else writeError(res, e, id, performance.now() - t0, typeof e.details?.retryAfterS === 'number' ? { retryAfterS: e.details.retryAfterS } : {});
   };
 
   const handle = (req: IncomingMessage, res: ServerResponse): void => {

@@ -25,12 +25,15 @@ export class Instance extends GenericIsolate {
   readonly id = nextInstanceId++;
 
   /**
-   * Loads the revision's script from its code cache and binds its default export.
+   * Loads the revision's script from its code cache and binds its default export; answers which
+   * handlers besides fetch it has (the deployer stores that: a revision with cron triggers needs scheduled).
    * Throws an Error whose `code` says why the revision cannot start here.
    */
-  specialise(rev: RevisionSpec, cache: ivm.ExternalCopy<ArrayBuffer> | undefined): void {
+  specialise(rev: RevisionSpec, cache: ivm.ExternalCopy<ArrayBuffer> | undefined): { scheduled: boolean } {
     this.#runScript(rev, cache);
-    bindEntry(() => this.rt.bind.applySync(undefined, [JSON.stringify(rev.env), rev.limits.responseBytes], { timeout: STARTUP_CPU_MS }));
+    let scheduled = false;
+    bindEntry(() => { scheduled = this.rt.bind.applySync(undefined, [JSON.stringify(rev.env), rev.limits.responseBytes], { timeout: STARTUP_CPU_MS }) === true; });
+    return { scheduled };
   }
 
   /** A jco-transpiled component: its script from the code cache, then its core modules (compiled on this thread). */
@@ -84,9 +87,13 @@ export class Instance extends GenericIsolate {
       this.pending.set(nextId, p);
       // Cancelled, not just answered: the request's signal aborts and the guest forgets it.
       p.wall = setTimeout(() => this.cancelRequest(nextId, 'EDGE_ERR_WALL_TIMEOUT', `no response within the wall-time limit of ${this.rev.limits.wallMs} ms`), this.rev.limits.wallMs);
+      const s = req.scheduled;
+      // A scheduled run: the guest calls the handler's scheduled(controller, env, ctx) with no Request (so no headers or body go in).
       // A streamed body (a RequestBodySource) is the number 1: the guest reads it through the body_read op.
-      const body = req.body === null ? null : req.body instanceof Uint8Array ? new ivm.ExternalCopy(bufferOf(req.body)).copyInto({ release: true }) : 1;
-      const fault = this.enter(p, (timeout) => this.rt.dispatch.applySync(undefined, [nextId, req.method, req.url, JSON.stringify(req.headers), body], { timeout }), budgetNs);
+      const args = s !== undefined
+        ? [nextId, req.method, req.url, '[]', null, s.cron, s.scheduledTime]
+        : [nextId, req.method, req.url, JSON.stringify(req.headers), req.body === null ? null : req.body instanceof Uint8Array ? new ivm.ExternalCopy(bufferOf(req.body)).copyInto({ release: true }) : 1];
+      const fault = this.enter(p, (timeout) => this.rt.dispatch.applySync(undefined, args, { timeout }), budgetNs);
       if (fault) this.settle(nextId, p, fault);
     });
   }

@@ -558,7 +558,7 @@ export class GenericIsolate {
     if (this.#overBudget(id, p)) return;
     const fault = Object.hasOwn(FAULTS, kind) ? FAULTS[kind as FaultKind] : FAULTS.threw;
     // A fatal fault (a trap, a memory overrun) drops the instance after this call returns.
-    this.settle(id, p, { ok: false, code: fault.code, message: message.slice(0, 2048), fatal: fault.fatal });
+    this.settle(id, p, { ok: false, code: fault.code, message: message.slice(0, 2048), fatal: fault.fatal, ...('noRetry' in fault ? { noRetry: true } : {}) });
   }
 
   /**

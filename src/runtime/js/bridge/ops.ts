@@ -149,7 +149,10 @@ export function entryRefusal(e: unknown): { code: EntryCode; message: string } |
   return ENTRY_CODES.has(code) ? { code: code as EntryCode, message: message.slice(at + 2) } : undefined;
 }
 
-/** The guest's fault kinds (the `fail` op) and what each answers with; fatal ones drop the instance. */
+/**
+ * The guest's fault kinds (the `fail` op) and what each answers with; fatal ones drop the instance.
+ * `noRetry`: the failure carries InvokeFail.noRetry (a scheduled handler called controller.noRetry()).
+ */
 export const FAULTS = {
   threw: { code: 'EDGE_ERR_FUNCTION_THREW', fatal: false },
   bad_response: { code: 'EDGE_ERR_BAD_RESPONSE', fatal: false },
@@ -157,7 +160,11 @@ export const FAULTS = {
   // A trap or a memory overrun leaves the Wasm instance in an unknown state.
   trap: { code: 'EDGE_ERR_WASM_TRAP', fatal: true },
   memory: { code: 'EDGE_ERR_MEMORY_LIMIT', fatal: true },
-} as const satisfies Record<string, { code: ErrorCode; fatal: boolean }>;
+  // A scheduled run (90_entry.js): the revision has no scheduled handler (a JS module without one, any Wasm or component tier) …
+  no_scheduled: { code: 'EDGE_ERR_MODULE_NO_SCHEDULED', fatal: false },
+  // … or its handler threw after it called controller.noRetry() (without that call it is `threw`).
+  threw_no_retry: { code: 'EDGE_ERR_FUNCTION_THREW', fatal: false, noRetry: true },
+} as const satisfies Record<string, { code: ErrorCode; fatal: boolean; noRetry?: true }>;
 
 export type FaultKind = keyof typeof FAULTS;
 

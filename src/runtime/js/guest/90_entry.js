@@ -6,7 +6,7 @@
  */
 {
   const { ops, state, deepFreeze, refuse, bodyOf, setBody, Request, Response, Headers, enc, fmt, WASM_FAULT, console, isLocked, isDisturbed, isU8, u8ArrayBuffer, getStreamReader, readChunk, cancelReader, hostStream, domException } = ns;
-  const { JSONStringify, ObjectKeys, PromisePrototypeThen } = ns.primordials;
+  const { JSONStringify, ObjectKeys, ObjectFreeze, PromisePrototypeThen } = ns.primordials;
   const ReflectApply = Reflect.apply;
   // One ctx for every request: waitUntil's promises are tracked by the isolate's own job queue.
   const ctx = Object.freeze({
@@ -55,7 +55,50 @@
     if (kind !== undefined) { ops.fail(id, kind, /** @type {string} */ (message)); return; }
     if (e instanceof WebAssembly.RuntimeError) { ops.fail(id, 'trap', `${e.message}`); return; }
     if (e && e[WASM_FAULT]) { ops.fail(id, e[WASM_FAULT], e.message); return; }
-    ops.fail(id, 'threw', e instanceof Error ? `${e.name}: ${e.message}` : `non-Error thrown: ${fmt(e)}`);
+    ops.fail(id, 'threw', thrown(e));
+  }
+  /** What a handler threw, as the failure's message. */
+  const thrown = (/** @type {any} */ e) => (e instanceof Error ? `${e.name}: ${e.message}` : `non-Error thrown: ${fmt(e)}`);
+
+  /** A scheduled run's answer when the handler settled: 204 and no body; `isoedge-no-retry: 1` once controller.noRetry() was called. */
+  const SCHEDULED_HEADERS = '[]';
+  const SCHEDULED_NO_RETRY_HEADERS = '[["isoedge-no-retry","1"]]';
+  /**
+   * A cron trigger's run (docs/host-abi.md, "Scheduled handlers"): the bound handler's
+   * scheduled(controller, env, ctx), its result awaited. Settled: done(204, no body, plus
+   * isoedge-no-retry: 1 after controller.noRetry()). Thrown or rejected: the `threw` failure of a
+   * fetch handler (EDGE_ERR_FUNCTION_THREW, the same message), `threw_no_retry` after noRetry() so
+   * the host's failure says so. No scheduled handler (a JS module without one, any Wasm or component
+   * tier, whose runtime handlers have fetch only): `no_scheduled` (EDGE_ERR_MODULE_NO_SCHEDULED).
+   */
+  function scheduled(/** @type {number} */ id, /** @type {string} */ cron, /** @type {number} */ scheduledTime) {
+    const h = /** @type {IsoedgeHandler} */ (state.handler);
+    /** @type {unknown} */
+    let run;
+    try {
+      run = h.scheduled; // the tenant's object: a getter may throw
+    } catch (e) {
+      failWith(id, e);
+      return;
+    }
+    if (typeof run !== 'function') {
+      ops.fail(id, 'no_scheduled', 'the revision has no scheduled handler: its module\'s default export has no scheduled(controller, env, ctx) method (Wasm and component revisions have none)');
+      return;
+    }
+    let noRetry = false;
+    const controller = ObjectFreeze({ cron, scheduledTime, type: 'scheduled', noRetry() { noRetry = true; } });
+    const settled = () => ops.done(id, 204, noRetry ? SCHEDULED_NO_RETRY_HEADERS : SCHEDULED_HEADERS, null);
+    const failed = (/** @type {unknown} */ e) => { if (noRetry) ops.fail(id, 'threw_no_retry', thrown(e)); else failWith(id, e); };
+    /** @type {any} */
+    let r;
+    try {
+      r = ReflectApply(run, h, [controller, state.env, ctx]);
+    } catch (e) {
+      failed(e);
+      return;
+    }
+    if (r && typeof r.then === 'function') r.then(settled, failed);
+    else settled();
   }
   /**
    * Sends at most `max` bytes of `u` (and never more than MAX_CHUNK), keeping the rest for the next pull;
@@ -91,7 +134,10 @@
   }
 
   Object.assign(ns.entry, {
-    /** After the tenant script ran: bind its default export and the revision's env, or refuse (EDGE_ERR_MODULE_NO_FETCH). */
+    /**
+     * After the tenant script ran: bind its default export and the revision's env, or refuse (EDGE_ERR_MODULE_NO_FETCH).
+     * Answers whether the export also has a scheduled method (the deployer checks it against the revision's cron triggers).
+     */
     bind(/** @type {string} */ envJson, /** @type {number} */ responseBytes) {
       const mod = globalThis.__isoedge_module;
       globalThis.__isoedge_module = undefined; // a top-level `var`: not deletable
@@ -100,12 +146,17 @@
       state.handler = /** @type {IsoedgeHandler} */ (def);
       state.env = deepFreeze(JSON.parse(envJson));
       state.responseBytes = responseBytes;
+      return typeof def.scheduled === 'function';
     },
-    /** A request: `body` is its bytes, null, or the number 1 when it streams from the host (the body_read op). */
-    dispatch(/** @type {number} */ id, /** @type {string} */ method, /** @type {string} */ url, /** @type {string} */ headersJson, /** @type {ArrayBuffer | null | number} */ body) {
+    /**
+     * A request: `body` is its bytes, null, or the number 1 when it streams from the host (the body_read op).
+     * With `cron` (a string) it is a cron trigger's run instead, due at `scheduledTime` (Unix ms): see scheduled().
+     */
+    dispatch(/** @type {number} */ id, /** @type {string} */ method, /** @type {string} */ url, /** @type {string} */ headersJson, /** @type {ArrayBuffer | null | number} */ body, /** @type {string | undefined} */ cron = undefined, /** @type {number} */ scheduledTime = 0) {
       /** @type {any} */
       let res;
       ns.clock.tick(); // a request arrived: the runtime's clock advances (01_events.js)
+      if (cron !== undefined) { scheduled(id, cron, scheduledTime); return; }
       try {
         const req = Request.fromHost(url, method, headersJson);
         if (body === 1) setBody(req, hostStream(() => ops.body_read(id), ignore));

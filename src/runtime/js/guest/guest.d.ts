@@ -22,7 +22,7 @@ declare global {
   type IsoedgeOps = GuestOps;
   type IsoedgeEntry = (...args: any[]) => unknown;
   /** A bound handler: a tenant's default export, or the runtime's own for Wasm and components. */
-  type IsoedgeHandler = { fetch(req: any, env?: unknown, ctx?: unknown): unknown };
+  type IsoedgeHandler = { fetch(req: any, env?: unknown, ctx?: unknown): unknown; scheduled?: unknown };
 
   interface IsoedgeNs {
     // 00_infra.js
@@ -138,7 +138,7 @@ declare global {
   /** The host's callbacks until 00_infra.js deletes it. */
   var __isoedge_host: unknown;
   /** What a revision's script defines: its module (JS) or its component glue (jco). */
-  var __isoedge_module: { default?: { fetch?: unknown } } | undefined;
+  var __isoedge_module: { default?: { fetch?: unknown; scheduled?: unknown } } | undefined;
   var __isoedge_component: { instantiate?: (getCore: (name: string) => WebAssembly.Module, imports: object) => any; wasiHttp?: (cap: object) => any } | undefined;
 
   /** The parts of the JS WebAssembly API the guest uses; the project's libs (es2023 + node) declare only its types. */
