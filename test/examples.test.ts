@@ -125,4 +125,50 @@ describe('examples', () => {
     const tampered = token.slice(0, -2) + (token.endsWith('AA') ? 'BB' : 'AA');
     expect((await get('workers-project', '/private', { headers: { authorization: `Bearer ${tampered}` } })).body).toBe('{"error":"invalid token","reason":"ERR_JWS_SIGNATURE_VERIFICATION_FAILED"}');
   });
+
+  it('async-report: submitted async, polled to a result, deduplicated, and its cron is scheduled, as its README says', async () => {
+    const r = await get('async-report', '/weekly?ms=50', { method: 'POST', headers: { prefer: 'respond-async' } });
+    expect(r.statusCode).toBe(202);
+    const id = r.headers['isoedge-call-id'] as string;
+    expect(r.headers.location).toBe(`/v1/invocations/${id}`);
+    expect(r.headers['preference-applied']).toBe('respond-async');
+    let view = (await h.admin.inject({ url: `/v1/invocations/${id}` })).json();
+    for (let i = 0; i < 200 && view.status !== 'succeeded'; i++) {
+      await new Promise((res) => setTimeout(res, 25));
+      view = (await h.admin.inject({ url: `/v1/invocations/${id}` })).json();
+    }
+    expect(view).toMatchObject({ status: 'succeeded', attempts: [{ n: 1, status: 200 }], result: { status: 200, bodyEncoding: 'utf8', truncated: false } });
+    expect(JSON.parse(view.result.body)).toEqual({ report: 'weekly', callId: id, attempt: 1, lines: [{ region: 'r1', orders: 17 }, { region: 'r2', orders: 34 }, { region: 'r3', orders: 51 }], total: 102 });
+    const via = await h.edge.inject({ method: 'POST', url: '/async-function/async-report/monthly?ms=10&rows=2', headers: { host: '127.0.0.1:8080' } });
+    expect(via.statusCode).toBe(202);
+    const k1 = await get('async-report', '/x?ms=10', { method: 'POST', headers: { prefer: 'respond-async', 'idempotency-key': 'report-2026-12' } });
+    const k2 = await get('async-report', '/x?ms=10', { method: 'POST', headers: { prefer: 'respond-async', 'idempotency-key': 'report-2026-12' } });
+    expect(k2.json()).toMatchObject({ id: k1.json().id, duplicate: true });
+    expect((await get('nope', '/', { method: 'POST', headers: { prefer: 'respond-async' } })).json().code).toBe('EDGE_ERR_FUNCTION_NOT_FOUND');
+    expect(h.async.cron.upcoming().filter((u) => u.fn === 'async-report').map((u) => u.cron)).toEqual(['0 3 * * *']);
+    expect(h.async.cron.upcoming().filter((u) => u.fn === 'workers-project').map((u) => u.cron)).toEqual(['*/30 * * * *']);
+  });
+
+  it('async-report: the callback receiver prints what the host POSTs', async () => {
+    const { spawn } = await import('node:child_process');
+    const child = spawn(process.execPath, ['examples/async-report/receiver.mjs', '0'], { stdio: ['ignore', 'pipe', 'inherit'] });
+    let out = '';
+    child.stdout.on('data', (d: Buffer) => { out += d.toString(); });
+    try {
+      while (!/listening on 127.0.0.1:(\d+)/.test(out)) await new Promise((res) => setTimeout(res, 20));
+      const port = /listening on 127.0.0.1:(\d+)/.exec(out)![1]!;
+      const cb = await testHost(['--fetch-allow', `127.0.0.1:${port}`]);
+      try {
+        await deployExamples(cb.functions, cb.url);
+        const r = await cb.edge.inject({ method: 'POST', url: '/async-function/async-report/monthly?ms=10&rows=2', headers: { host: '127.0.0.1', 'x-callback-url': `http://127.0.0.1:${port}/done` } });
+        const id = r.headers['isoedge-call-id'] as string;
+        for (let i = 0; i < 200 && !out.includes(`callback ${id}`); i++) await new Promise((res) => setTimeout(res, 25));
+        expect(out).toMatch(new RegExp(`callback ${id} async-report status=200 call=succeeded \\d+\\.\\d{6}s\n\\{"report":"monthly","callId":"${id}","attempt":1,"lines":\\[\\{"region":"r1","orders":17\\},\\{"region":"r2","orders":34\\}\\],"total":51\\}`));
+      } finally {
+        await cb.cleanup();
+      }
+    } finally {
+      child.kill();
+    }
+  });
 });

@@ -177,7 +177,7 @@ export class QueueWorker {
     const error = end.kind === 'error' ? { code: end.code, message: errMessage ?? end.code } : { code: 'EDGE_ERR_FUNCTION_STATUS', message: errMessage ?? '' };
     const outcome: AttemptOutcome = dec.next === 'retry'
       ? { next: 'queued', attempt, runAt: now + dec.delayMs }
-      : { next: dec.next, attempt, ...(result ? { result } : {}), ...(dec.next === 'succeeded' ? {} : { error: { code: error.code, message: `${error.message} (${dec.why})` } }), finishedAt: now };
+      : { next: dec.next, attempt, ...(result ? { result } : {}), ...(dec.next === 'succeeded' ? {} : { error: { code: error.code, message: end.kind === 'response' ? `the function answered ${dec.why}` : `${error.message} (${dec.why})` } }), finishedAt: now };
     const after = await d.store.finish(call.id, outcome).catch(() => undefined);
     d.attempted?.(after ?? call, dec.next, attempt);
     if (after && dec.next !== 'retry') d.finished?.(after);

@@ -40,4 +40,12 @@ app.post('/upload', async (c) => {
   return c.json({ received: body.byteLength, fields });
 });
 
-export default app;
+// `[triggers] crons` in wrangler.toml runs this every 30 minutes (as an async invocation on isoedge,
+// listed by `isoedge calls ls workers-project`), as Workers' module syntax has it: fetch and scheduled
+// side by side in the default export.
+export default {
+  fetch: app.fetch,
+  async scheduled(controller: { cron: string; scheduledTime: number }, env: Bindings) {
+    console.log(`${env.GREETING} cron ${controller.cron} at ${new Date(controller.scheduledTime).toISOString()}`);
+  },
+};
