@@ -30,6 +30,7 @@ const LAYERS = {
   cli: [['isolated-vm', 'fastify', 'pino', 'piscina', 'better-sqlite3'], '^\\.\\./(?!bundle/)', 'cli/ is a client of the HTTP API: it imports nothing of the host but bundle/ (it bundles Workers projects as wrangler does).'],
   // Shared by the CLI and the examples loader, so it may import nothing of the host: esbuild, smol-toml, jsonc-parser and node:* only.
   bundle: [['isolated-vm', 'fastify', 'pino', 'piscina', 'better-sqlite3', 'lru-cache', 'prom-client', '@bytecodealliance/*'], '^\\.\\./', 'bundle/ is shared by the CLI and the host: it imports nothing of the host.'],
+  async: [['isolated-vm', 'fastify', 'piscina', 'better-sqlite3'], '^\\.\\./(?!(core/|dispatch/index\\.ts|store/index\\.ts|deploy/index\\.ts|runtime/types\\.ts))', 'async/ runs calls through dispatch() and keeps them in the InvocationStore: core, dispatch, store, deploy (cron parsing) and the runtime types only.'],
   api: [['isolated-vm'], '^(\\.\\./)+(app|main)\\.ts$', 'Nothing imports app.ts or main.ts.'],
 };
 const layers = Object.entries(LAYERS).map(([dir, [mods, paths, why]]) => ({

@@ -9,7 +9,7 @@
 import type { Scheduler } from '../core/clock.ts';
 import { readBytes } from '../core/bytes.ts';
 import type { Rng } from '../core/rng.ts';
-import { isBodyStream, type DispatchRequest, type DispatchResult, type DispatchTarget } from '../dispatch/index.ts';
+import { isBodyStream, type BodyStream, type DispatchRequest, type DispatchResult, type DispatchTarget } from '../dispatch/index.ts';
 import type { HeaderPairs } from '../runtime/types.ts';
 import type { Attempt, AttemptOutcome, CallRecord, CallResult, InvocationStore } from '../store/index.ts';
 import { decide, parseRetryAfter, type AttemptEnd, type RetryPolicy } from './retry.ts';
@@ -206,7 +206,7 @@ export class QueueWorker {
 }
 
 /** Up to `max` bytes of a response body for the call's result; the rest of a stream is cancelled. */
-async function keep(body: Uint8Array | string | null | import('../dispatch/index.ts').BodyStream, max: number): Promise<{ body: Uint8Array | null; truncated: boolean }> {
+async function keep(body: Uint8Array | string | null | BodyStream, max: number): Promise<{ body: Uint8Array | null; truncated: boolean }> {
   if (body === null) return { body: null, truncated: false };
   if (typeof body === 'string') body = new TextEncoder().encode(body);
   if (!isBodyStream(body)) return body.byteLength > max ? { body: body.slice(0, max), truncated: true } : { body: body.byteLength ? body : null, truncated: false };
