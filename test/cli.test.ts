@@ -1,6 +1,9 @@
 /** The isoedge CLI as a user runs it: a child process against a host listening on real sockets. */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { execFile, spawn } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { testHost, type TestHost } from './helpers/host.ts';
 
@@ -65,6 +68,49 @@ describe('isoedge CLI', () => {
     expect(seen).toMatch(/\[req\] GET \/followed 200/);
   });
 
+  it('queues async calls and lists, shows, cancels and replays them', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'isoedge-cli-'));
+    const file = join(dir, 'jobs.js');
+    // A 404 is not retried: /missing fails on its first attempt.
+    writeFileSync(file, "export default { async fetch(req) { const u = new URL(req.url); return u.pathname === '/missing' ? new Response('no such job', { status: 404 }) : new Response(`${req.method} ${u.pathname} ${await req.text()}`); } };\n");
+    try {
+      expect((await cli(['deploy', file, ...urls])).code).toBe(0);
+      const sent = await cli(['invoke', 'jobs', '/run', '--async', '--data', 'hi', '--idempotency-key', 'job-1', ...urls]);
+      expect(sent.code).toBe(0);
+      const id = sent.out.trim();
+      expect(id).toMatch(/^[0-9a-f-]{36}$/);
+      let got = '';
+      for (let i = 0; i < 20 && !/^Status: +succeeded$/m.test(got); i++) got = (await cli(['calls', 'get', id, ...urls])).out;
+      expect(got).toMatch(/^Status: +succeeded$/m);
+      expect(got).toMatch(/^Request: +POST http:\/\/jobs\.localhost:\d+\/run \(2 bytes\)$/m);
+      expect(got).toMatch(/^1 +\S+ +\d+ ms +200$/m);
+      expect(got).toMatch(/\nResult: HTTP 200\n[^]*\n\nPOST \/run hi\n$/);
+      const [ls, again, cancel, failed, usage] = await Promise.all([
+        cli(['calls', 'ls', 'jobs', '--status', 'succeeded', ...urls]),
+        cli(['invoke', 'jobs', '/run', '--async', '--data', 'hi', '--idempotency-key', 'job-1', '--json', ...urls]),
+        cli(['calls', 'cancel', id, ...urls]),
+        cli(['invoke', 'jobs', '/missing', '--async', '--wait', ...urls]),
+        cli(['calls', 'ls', 'jobs', '--wait', ...urls]),
+      ]);
+      expect(usage.code).toBe(2);
+      expect(usage.err).toMatch(/^isoedge calls ls: unknown option --wait\nUsage: isoedge calls ls <name>/);
+      expect(ls.out).toMatch(new RegExp(`^ID +STATUS +ATTEMPTS +CREATED +LAST\n${id} +succeeded +1 +\\S+ +200\n$`));
+      expect(JSON.parse(again.out)).toMatchObject({ id, function: 'jobs', duplicate: true });
+      expect(cancel.code).toBe(3);
+      expect(cancel.err).toMatch(/^isoedge calls cancel: EDGE_ERR_INVOCATION_STATE \(HTTP 409\)/);
+      expect(failed.code).toBe(3);
+      expect(failed.out).toBe('no such job\n');
+      const failedId = /call ([0-9a-f-]{36}) failed after 1 attempt: EDGE_ERR_FUNCTION_STATUS/.exec(failed.err)?.[1];
+      expect(failedId, failed.err).toBeDefined();
+      const replay = await cli(['calls', 'replay', failedId!, ...urls]);
+      expect(replay.code).toBe(0);
+      expect(replay.out).toMatch(/^[0-9a-f-]{36}\n$/);
+      expect(replay.out.trim()).not.toBe(failedId);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it('exit codes tell usage (2), API (3) and network (4) errors apart', async () => {
     const usage = await cli(['deploy', ...urls]);
     expect(usage.code).toBe(2);
@@ -81,8 +127,8 @@ describe('isoedge CLI', () => {
   });
 
   it('has --help on every command', async () => {
-    for (const c of ['deploy', 'ls', 'get', 'traffic', 'rollback', 'rm', 'logs', 'invoke', 'bench']) {
-      const r = await cli([c, '--help']);
+    for (const c of ['deploy', 'ls', 'get', 'traffic', 'rollback', 'rm', 'logs', 'invoke', 'calls', 'calls ls', 'bench']) {
+      const r = await cli([...c.split(' '), '--help']);
       expect(r.code, c).toBe(0);
       expect(r.out, c).toMatch(new RegExp(`^Usage: isoedge ${c}`));
     }

@@ -58,3 +58,20 @@ export function parseArgs(argv: readonly string[], spec: Record<string, FlagSpec
   }
   return { positionals, flags };
 }
+
+/**
+ * The first positional of `argv` and its index (a command group's subcommand), skipping options and
+ * the values of those `spec` says take one; an option it does not know counts as taking none.
+ */
+export function firstPositional(argv: readonly string[], spec: Record<string, FlagSpec>): { index: number; value: string } | undefined {
+  const byShort = new Map(Object.entries(spec).filter(([, s]) => s.short).map(([k, s]) => [s.short!, k]));
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i]!;
+    if (a === '--') return i + 1 < argv.length ? { index: i + 1, value: argv[i + 1]! } : undefined;
+    if (!a.startsWith('-') || a.length === 1) return { index: i, value: a };
+    const name = a.startsWith('--') ? (a.includes('=') ? undefined : a.slice(2)) : byShort.get(a.slice(1));
+    const s = name === undefined ? undefined : spec[name];
+    if (s && s.type !== 'boolean') i++;
+  }
+  return undefined;
+}

@@ -34,17 +34,20 @@ export async function adminCall<T = unknown>(ep: Endpoints, method: string, path
     throw new NetworkError(`cannot reach the admin API at ${ep.adminUrl}: ${(e as Error & { cause?: Error }).cause?.message ?? (e as Error).message}`, e);
   }
   const text = await res.text();
-  if (!res.ok) {
-    let code = `HTTP_${res.status}`;
-    let message = text;
-    try {
-      const j = JSON.parse(text) as { code?: string; message?: string };
-      code = j.code ?? code;
-      message = j.message ?? text;
-    } catch { /* not JSON */ }
-    throw new ApiError(res.status, code, message);
-  }
+  if (!res.ok) throw apiError(res.status, text);
   return (text ? JSON.parse(text) : null) as T;
+}
+
+/** An error answer (the admin API's or the edge's `{code, message}`, or any other body) as an ApiError. */
+export function apiError(status: number, text: string): ApiError {
+  let code = `HTTP_${status}`;
+  let message = text;
+  try {
+    const j = JSON.parse(text) as { code?: string; message?: string };
+    code = j.code ?? code;
+    message = j.message ?? text;
+  } catch { /* not JSON */ }
+  return new ApiError(status, code, message);
 }
 
 /** Opens a streaming GET (server-sent events) and calls `onEvent` for each `data:` payload until the stream ends. */

@@ -1,11 +1,11 @@
 /**
  * `isoedge <command>`: the client commands (deploy, ls, get, traffic, rollback,
- * rm, logs, invoke, bench). `serve` lives in main.ts. Exit codes: 0 ok,
+ * rm, logs, invoke, calls, bench). `serve` lives in main.ts. Exit codes: 0 ok,
  * 2 usage, 3 the API refused (4xx/5xx), 4 network (host unreachable).
  */
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { parseArgs, UsageError, type FlagSpec } from './args.ts';
+import { firstPositional, parseArgs, UsageError, type FlagSpec } from './args.ts';
 import { ApiError, NetworkError } from './http.ts';
 import * as cmd from './commands.ts';
 import { ProjectError } from '../bundle/index.ts';
@@ -17,7 +17,42 @@ const GLOBAL: Record<string, FlagSpec> = {
   'admin-url': { type: 'string' }, 'edge-url': { type: 'string' }, token: { type: 'string' }, json: { type: 'boolean' }, help: { type: 'boolean', short: 'h' },
 };
 
-interface Command { usage: string; about: string; flags?: Record<string, FlagSpec>; details?: string; run: (c: cmd.Ctx, p: ReturnType<typeof parseArgs>) => Promise<void> }
+interface Command {
+  usage: string;
+  about: string;
+  flags?: Record<string, FlagSpec>;
+  details?: string;
+  run?: (c: cmd.Ctx, p: ReturnType<typeof parseArgs>) => Promise<void>;
+  /** A command group (`calls ls`, `calls get`, …): the first positional names the subcommand. */
+  sub?: Record<string, Command>;
+}
+
+const CALLS: Record<string, Command> = {
+  ls: {
+    usage: 'calls ls <name> [--status S[,S]...] [--limit N] [--before ID]',
+    about: "List a function's async calls, newest first: id, status, attempts, created, the last attempt's status or error code.",
+    flags: { status: { type: 'string' }, limit: { type: 'string' }, before: { type: 'string' } },
+    details: `--status S[,S]   only calls in these states: queued, running, succeeded, failed, dead, cancelled
+--limit N        at most N calls (1 to 1000; default 100)
+--before ID      only calls submitted before that call (the next page)`,
+    run: cmd.callsLs,
+  },
+  get: {
+    usage: 'calls get <id>',
+    about: 'Show one async call: status, request, every attempt, the error and the result (its body when it is text).',
+    run: cmd.callsGet,
+  },
+  cancel: {
+    usage: 'calls cancel <id>',
+    about: 'Cancel a queued async call (one waiting for a retry counts); a running or finished call is refused (EDGE_ERR_INVOCATION_STATE).',
+    run: cmd.callsCancel,
+  },
+  replay: {
+    usage: 'calls replay <id>',
+    about: 'Run a failed or dead async call again as a new call (same request and callback) and print the new id.',
+    run: cmd.callsReplay,
+  },
+};
 
 const SETTING_FLAGS: Record<string, FlagSpec> = Object.fromEntries(REVISION_FLAGS.map((f) => [f.flag, { type: 'string' }]));
 const width = Math.max(...REVISION_FLAGS.map((f) => f.flag.length)) + 4;
@@ -48,10 +83,29 @@ const COMMANDS: Record<string, Command> = {
     run: (c, p) => cmd.logs(c, p),
   },
   invoke: {
-    usage: 'invoke <name> [--data BODY] [--method M] [--path /p?q] [--header "K: V"]... [--include]',
-    about: 'Call a function through the edge and print the response body.',
-    flags: { data: { type: 'string', short: 'd' }, method: { type: 'string', short: 'X' }, path: { type: 'string' }, header: { type: 'list', short: 'H' }, include: { type: 'boolean', short: 'i' } },
+    usage: 'invoke <name> [PATH] [--data BODY] [--method M] [--path /p?q] [--header "K: V"]... [--include] [--async [--wait] [--callback-url URL] [--idempotency-key KEY]]',
+    about: 'Call a function through the edge and print the response body (--async: queue the call and print its id).',
+    flags: {
+      data: { type: 'string', short: 'd' }, method: { type: 'string', short: 'X' }, path: { type: 'string' }, header: { type: 'list', short: 'H' }, include: { type: 'boolean', short: 'i' },
+      async: { type: 'boolean' }, wait: { type: 'boolean' }, 'callback-url': { type: 'string' }, 'idempotency-key': { type: 'string' },
+    },
+    details: `PATH (or --path) is the path and query the function sees (default /).
+--async                 send with Prefer: respond-async: the host stores the call, answers 202 and
+                        runs it (retrying 408, 429, 5xx and network errors); prints the call id
+                        (--json: the 202 body {id, function, status, location, duplicate?})
+--wait                  (implies --async) poll the call until it is final, then print its result as a
+                        synchronous invoke does (--json: the whole record); exit 3 unless it succeeded
+--callback-url URL      X-Callback-Url: the host POSTs the result there
+--idempotency-key KEY   Idempotency-Key: the same key within async.dedupeWindowS returns the first call
+See the calls: isoedge calls ls <name>, isoedge calls get <id>.`,
     run: cmd.invoke,
+  },
+  calls: {
+    usage: 'calls <ls|get|cancel|replay> ...',
+    about: 'Async calls (invoke --async, Prefer: respond-async, cron ticks): list, show, cancel, replay.',
+    details: `Subcommands (isoedge calls <sub> --help for each):
+${Object.values(CALLS).map((s) => `  ${s.usage}\n      ${s.about}`).join('\n')}`,
+    sub: CALLS,
   },
   bench: {
     usage: 'bench [--quick] [--only=...]',
@@ -89,15 +143,33 @@ export function isClientCommand(name: string): boolean {
 }
 
 export async function runCli(name: string, argv: string[], out: (s: string) => void = (s) => process.stdout.write(s + '\n'), err: (s: string) => void = (s) => process.stderr.write(s + '\n')): Promise<number> {
-  const c = COMMANDS[name];
+  let c = COMMANDS[name];
   if (!c) {
     err(`isoedge: unknown command ${JSON.stringify(name)}\n\n${usage()}`);
     return EXIT.usage;
   }
+  const help = (x: Command): string => `Usage: isoedge ${x.usage}\n\n${x.about}\n\n${x.details ? `${x.details}\n\n` : ''}${COMMON}`;
+  let label = name;
   try {
+    if (c.sub) {
+      // The first positional picks the subcommand; the rest is parsed with its flags.
+      const at = firstPositional(argv, { ...GLOBAL, ...Object.assign({}, ...Object.values(c.sub).map((s) => s.flags ?? {})) });
+      if (!at) {
+        if (parseArgs(argv, GLOBAL).flags.help) {
+          out(help(c));
+          return EXIT.ok;
+        }
+        throw new UsageError(`missing the subcommand (${Object.keys(c.sub).join(', ')})`);
+      }
+      const s = Object.hasOwn(c.sub, at.value) ? c.sub[at.value] : undefined;
+      if (!s) throw new UsageError(`unknown subcommand ${JSON.stringify(at.value)} (${Object.keys(c.sub).join(', ')})`);
+      c = s;
+      label = `${name} ${at.value}`;
+      argv = argv.toSpliced(at.index, 1);
+    }
     const p = parseArgs(argv, { ...GLOBAL, ...c.flags });
     if (p.flags.help) {
-      out(`Usage: isoedge ${c.usage}\n\n${c.about}\n\n${c.details ? `${c.details}\n\n` : ''}${COMMON}`);
+      out(help(c));
       return EXIT.ok;
     }
     const env = process.env;
@@ -111,24 +183,24 @@ export async function runCli(name: string, argv: string[], out: (s: string) => v
       out,
       warn: err,
     };
-    await c.run(ctx, p);
+    await c.run!(ctx, p);
     return typeof process.exitCode === 'number' ? process.exitCode : EXIT.ok;
   } catch (e) {
     if (e instanceof UsageError) {
-      err(`isoedge ${name}: ${e.message}\nUsage: isoedge ${c.usage}`);
+      err(`isoedge ${label}: ${e.message}\nUsage: isoedge ${c.usage}`);
       return EXIT.usage;
     }
     if (e instanceof ProjectError) {
       // The project cannot be deployed as it is (a binding, a Node import, a syntax error): its message is the whole story.
-      err(`isoedge ${name}: ${e.message}`);
+      err(`isoedge ${label}: ${e.message}`);
       return EXIT.usage;
     }
     if (e instanceof ApiError) {
-      err(`isoedge ${name}: ${e.code} (HTTP ${e.status}): ${e.message}`);
+      err(`isoedge ${label}: ${e.code} (HTTP ${e.status}): ${e.message}`);
       return EXIT.api;
     }
     if (e instanceof NetworkError || (e as Error).name === 'NetworkError') {
-      err(`isoedge ${name}: ${(e as Error).message}`);
+      err(`isoedge ${label}: ${(e as Error).message}`);
       return EXIT.network;
     }
     throw e;
