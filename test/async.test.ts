@@ -119,7 +119,7 @@ describe('running', () => {
     expect(f.status).toBe('failed');
     expect(f.attempts).toHaveLength(1);
     expect(f.error).toMatchObject({ code: 'EDGE_ERR_FUNCTION_STATUS' });
-    expect(f.error!.message).toMatch(/404 is not retried/);
+    expect(f.error!.message).toBe("the function answered status 404, which is not retried");
     const d = await settled((await edge('/?s=500', { prefer: 'respond-async' }, undefined, 'POST', 'status.localhost')).headers['isoedge-call-id'] as string);
     expect(d.status).toBe('dead');
     expect(d.attempts.map((a) => a.status)).toEqual([500, 500, 500]);

@@ -105,6 +105,7 @@ export class AsyncHost {
         if (outcome !== 'queued' && outcome !== 'retry') metrics.calls.inc({ function: call.fn, status: outcome });
       },
       finished: (call) => { if (call.callback) this.callbacks.pump(); },
+      failed: (err) => d.log.error({ err }, 'the async queue worker could not use the store; trying again in 1 s'),
     });
     this.cron = new CronScheduler({
       crons: async () => new Map([...this.#functions].filter(([, t]) => t.crons.length > 0).map(([fn, t]) => [fn, t.crons])),

@@ -53,7 +53,7 @@ export function decide(end: AttemptEnd, attempt: number, createdAt: number, now:
   const what = end.kind === 'response' ? `status ${end.status}` : end.code;
   if (end.noRetry) return { next: 'failed', why: `${what}; the handler called noRetry()` };
   const retryable = end.kind === 'error' ? TRANSIENT_CODES.has(end.code) || p.retryOn.has(end.status) : p.retryOn.has(end.status);
-  if (!retryable) return { next: 'failed', why: `${what} is not retried` };
+  if (!retryable) return { next: 'failed', why: `${what}, which is not retried` };
   if (attempt >= p.maxAttempts) return { next: 'dead', why: `${what} on the last of ${p.maxAttempts} attempts` };
   const delayMs = retryDelayMs(attempt, p, rng, end.retryAfterMs);
   if (now + delayMs - createdAt > p.maxAgeMs) return { next: 'dead', why: `${what}, and the next attempt would be past the call's maximum age of ${Math.round(p.maxAgeMs / 1000)} s` };
@@ -65,6 +65,8 @@ export function parseRetryAfter(value: string | undefined, nowWall: number): num
   if (value === undefined) return undefined;
   const v = value.trim();
   if (/^\d+$/.test(v)) return Number(v) * 1000;
+  // An HTTP date names a weekday or month: Date.parse alone also takes "1.5" or "-5".
+  if (!/[a-z]{3}/i.test(v)) return undefined;
   const t = Date.parse(v);
   return Number.isNaN(t) ? undefined : Math.max(0, t - nowWall);
 }

@@ -7,7 +7,6 @@
  * a flood of one function's calls cannot starve another's.
  */
 import type { Scheduler } from '../core/clock.ts';
-import { readBytes } from '../core/bytes.ts';
 import type { Rng } from '../core/rng.ts';
 import { isBodyStream, type BodyStream, type DispatchRequest, type DispatchResult, type DispatchTarget } from '../dispatch/index.ts';
 import type { HeaderPairs } from '../runtime/types.ts';
@@ -32,8 +31,12 @@ export interface WorkerDeps {
   attempted?(call: CallRecord, outcome: AttemptOutcome['next'] | 'retry', attempt: Attempt | undefined): void;
   /** Told when a call reached a final state (callbacks). */
   finished?(call: CallRecord): void;
+  /** A store operation of the worker failed (logged; the worker tries again). */
+  failed?(err: unknown): void;
 }
 
+/** After a failed store write, the worker tries again this much later. */
+const STORE_RETRY_MS = 1000;
 /** Calls claimed per function per turn: enough to fill a function's slots without one claim holding many. */
 const CLAIM_BATCH = 32;
 
@@ -50,6 +53,14 @@ export class QueueWorker {
   #stopped = true;
   #unwatch: (() => void) | undefined;
   #idle: (() => void) | undefined;
+  /** The pass under way (stop() waits for its claim), if any. */
+  #passing: Promise<void> | undefined;
+  /**
+   * The function whose claim is being committed, with the earliest runAt the store told of meanwhile:
+   * a call queued in the same commit as the claim (after it) is not in the claim's nextAt, and its
+   * notification arrives before the claim's answer, which must not overwrite it.
+   */
+  #claiming: { fn: string; at: number } | undefined;
 
   constructor(deps: WorkerDeps) {
     this.#d = deps;
@@ -69,6 +80,7 @@ export class QueueWorker {
   }
 
   #queued(fn: string, at: number): void {
+    if (this.#claiming?.fn === fn) this.#claiming.at = Math.min(this.#claiming.at, at);
     const was = this.#due.get(fn);
     if (was === undefined || at < was) this.#due.set(fn, at);
     this.#pump();
@@ -82,13 +94,23 @@ export class QueueWorker {
       return;
     }
     this.#pumping = true;
-    this.#d.scheduler.immediate(() => void this.#pass().finally(() => {
-      this.#pumping = false;
-      if (this.#again) {
-        this.#again = false;
-        this.#pump();
-      }
-    }));
+    this.#d.scheduler.immediate(() => {
+      // A store that fails (disk full, I/O error) must not kill the host: the pass is tried again in a second.
+      const pass = this.#pass().catch((err: unknown) => {
+        this.#claiming = undefined;
+        this.#d.failed?.(err);
+        this.#arm(this.#d.wallNow() + STORE_RETRY_MS);
+      });
+      this.#passing = pass;
+      void pass.finally(() => {
+        this.#passing = undefined;
+        this.#pumping = false;
+        if (this.#again) {
+          this.#again = false;
+          this.#pump();
+        }
+      });
+    });
   }
 
   async #pass(): Promise<void> {
@@ -104,11 +126,22 @@ export class QueueWorker {
       const free = Math.min(this.#d.policy(fn).maxInflight - (this.#inflight.get(fn) ?? 0), this.#d.concurrency - this.#total);
       if (this.#total >= this.#d.concurrency) break;
       if (free <= 0) continue; // its running calls' ends pump again
+      const claiming = { fn, at: Infinity };
+      this.#claiming = claiming;
       const { calls, nextAt } = await this.#d.store.claim(fn, now, Math.min(free, CLAIM_BATCH));
-      if (nextAt === undefined) this.#due.delete(fn);
-      else {
-        this.#due.set(fn, nextAt);
-        if (nextAt > now) soonest = Math.min(soonest, nextAt);
+      this.#claiming = undefined;
+      if (this.#stopped) {
+        // stop() came while the claim was committed: what it claimed goes back, no attempt counted.
+        await Promise.all(calls.map((c) => this.#d.store.finish(c.id, { next: 'queued', runAt: c.runAt }).catch(() => undefined)));
+        return;
+      }
+      // Re-inserted, the function goes to the back: the next pass offers a freed slot to the others first.
+      // Without that, a function listed first takes every slot that frees whenever it can fill the host.
+      this.#due.delete(fn);
+      const next = Math.min(nextAt ?? Infinity, claiming.at);
+      if (Number.isFinite(next)) {
+        this.#due.set(fn, next);
+        if (next > now) soonest = Math.min(soonest, next);
         else if (calls.length > 0) this.#again = true;
       }
       for (const c of calls) this.#start(c);
@@ -191,12 +224,15 @@ export class QueueWorker {
     this.#stopped = true;
     this.#unwatch?.();
     this.#wake?.cancel();
-    if (this.#total > 0) {
-      await new Promise<void>((resolve) => {
-        const cancel = this.#d.scheduler.after(deadlineMs, resolve);
-        this.#idle = () => { cancel(); resolve(); };
-      });
-    }
+    // Forgotten too: a start() after this one arms its own timer (a stale one would stand in for it).
+    this.#wake = undefined;
+    let cancelDeadline = (): void => {};
+    const deadline = new Promise<void>((resolve) => { cancelDeadline = this.#d.scheduler.after(deadlineMs, resolve); });
+    // A pass whose claim is still being committed gives back what it claimed (it sees #stopped).
+    await this.#passing?.catch(() => undefined);
+    if (this.#total > 0) await Promise.race([deadline, new Promise<void>((resolve) => { this.#idle = resolve; })]);
+    cancelDeadline();
+    this.#idle = undefined;
     const now = this.#d.wallNow();
     await Promise.all([...this.#running.values()].map(({ call, abort }) => {
       abort.abort();
@@ -205,15 +241,36 @@ export class QueueWorker {
   }
 }
 
-/** Up to `max` bytes of a response body for the call's result; the rest of a stream is cancelled. */
+/**
+ * Up to `max` bytes of a response body for the call's result, streamed or not; the rest of a stream is
+ * cancelled. A stream that fails midway keeps what arrived, marked truncated. Each chunk is copied as it
+ * is read: an executor's chunks are views of memory it writes again once they are delivered.
+ */
 async function keep(body: Uint8Array | string | null | BodyStream, max: number): Promise<{ body: Uint8Array | null; truncated: boolean }> {
   if (body === null) return { body: null, truncated: false };
   if (typeof body === 'string') body = new TextEncoder().encode(body);
   if (!isBodyStream(body)) return body.byteLength > max ? { body: body.slice(0, max), truncated: true } : { body: body.byteLength ? body : null, truncated: false };
-  const got = await readBytes(body, max).catch(() => undefined);
-  if (got === undefined) {
-    body.destroy();
-    return { body: null, truncated: true };
+  const parts: Uint8Array[] = [];
+  let n = 0;
+  let truncated = false;
+  try {
+    for await (const chunk of body) {
+      const take = Math.min(chunk.byteLength, max - n);
+      parts.push(new Uint8Array(chunk.subarray(0, take)));
+      n += take;
+      if (take < chunk.byteLength) {
+        truncated = true;
+        break;
+      }
+    }
+  } catch {
+    truncated = true;
   }
-  return { body: got.byteLength ? got : null, truncated: false };
+  if (truncated) body.destroy();
+  if (n === 0) return { body: null, truncated };
+  if (parts.length === 1) return { body: parts[0]!, truncated };
+  const all = new Uint8Array(n);
+  let o = 0;
+  for (const p of parts) { all.set(p, o); o += p.byteLength; }
+  return { body: all, truncated };
 }

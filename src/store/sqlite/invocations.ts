@@ -33,6 +33,7 @@ CREATE TABLE IF NOT EXISTS calls (
   replay_of TEXT
 );
 CREATE INDEX IF NOT EXISTS calls_queue ON calls(status, fn, run_at);
+CREATE INDEX IF NOT EXISTS calls_age ON calls(status, fn, created_at);
 CREATE INDEX IF NOT EXISTS calls_by_fn ON calls(fn, seq);
 CREATE INDEX IF NOT EXISTS calls_key ON calls(fn, key) WHERE key IS NOT NULL;
 CREATE INDEX IF NOT EXISTS calls_finished ON calls(finished_at) WHERE finished_at IS NOT NULL;
@@ -253,7 +254,11 @@ export class SqliteInvocationStore implements InvocationStore {
     return this.#write(() => {
       const r = this.#q.get.get(id) as Row | undefined;
       if (!r) return undefined;
-      if (this.#q.cancel.run(now, id).changes === 1) this.#move(r.fn, 'queued', 'cancelled');
+      if (this.#q.cancel.run(now, id).changes === 1) {
+        this.#move(r.fn, 'queued', 'cancelled');
+        // Nothing ran, so there is no result to deliver: the callback ends here, and says why.
+        if (r.callback !== null) this.#q.callbackSet.run(JSON.stringify({ ...JSON.parse(r.callback) as StoredCallback, status: 'failed', lastError: 'the call was cancelled before it ran; nothing was delivered' }), null, id);
+      }
       return toRecord(this.#q.get.get(id) as Row);
     });
   }
