@@ -52,7 +52,8 @@ export default tseslint.config(
   // Guest code runs inside isolates: plain script JS, no imports at all.
   { files: ['src/runtime/js/guest/**/*.js', 'examples/**/*.js'], rules: { 'no-console': 'off' }, languageOptions: { sourceType: 'script' } },
   { files: ['examples/**/*.js'], languageOptions: { sourceType: 'module' }, rules: { '@typescript-eslint/no-unused-vars': ['error', { args: 'none' }] } },
-  { files: ['bench/**', 'test/**', 'src/main.ts', 'bin/**'], rules: { 'no-console': 'off' } },
+  // Benches, tests, the command line and examples (a function's console.log is its log; receiver.mjs is a demo tool) print.
+  { files: ['bench/**', 'test/**', 'src/main.ts', 'bin/**', 'examples/**/*.ts', 'examples/**/*.mjs'], rules: { 'no-console': 'off' } },
   ...layers,
   // runtime/js/bridge/ and guest/ sit one folder deeper: the same rule as runtime/, with its paths one level up.
   { files: ['src/runtime/js/bridge/**', 'src/runtime/js/guest/**'], rules: { 'no-restricted-imports': ['error', { patterns: [{ group: LAYERS.runtime[0], message: LAYERS.runtime[2] }, { regex: '^\\.\\./\\.\\./\\.\\./(?!core/)|^\\.\\./\\.\\./(?!(\\.\\./|types\\.ts))', message: LAYERS.runtime[2] }] }] } },
