@@ -43,8 +43,9 @@ const latestConfig = async (name: string) => (await fn(name)).json().revisions.a
 
 const TS_MAIN = `interface Env { GREETING: string; COUNT: string; FLAGS: string; ON: string }
 const answer = (env: Env): string => [env.GREETING, env.COUNT, env.FLAGS, env.ON].join('|');
-export default { async fetch(_req: Request, env: Env): Promise<Response> { return new Response(answer(env)); } } satisfies ExportedHandler<Env>;
-declare type ExportedHandler<E> = { fetch(r: Request, e: E): Promise<Response> };
+// scheduled() beside fetch: the projects below have cron triggers, and crons need a handler.
+export default { async fetch(_req: Request, env: Env): Promise<Response> { return new Response(answer(env)); }, async scheduled() {} } satisfies ExportedHandler<Env>;
+declare type ExportedHandler<E> = { fetch(r: Request, e: E): Promise<Response>; scheduled(): Promise<void> };
 `;
 
 describe('deploying a Workers project', () => {
