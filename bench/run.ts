@@ -4,14 +4,15 @@
  * The comparison suite (bench/suite.bench.ts, issue 8) always runs and writes
  * bench/results/<timestamp>.json with the markdown report and SVG plots beside it. The full run
  * also runs, each in its own process, bench/coldstart.bench.ts (the hop, idle-matched warm/hot
- * tiers, RSS per instance, 1 MiB Wasm deploy: issues 3/4), bench/router.bench.ts (issue 5) and
- * bench/scaling.bench.ts (the step load, issue 6), and embeds their results under `other` in the
- * same JSON. `--quick` (under 3 minutes on a 2-core machine, under a minute of it the streaming group)
- * runs the suite alone, with fewer samples, smaller streamed sizes and scale up to 1,000
- * functions; the other benches run in a quick run only when `--only` names them.
+ * tiers, RSS per instance, 1 MiB Wasm deploy: issues 3/4), bench/router.bench.ts (issue 5),
+ * bench/scaling.bench.ts (the step load, issue 6) and bench/async.bench.ts (async invocations,
+ * design §11), and embeds their results under `other` in the same JSON. `--quick` (under 3
+ * minutes on a 2-core machine, under a minute of it the streaming group) runs the suite alone,
+ * with fewer samples, smaller streamed sizes and scale up to 1,000 functions; the other benches
+ * run in a quick run only when `--only` names them.
  *
  * `--only` takes suite groups (js, wasm, baselines, servers, workerd, streaming, scale) and bench names
- * (suite = every group, coldstart, router, scaling).
+ * (suite = every group, coldstart, router, scaling, async).
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, rmSync, writeFileSync, mkdirSync } from 'node:fs';
@@ -25,7 +26,7 @@ const only = args.find((a) => a.startsWith('--only='))?.slice(7).split(',');
 const SUITE_GROUPS = ['js', 'wasm', 'baselines', 'servers', 'workerd', 'streaming', 'scale'];
 const groups = only?.filter((o) => SUITE_GROUPS.includes(o)) ?? [];
 const runSuite = !only || only.includes('suite') || groups.length > 0;
-const others = ['coldstart', 'router', 'scaling'].filter((b) => (only ? only.includes(b) : !quick));
+const others = ['coldstart', 'router', 'scaling', 'async'].filter((b) => (only ? only.includes(b) : !quick));
 
 const dir = fileURLToPath(new URL('./results/', import.meta.url));
 mkdirSync(dir, { recursive: true });

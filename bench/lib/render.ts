@@ -74,6 +74,27 @@ function streamingSection(st: Streaming, run: BenchRun): string[] {
   return out;
 }
 
+/** The parts of bench/async.bench.ts's JSON the report shows. */
+interface AsyncBench {
+  enqueue: { client: string; concurrency: number; perS: number; ratioToSync: number; syncBaseline: { rps: number }; queueDepthAtEnd: { queued: number; running: number }; hostCpuUs: { per202EnqueueOnlyEstimate: number | null } };
+  light: { calls: number; gapMs: number; enqueueToStartMs: { p50: number; p99: number } };
+  drain: { callsRun: number; perS: number; afterEnqueue: { perS: number } };
+  hot: { noBacklog: { p50: number; p99: number; n: number }; withBacklog: { p50: number; p99: number; n: number }; ratio: { p50: number; p99: number } };
+}
+
+/** Async invocations (design §11): one host, one hello function. */
+function asyncSection(a: AsyncBench): string[] {
+  const e = a.enqueue, h = a.hot;
+  return [
+    '| async | measured |', '|---|---|',
+    `| enqueue, concurrency ${e.concurrency} (${e.client}) | ${int(e.perS)} 202/s; sync hot path ${int(e.syncBaseline.rps)} req/s (ratio ${e.ratioToSync}); ${int(e.queueDepthAtEnd.queued + e.queueDepthAtEnd.running)} calls queued or running at the end; host CPU per 202 ≈ ${e.hostCpuUs.per202EnqueueOnlyEstimate ?? 'n/a'} µs |`,
+    `| enqueue → start, one call every ${a.light.gapMs} ms (n = ${int(a.light.calls)}, 1 ms resolution) | p50 ${fmt(a.light.enqueueToStartMs.p50)} ms, p99 ${fmt(a.light.enqueueToStartMs.p99)} ms |`,
+    `| drain (${int(a.drain.callsRun)} calls) | ${int(a.drain.perS)} calls/s from the first submission; ${int(a.drain.afterEnqueue.perS)} calls/s once submissions stopped |`,
+    `| hot path, concurrency 1 | no backlog p50 ${fmt(h.noBacklog.p50)} / p99 ${fmt(h.noBacklog.p99)} ms; beside a draining backlog (n = ${int(h.withBacklog.n)}) p50 ${fmt(h.withBacklog.p50)} / p99 ${fmt(h.withBacklog.p99)} ms (×${h.ratio.p50} / ×${h.ratio.p99}) |`,
+    '',
+  ];
+}
+
 /** The report body, without a title: the markdown file puts one above it, README's section sits under its own heading. */
 export function renderBody(run: BenchRun, jsonFile: string, links: string): string {
   const m = run.machine;
@@ -116,6 +137,7 @@ export function renderBody(run: BenchRun, jsonFile: string, links: string): stri
   for (const [bench, res] of Object.entries(run.other ?? {})) {
     const t = (res as { targets?: Record<string, { value: number; pass: boolean }> }).targets ?? {};
     out.push(`**${bench}** bench (its own JSON is embedded under \`other.${bench}\`): ${Object.entries(t).map(([k, v]) => `${k} = ${v.value} ${v.pass ? 'PASS' : 'MISS'}`).join('; ') || 'no targets'}.`, '');
+    if (bench === 'async') out.push(...asyncSection(res as AsyncBench));
   }
   return out.join('\n').replace(/\n+$/, '\n');
 }
