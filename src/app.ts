@@ -23,7 +23,7 @@ import { ExecutorGroup } from './executor/index.ts';
 import { LogHub } from './logging/index.ts';
 import { ScalingManager } from './activator/index.ts';
 import { hostStatus, revisionStatus } from './status/index.ts';
-import { componentAbi, FileArtifactStore, SqliteInvocationStore, SqliteStateStore, type StateStore } from './store/index.ts';
+import { componentAbi, FileArtifactStore, SqliteStateStore, ThreadedInvocationStore, type StateStore } from './store/index.ts';
 import { allowlist } from './runtime/outbound.ts';
 import { createHostMetrics } from './telemetry/index.ts';
 import type { RevisionSpec } from './runtime/types.ts';
@@ -66,7 +66,8 @@ export async function createIsoedge(config: Config, log: Logger, opts: HostOptio
   const url = (fn: string): string => `http://${fn}.${config.domain}${life.edgePort === 80 ? '' : `:${life.edgePort}`}/`;
 
   const state = new SqliteStateStore(config.dataDir);
-  const invocations = new SqliteInvocationStore(config.dataDir);
+  // On a thread of its own: its fsyncs never stall the gateway's event loop.
+  const invocations = new ThreadedInvocationStore(config.dataDir);
   const artifacts = new FileArtifactStore(config.dataDir);
   const compiler = new CompilePool(config.compileThreads);
   const logs = new LogHub(config.logs.linesPerFunction, config.logs.maxLines);
@@ -198,6 +199,7 @@ export async function createIsoedge(config: Config, log: Logger, opts: HostOptio
     await invocations.close();
   };
   try {
+    await invocations.opened;
     await artifacts.sweep();
     await catalog.follow(state);
     admin = await buildAdmin({

@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { SqliteInvocationStore, type InvocationStore } from '../src/store/index.ts';
+import { SqliteInvocationStore, ThreadedInvocationStore, type InvocationStore } from '../src/store/index.ts';
 import { invocationStoreContract, newCall } from './contracts/invocation-store.contract.ts';
 
 const dirs: string[] = [];
@@ -15,6 +15,10 @@ const dirOf = new WeakMap<InvocationStore, string>();
 const openAt = (dir: string) => { const s = new SqliteInvocationStore(dir); dirOf.set(s, dir); return s; };
 
 invocationStoreContract('SQLite', async () => openAt(tempDir()), async (closed) => openAt(dirOf.get(closed)!));
+
+// The host's store: the same SQLite store on a thread of its own, reached by messages.
+const openThreaded = async (dir: string) => { const s = new ThreadedInvocationStore(dir); await s.opened; dirOf.set(s, dir); return s; };
+invocationStoreContract('SQLite on its own thread', async () => openThreaded(tempDir()), async (closed) => openThreaded(dirOf.get(closed)!));
 
 describe('SQLite invocation store', () => {
   it('makes one group commit of the writes asked for in one turn: none is visible before it, all are after', async () => {

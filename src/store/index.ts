@@ -6,3 +6,4 @@ export type { StateStore, ArtifactStore, ArtifactFiles, StateChange, NewRevision
 export { SqliteInvocationStore } from './sqlite/invocations.ts';
 export { CALL_STATUSES, FINAL_STATUSES } from './invocation-types.ts';
 export type { InvocationStore, CallRecord, CallStatus, CallRequest, CallResult, Attempt, AttemptOutcome, NewCall, CallListQuery, FunctionQueueStats, SubmitRefusal, ScheduledEvent, CallbackStatus } from './invocation-types.ts';
+export { ThreadedInvocationStore } from './sqlite/invocations-thread.ts';
