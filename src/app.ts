@@ -62,7 +62,7 @@ export async function createIsoedge(config: Config, log: Logger, opts: HostOptio
   const rng = opts.rng ?? mathRng;
   const wallNow = opts.wallNow ?? Date.now;
   const l = config.limits;
-  const life = { ready: false, closing: false, edgePort: config.edge.port };
+  const life = { ready: false, closing: false, edgePort: config.edge.port, adminPort: config.admin.port };
   const url = (fn: string): string => `http://${fn}.${config.domain}${life.edgePort === 80 ? '' : `:${life.edgePort}`}/`;
 
   const state = new SqliteStateStore(config.dataDir);
@@ -160,11 +160,11 @@ export async function createIsoedge(config: Config, log: Logger, opts: HostOptio
       }
       return out;
     },
-    outboundDenied: allowlist(config.fetch.allow), callbackTimeoutMs: config.fetch.timeoutMs,
+    outboundDenied: callbackDenied(allowlist(config.fetch.allow), () => [life.edgePort, life.adminPort]), callbackTimeoutMs: config.fetch.timeoutMs,
   });
   const unwatchTriggers = state.watch((c) => {
     if (c.kind !== 'function') return;
-    if (!c.function) asyncHost.setFunction(c.name, undefined);
+    if (!c.function) asyncHost.functionDeleted(c.name);
     else void triggersOf(state, c.function.latestRevision).then((t) => asyncHost.setFunction(c.name, t), () => {});
   });
 
@@ -254,6 +254,7 @@ export async function createIsoedge(config: Config, log: Logger, opts: HostOptio
       life.edgePort = (edgeApp.server.address() as { port: number }).port;
       const adminAddr = await adminApp.listen({ host: config.admin.host, port: config.admin.port });
       const adminPort = (adminApp.server.address() as { port: number }).port;
+      life.adminPort = adminPort;
       return { edge: edgeAddr, admin: adminAddr, edgePort: life.edgePort, adminPort };
     },
     close,
@@ -266,5 +267,21 @@ async function triggersOf(state: StateStore, latest: string | undefined): Promis
   const r = await state.getRevision(latest);
   const crons = r?.config.triggers?.crons ?? [];
   const a = r?.config.async;
-  return crons.length > 0 || a ? { crons, ...(a ? { async: a } : {}) } : undefined;
+  return crons.length > 0 || a ? { revision: latest, crons, ...(a ? { async: a } : {}) } : undefined;
+}
+
+/** Hosts that reach this machine's own listeners. */
+const LOCAL = new Set(['localhost', '127.0.0.1', '::1', '[::1]', '0.0.0.0', '[::]']);
+
+/**
+ * The outbound allowlist for X-Callback-Url, and never this host's own listeners: an anonymous edge
+ * client's callback must not reach the admin API (a replay, a deploy) or loop back into the edge.
+ */
+function callbackDenied(allowed: (url: URL) => string, ports: () => number[]): (url: URL) => string {
+  return (url) => {
+    const port = Number(url.port || (url.protocol === 'https:' ? 443 : 80));
+    const host = url.hostname.toLowerCase();
+    if ((LOCAL.has(host) || host.endsWith('.localhost') || host.startsWith('127.')) && ports().includes(port)) return `a callback to this host's own listener (${url.host}) is not allowed`;
+    return allowed(url);
+  };
 }

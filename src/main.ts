@@ -80,10 +80,12 @@ async function serve(argv: string[]): Promise<void> {
     if (stopping) return;
     stopping = true;
     log.info({ signal }, 'shutting down');
+    // Running async calls may take async.drainMs to finish; edge requests get 10 s besides.
+    const limitMs = config.async.drainMs + 10_000;
     const force = setTimeout(() => {
-      log.error('shutdown took longer than 10 s; exiting');
+      log.error(`shutdown took longer than ${limitMs / 1000} s; exiting`);
       process.exit(1);
-    }, 10_000);
+    }, limitMs);
     force.unref();
     host.close().then(() => process.exit(0), (e: unknown) => {
       log.error({ err: e }, 'shutdown failed');

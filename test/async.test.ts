@@ -83,6 +83,10 @@ describe('submitting', () => {
     const c = await edge('/', { prefer: 'respond-async' }, 'x'.repeat(1025));
     expect([c.statusCode, c.json().code]).toEqual([413, 'EDGE_ERR_BODY_TOO_LARGE']);
     expect(c.json().message).toMatch(/1025 bytes, over the limit of 1024/);
+    // A body that streams (over 64 KiB) is refused by its content-length, with a 413, not a reset.
+    const big = await edge('/', { prefer: 'respond-async' }, 'x'.repeat(70_000));
+    expect([big.statusCode, big.json().code]).toEqual([413, 'EDGE_ERR_BODY_TOO_LARGE']);
+    expect(big.headers.connection).toBe('close');
     expect((await h.invocations.list('hello', undefined, 1000, undefined)).length).toBe(before);
   });
 
@@ -168,6 +172,13 @@ describe('CloudEvents', () => {
     expect([b.statusCode, b.json().code]).toEqual([415, 'EDGE_ERR_CLOUDEVENT_BATCH']);
   });
 
+  it('an async CloudEvent with a long source (a resource path) is accepted and keyed', async () => {
+    const ev = JSON.stringify({ specversion: '1.0', id: 'e4', source: '/subscriptions/' + 'a'.repeat(300), type: 't', data: {} });
+    const r = await edge('/', { 'content-type': 'application/cloudevents+json', prefer: 'respond-async' }, ev, 'POST', 'echo.localhost');
+    expect(r.statusCode).toBe(202);
+    expect((await h.invocations.get(r.headers['isoedge-call-id'] as string)).key).toMatch(/^ce:[0-9a-f]{64}$/);
+  });
+
   it('an async CloudEvent is deduplicated by (source, id)', async () => {
     const ev = JSON.stringify({ specversion: '1.0', id: 'e3', source: '/orders', type: 'order.created', data: 'x', datacontenttype: 'text/plain' });
     const a = await edge('/', { 'content-type': 'application/cloudevents+json', prefer: 'respond-async' }, ev, 'POST', 'echo.localhost');
@@ -215,10 +226,14 @@ describe('queue bounds, cancel and callbacks', () => {
     expect((await q.invocations.get(id)).callback).toMatchObject({ status: 'delivered', attempts: 2 });
   });
 
-  it('refuses a callback URL the outbound allowlist denies', async () => {
+  it("refuses a callback URL the outbound allowlist denies, and the host's own listeners even when allowed", async () => {
     const r = await submit({ 'x-callback-url': 'http://example.com/hook' });
     expect([r.statusCode, r.json().code]).toEqual([400, 'EDGE_ERR_BAD_REQUEST']);
     expect(r.json().message).toMatch(/not allowed by the host allowlist/);
+    const { adminPort } = await q.listen();
+    const own = await submit({ 'x-callback-url': `http://127.0.0.1:${adminPort}/v1/functions` });
+    expect([own.statusCode, own.json().code]).toEqual([400, 'EDGE_ERR_BAD_REQUEST']);
+    expect(own.json().message).toMatch(/this host's own listener/);
   });
 
   it('answers 429 with Retry-After once async.maxQueued calls wait; DELETE cancels a queued call only', async () => {
@@ -240,6 +255,13 @@ describe('queue bounds, cancel and callbacks', () => {
     expect([no.statusCode, no.json().code]).toEqual([409, 'EDGE_ERR_INVOCATION_STATE']);
     expect(no.json().message).toMatch(/is succeeded; only a queued call can be cancelled/);
     expect((await submit()).statusCode).toBe(202);
+    // Deleting the function cancels what it still had queued: a new function of that name must not run them.
+    const queued = (await q.invocations.list('hello', 'queued', 10, undefined)).map((c) => c.id);
+    expect(queued.length).toBeGreaterThan(0);
+    expect((await q.admin.inject({ method: 'DELETE', url: '/v1/functions/hello' })).statusCode).toBe(204);
+    const end = Date.now() + 5000;
+    while ((await q.invocations.get(queued[0]!)).status !== 'cancelled' && Date.now() < end) await new Promise((res) => setTimeout(res, 20));
+    for (const id of queued) expect((await q.invocations.get(id)).status).toBe('cancelled');
   });
 });
 
@@ -250,7 +272,7 @@ describe('cron triggers', () => {
     try {
       const src = `export default { fetch() { return new Response('x'); }, async scheduled(controller, env) { console.log('tick', controller.cron, controller.scheduledTime); } };`;
       await c.functions.deploy('ticker', { bytes: utf8(src), kind: 'js' }, { ...CONFIG, triggers: { crons: ['* * * * *'] } });
-      expect(c.async.cron.upcoming()).toEqual([{ fn: 'ticker', cron: '* * * * *', next: expect.any(Number) }]);
+      expect(c.async.cron.upcoming()).toEqual([{ fn: 'ticker', revision: 'ticker-00001', cron: '* * * * *', next: expect.any(Number) }]);
       const tick = c.async.cron.upcoming()[0]!.next;
       expect(tick % 60_000).toBe(0);
       let calls: CallRecord[] = [];
@@ -261,7 +283,8 @@ describe('cron triggers', () => {
         await new Promise((r) => setTimeout(r, 50));
       }
       expect(calls).toHaveLength(1);
-      expect(calls[0]!.request.scheduled).toEqual({ cron: '* * * * *', scheduledTime: tick });
+      // It runs on the revision whose crons fired, whatever the traffic table says.
+      expect(calls[0]!.request.scheduled).toEqual({ cron: '* * * * *', scheduledTime: tick, revision: 'ticker-00001' });
       expect(calls[0]!.result?.status).toBe(204);
       expect(c.logs.some((l) => l.console === `tick * * * * * ${tick}`)).toBe(true);
     } finally {

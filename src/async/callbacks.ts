@@ -1,7 +1,8 @@
 /**
  * X-Callback-Url delivery: once a call ends (succeeded, failed or dead) its result is POSTed to the
- * URL the caller gave, with OpenFaaS's headers, retried like a call (same backoff, same retryable
- * statuses), through the outbound allowlist (checked again at delivery: the list may have changed).
+ * URL the caller gave, with OpenFaaS's headers, retried with the host's retry policy (its backoff,
+ * retryable statuses and attempts), through the outbound allowlist (checked again at delivery: the
+ * list may have changed); never to the host's own listeners.
  * The store keeps what is due, so a callback pending at a crash is sent after the restart.
  */
 import type { Scheduler } from '../core/clock.ts';
@@ -20,6 +21,8 @@ export interface CallbackDeps {
   rng: Rng;
   /** Told of each delivery try (metrics, logs). */
   tried?(call: CallRecord, outcome: 'delivered' | 'retry' | 'failed', detail: string): void;
+  /** A store operation failed (logged; the next poll tries again). */
+  failed?(err: unknown): void;
 }
 
 /** Deliveries at once: callbacks are small and leave the host. */
@@ -30,6 +33,7 @@ const POLL_MS = 1000;
 export class CallbackSender {
   readonly #d: CallbackDeps;
   readonly #sending = new Set<string>();
+  readonly #inflight = new Set<Promise<void>>();
   #stopTick: (() => void) | undefined;
   #pumping = false;
   #stopped = false;
@@ -47,7 +51,8 @@ export class CallbackSender {
   pump(): void {
     if (this.#pumping || this.#stopped) return;
     this.#pumping = true;
-    void this.#pass().finally(() => { this.#pumping = false; });
+    // A store that fails must not take the host down: the next poll tries again.
+    void this.#pass().catch((err: unknown) => this.#d.failed?.(err)).finally(() => { this.#pumping = false; });
   }
 
   async #pass(): Promise<void> {
@@ -58,7 +63,11 @@ export class CallbackSender {
       if (this.#sending.size >= PARALLEL) break;
       if (this.#sending.has(c.id) || !c.callback) continue;
       this.#sending.add(c.id);
-      void this.#send(c).finally(() => this.#sending.delete(c.id));
+      const p = this.#send(c).catch((err: unknown) => this.#d.failed?.(err)).finally(() => {
+        this.#sending.delete(c.id);
+        this.#inflight.delete(p);
+      });
+      this.#inflight.add(p);
     }
   }
 
@@ -109,9 +118,11 @@ export class CallbackSender {
     }
   }
 
-  stop(): void {
+  /** Stops polling; deliveries under way finish (each bounded by the fetch time limit) before the store closes. */
+  async stop(): Promise<void> {
     this.#stopped = true;
     this.#stopTick?.();
+    await Promise.all([...this.#inflight]);
   }
 }
 

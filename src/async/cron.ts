@@ -12,20 +12,20 @@ import { nextCronTime, parseCron, type CronSchedule } from '../deploy/index.ts';
 import type { ScheduledEvent } from '../store/index.ts';
 
 export interface CronDeps {
-  /** Every function's cron expressions now. */
-  crons(): Promise<Map<string, string[]>>;
-  /** Submits one tick as a call; its key makes a repeat a no-op. */
-  fire(fn: string, event: ScheduledEvent, key: string): Promise<void>;
+  /** Every function's cron expressions now, with the revision they belong to (the function's latest). */
+  crons(): Promise<Map<string, { revision: string; crons: string[] }>>;
+  /** Submits one tick as a call to `revision` (the one whose crons fired); its key makes a repeat a no-op. */
+  fire(fn: string, revision: string, event: ScheduledEvent, key: string): Promise<void>;
   wallNow(): number;
   scheduler: Scheduler;
-  /** A tick that could not be submitted (the function was deleted meanwhile, the queue is full). */
+  /** A tick that could not be submitted (the function was deleted meanwhile, the queue is full), or an expression that does not parse. */
   failed?(fn: string, cron: string, err: unknown): void;
 }
 
 /** Timers are re-armed at least this often, so a clock step or a long wait never drifts far. */
 const MAX_SLEEP_MS = 60_000;
 
-interface Entry { fn: string; cron: string; schedule: CronSchedule; next: number }
+interface Entry { fn: string; revision: string; cron: string; schedule: CronSchedule; next: number }
 
 export class CronScheduler {
   readonly #d: CronDeps;
@@ -60,14 +60,21 @@ export class CronScheduler {
     const now = this.#d.wallNow();
     const kept = new Map(this.#entries.map((e) => [`${e.fn}\n${e.cron}`, e]));
     const entries: Entry[] = [];
-    for (const [fn, crons] of all) {
+    for (const [fn, { revision, crons }] of all) {
       for (const cron of crons) {
         // An entry that stays keeps its next tick: a reload at 11:59:59.9 must not skip 12:00.
         const old = kept.get(`${fn}\n${cron}`);
-        if (old) entries.push(old);
-        else {
+        if (old) {
+          old.revision = revision;
+          entries.push(old);
+          continue;
+        }
+        // One bad expression (stored before a rule was added) must not stop the others, or the host.
+        try {
           const schedule = parseCron(cron);
-          entries.push({ fn, cron, schedule, next: nextCronTime(schedule, now) });
+          entries.push({ fn, revision, cron, schedule, next: nextCronTime(schedule, now) });
+        } catch (err) {
+          this.#d.failed?.(fn, cron, err);
         }
       }
     }
@@ -76,8 +83,8 @@ export class CronScheduler {
   }
 
   /** Ticks of every function, soonest first (status and tests). */
-  upcoming(): { fn: string; cron: string; next: number }[] {
-    return this.#entries.map(({ fn, cron, next }) => ({ fn, cron, next })).sort((a, b) => a.next - b.next);
+  upcoming(): { fn: string; revision: string; cron: string; next: number }[] {
+    return this.#entries.map(({ fn, revision, cron, next }) => ({ fn, revision, cron, next })).sort((a, b) => a.next - b.next);
   }
 
   #arm(): void {
@@ -96,7 +103,7 @@ export class CronScheduler {
     for (const e of this.#entries) {
       if (e.next > now) continue;
       const event: ScheduledEvent = { cron: e.cron, scheduledTime: e.next };
-      this.#d.fire(e.fn, event, `cron:${e.cron}@${e.next}`).catch((err: unknown) => this.#d.failed?.(e.fn, e.cron, err));
+      this.#d.fire(e.fn, e.revision, event, `cron:${e.cron}@${e.next}`).catch((err: unknown) => this.#d.failed?.(e.fn, e.cron, err));
       e.next = nextCronTime(e.schedule, now);
     }
     this.#arm();

@@ -44,6 +44,8 @@ export type AsyncOverrides = AsyncSettings;
 
 /** What a function's latest revision says about its async calls and triggers. */
 export interface FunctionTriggers {
+  /** The revision these are read from (the function's latest): its cron ticks run on it. */
+  revision: string;
   crons: string[];
   async?: AsyncOverrides;
 }
@@ -89,6 +91,7 @@ export class AsyncHost {
         metrics.callbacks.inc({ function: call.fn, outcome });
         if (outcome !== 'delivered') d.log.warn({ function: call.fn, callId: call.id, url: call.callback?.url, outcome, detail }, 'async callback not delivered');
       },
+      failed: (err) => d.log.error({ err }, 'async callbacks could not use the store; trying again at the next poll'),
     });
     this.worker = new QueueWorker({
       store: d.store, dispatch: d.dispatch, wallNow: d.wallNow, scheduler: d.scheduler, rng: d.rng, concurrency: c.concurrency, resultBytes: c.resultBytes,
@@ -108,9 +111,9 @@ export class AsyncHost {
       failed: (err) => d.log.error({ err }, 'the async queue worker could not use the store; trying again in 1 s'),
     });
     this.cron = new CronScheduler({
-      crons: async () => new Map([...this.#functions].filter(([, t]) => t.crons.length > 0).map(([fn, t]) => [fn, t.crons])),
-      fire: async (fn, event, key) => {
-        await this.service.submit({ fn, method: 'GET', url: `http://${fn}.${d.domain}/__scheduled`, headers: [], body: null, key, scheduled: event });
+      crons: async () => new Map([...this.#functions].filter(([, t]) => t.crons.length > 0).map(([fn, t]) => [fn, { revision: t.revision, crons: t.crons }])),
+      fire: async (fn, revision, event, key) => {
+        await this.service.submit({ fn, method: 'GET', url: `http://${fn}.${d.domain}/__scheduled`, headers: [], body: null, key, scheduled: { ...event, revision } });
       },
       wallNow: d.wallNow, scheduler: d.scheduler,
       failed: (fn, cron, err) => d.log.warn({ function: fn, cron, err }, 'cron tick not submitted'),
@@ -130,17 +133,28 @@ export class AsyncHost {
     this.#reloadSoon = true;
     this.#d.scheduler.immediate(() => {
       this.#reloadSoon = false;
-      void this.cron.reload();
+      this.cron.reload().catch((err: unknown) => this.#d.log.error({ err }, 'cron triggers could not be reloaded'));
     });
+  }
+
+  /** A function was deleted: its queued calls are cancelled (a new function of the same name must not run them). */
+  functionDeleted(fn: string): void {
+    this.setFunction(fn, undefined);
+    this.#d.store.cancelFunction(fn, this.#d.wallNow()).then(
+      (n) => { if (n > 0) this.#d.log.info({ function: fn, cancelled: n }, 'queued async calls of a deleted function cancelled'); },
+      (err: unknown) => this.#d.log.error({ function: fn, err }, 'queued async calls of a deleted function could not be cancelled'),
+    );
   }
 
   async start(): Promise<void> {
     for (const [fn, t] of await this.#d.functions()) this.setFunction(fn, t);
     await this.cron.reload();
-    await this.worker.start(this.#d.config.maxAttempts);
+    const attempts = Object.fromEntries([...this.#overrides].filter(([, o]) => o.maxAttempts !== undefined).map(([fn, o]) => [fn, o.maxAttempts!]));
+    await this.worker.start(this.#d.config.maxAttempts, attempts);
     this.callbacks.start();
     const sweep = (): void => {
-      this.#d.store.expire(this.#d.wallNow() - this.#d.config.retentionS * 1000).catch((err: unknown) => this.#d.log.error({ err }, 'expiring old async calls failed'));
+      const now = this.#d.wallNow();
+      this.#d.store.expire(now - this.#d.config.retentionS * 1000, now - this.#d.config.dedupeWindowS * 1000).catch((err: unknown) => this.#d.log.error({ err }, 'expiring old async calls failed'));
     };
     sweep();
     this.#stopExpire = this.#d.scheduler.every(EXPIRE_EVERY_MS, sweep);
@@ -149,8 +163,7 @@ export class AsyncHost {
   /** Stops taking calls; running ones get `drainMs` to finish, the rest stay queued for the next start. */
   async stop(drainMs: number): Promise<void> {
     this.cron.stop();
-    this.callbacks.stop();
     this.#stopExpire?.();
-    await this.worker.stop(drainMs);
+    await Promise.all([this.worker.stop(drainMs), this.callbacks.stop()]);
   }
 }

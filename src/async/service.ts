@@ -66,7 +66,7 @@ export class AsyncService {
       id: (d.newId ?? randomUUID)(), fn: s.fn, createdAt: d.wallNow(),
       request: { method: s.method, url: s.url, headers: s.headers.filter(([k]) => !CONSUMED.has(k)), body: s.body, ...(s.tag !== undefined ? { tag: s.tag } : {}), ...(s.scheduled ? { scheduled: s.scheduled } : {}) },
       ...(s.key !== undefined ? { key: s.key } : {}), ...(s.callbackUrl !== undefined ? { callbackUrl: s.callbackUrl } : {}),
-    }, { dedupeMs: d.limits.dedupeWindowS * 1000, maxQueued: d.limits.maxQueued });
+    }, { dedupeMs: d.limits.dedupeWindowS * 1000, maxQueued: d.limits.maxQueued }).catch(unavailable);
     if ('refused' in r) {
       throw new EdgeError('EDGE_ERR_ASYNC_QUEUE_FULL', `function ${s.fn} has ${r.queued} queued async calls, the most async.maxQueued allows; retry later`, { details: { retryAfterS: 1 } });
     }
@@ -102,10 +102,16 @@ export class AsyncService {
     const r = await this.#d.store.submit({
       id: (this.#d.newId ?? randomUUID)(), fn: c.fn, createdAt: this.#d.wallNow(), request: c.request, replayOf: c.id,
       ...(c.callback ? { callbackUrl: c.callback.url } : {}),
-    }, { dedupeMs: 0, maxQueued: this.#d.limits.maxQueued });
+    }, { dedupeMs: 0, maxQueued: this.#d.limits.maxQueued }).catch(unavailable);
     if ('refused' in r) throw new EdgeError('EDGE_ERR_ASYNC_QUEUE_FULL', `function ${c.fn} has ${r.queued} queued async calls, the most async.maxQueued allows; retry later`, { details: { retryAfterS: 1 } });
     return r.call;
   }
+}
+
+/** A store that failed the write: a coded 503, so the client knows nothing was stored and may retry. */
+function unavailable(e: unknown): never {
+  if (e instanceof EdgeError) throw e;
+  throw new EdgeError('EDGE_ERR_STORE_UNAVAILABLE', `the async call was not stored: ${(e as Error).message}`, { cause: e });
 }
 
 function checkCallback(raw: string, denied: (url: URL) => string): void {

@@ -37,6 +37,8 @@ export interface WorkerDeps {
 
 /** After a failed store write, the worker tries again this much later. */
 const STORE_RETRY_MS = 1000;
+/** The wake timer sleeps at most this long, then looks again. */
+const MAX_SLEEP_MS = 60_000;
 /** Calls claimed per function per turn: enough to fill a function's slots without one claim holding many. */
 const CLAIM_BATCH = 32;
 
@@ -52,6 +54,8 @@ export class QueueWorker {
   #wake: { at: number; cancel: () => void } | undefined;
   #stopped = true;
   #unwatch: (() => void) | undefined;
+  /** Outcomes whose write failed, by call id, waiting to be written again. */
+  readonly #unwritten = new Map<string, { outcome: AttemptOutcome; done: (after: CallRecord | undefined) => void }>();
   #idle: (() => void) | undefined;
   /** The pass under way (stop() waits for its claim), if any. */
   #passing: Promise<void> | undefined;
@@ -67,10 +71,10 @@ export class QueueWorker {
   }
 
   /** Calls left running by a previous process are queued again, then the worker starts. */
-  async start(maxAttempts: number): Promise<void> {
+  async start(maxAttempts: number, byFunction: Record<string, number> = {}): Promise<void> {
     this.#stopped = false;
     this.#unwatch = this.#d.store.watchQueued((fn, at) => this.#queued(fn, at));
-    await this.#d.store.recover(this.#d.wallNow(), maxAttempts);
+    await this.#d.store.recover(this.#d.wallNow(), maxAttempts, byFunction);
     for (const [fn, at] of await this.#d.store.pending()) this.#queued(fn, at);
     this.#pump();
   }
@@ -114,6 +118,7 @@ export class QueueWorker {
   }
 
   async #pass(): Promise<void> {
+    await this.#retryUnwritten();
     const now = this.#d.wallNow();
     let soonest = Infinity;
     // Round robin: one claim per function per pass, so each function gets its turn before any gets a second.
@@ -149,11 +154,24 @@ export class QueueWorker {
     this.#arm(soonest);
   }
 
-  /** A timer for the earliest retry that is not due yet. */
+  /**
+   * Outcomes the store refused (disk full, its thread lost): kept here and written again on each
+   * pass, so a call never stays `running` for the rest of the host's life because one write failed.
+   */
+  async #retryUnwritten(): Promise<void> {
+    if (this.#unwritten.size === 0) return;
+    for (const [id, w] of [...this.#unwritten]) {
+      const after = await this.#d.store.finish(id, w.outcome);
+      this.#unwritten.delete(id);
+      w.done(after);
+    }
+  }
+
+  /** A timer for the earliest retry that is not due yet (re-armed at least every minute: Node's timers overflow past 24.8 days). */
   #arm(at: number): void {
     if (!Number.isFinite(at) || (this.#wake && this.#wake.at <= at)) return;
     this.#wake?.cancel();
-    const cancel = this.#d.scheduler.after(Math.max(0, at - this.#d.wallNow()), () => {
+    const cancel = this.#d.scheduler.after(Math.min(MAX_SLEEP_MS, Math.max(0, at - this.#d.wallNow())), () => {
       this.#wake = undefined;
       this.#pump();
     });
@@ -187,7 +205,8 @@ export class QueueWorker {
     let result: CallResult | undefined;
     let errMessage: string | undefined;
     try {
-      const res = await d.dispatch({ fn: call.fn, ...(r.tag !== undefined ? { tag: r.tag } : {}) }, { id: call.id, method: r.method, url: r.url, headers, body: r.body, ...(r.scheduled ? { scheduled: r.scheduled } : {}) }, signal);
+      const target = { fn: call.fn, ...(r.tag !== undefined ? { tag: r.tag } : {}), ...(r.scheduled?.revision !== undefined ? { revision: r.scheduled.revision } : {}) };
+      const res = await d.dispatch(target, { id: call.id, method: r.method, url: r.url, headers, body: r.body, ...(r.scheduled ? { scheduled: { cron: r.scheduled.cron, scheduledTime: r.scheduled.scheduledTime } } : {}) }, signal);
       if (res.ok) {
         result = { status: res.status, headers: res.headers, ...(await keep(res.body, d.resultBytes)) };
         const h = (name: string) => res.headers.find(([k]) => k === name)?.[1];
@@ -211,7 +230,14 @@ export class QueueWorker {
     const outcome: AttemptOutcome = dec.next === 'retry'
       ? { next: 'queued', attempt, runAt: now + dec.delayMs }
       : { next: dec.next, attempt, ...(result ? { result } : {}), ...(dec.next === 'succeeded' ? {} : { error: { code: error.code, message: end.kind === 'response' ? `the function answered ${dec.why}` : `${error.message} (${dec.why})` } }), finishedAt: now };
-    const after = await d.store.finish(call.id, outcome).catch(() => undefined);
+    const after = await d.store.finish(call.id, outcome).catch((err: unknown) => {
+      d.failed?.(err);
+      // The call keeps its slot (it is still running in the store) until a later pass writes the outcome; a timer ensures one comes.
+      return new Promise<CallRecord | undefined>((done) => {
+        this.#unwritten.set(call.id, { outcome, done });
+        this.#arm(d.wallNow() + STORE_RETRY_MS);
+      });
+    });
     d.attempted?.(after ?? call, dec.next, attempt);
     if (after && dec.next !== 'retry') d.finished?.(after);
   }

@@ -79,12 +79,12 @@ export class Dispatcher {
     // Read the table once: a concurrent traffic update swaps the whole object, never half of it.
     const route = routes.route(target.fn);
     if (!route) return refuse(new EdgeError('EDGE_ERR_FUNCTION_NOT_FOUND', `no function named ${JSON.stringify(target.fn)} is deployed`));
-    const rev = pick(route.table, this.#d.rng, target.tag);
+    const rev = target.revision ?? pick(route.table, this.#d.rng, target.tag);
     if (rev === undefined) {
       return refuse(new EdgeError('EDGE_ERR_REVISION_NOT_FOUND', target.tag !== undefined ? `function ${target.fn} has no revision tagged ${JSON.stringify(target.tag)}` : `function ${target.fn} has no revision with traffic`));
     }
     const spec = routes.specNow(rev) ?? (await routes.spec(rev));
-    if (!spec) return refuse(new EdgeError('EDGE_ERR_REVISION_NOT_FOUND', `revision ${rev} is gone`));
+    if (!spec || spec.fn !== target.fn) return refuse(new EdgeError('EDGE_ERR_REVISION_NOT_FOUND', `revision ${rev} is gone`));
     const tooLarge = checkRequest(request.headers, request.body, spec.limits);
     if (tooLarge) return refuse(tooLarge);
     const routeMs = clock.now() - t0;
@@ -111,7 +111,8 @@ export class Dispatcher {
           body = got;
         }
       } else body = request.body;
-      const m = await this.#d.executors.invoke(spec, { reqId: request.id, method: request.method, url: request.url, headers: request.headers, body, ...(request.scheduled ? { scheduled: request.scheduled } : {}) }, signal);
+      // No spread on this path (issue 16): `scheduled` is undefined for every edge request.
+      const m = await this.#d.executors.invoke(spec, { reqId: request.id, method: request.method, url: request.url, headers: request.headers, body, scheduled: request.scheduled }, signal);
       state.executed = m.t === 'res' || m.t === 'err';
       const timing: DispatchTiming = { routeMs, queueMs: slot.queuedMs, tier: m.t === 'res' || m.t === 'err' ? m.tier : undefined, startMs: 'startMs' in m ? m.startMs : undefined, execMs: 'execMs' in m ? m.execMs : undefined };
       if (m.t === 'res' && isBodyStream(m.body) && typeof m.body !== 'string') {

@@ -6,6 +6,8 @@ import type { HeaderPairs, ScheduledEvent, StartTier } from '../runtime/types.ts
 export interface DispatchTarget {
   fn: string;
   tag?: string;
+  /** One revision of `fn`, past the traffic table (a cron tick runs on the revision whose crons fired). */
+  revision?: string;
 }
 
 /**

@@ -174,7 +174,7 @@ export class ExecutorClient {
       if (body !== null && !(body instanceof Uint8Array)) {
         const streams: Streams = { pump: undefined, body: undefined };
         this.#streams.set(id, streams);
-        this.#out.push({ t: 'invoke', id, rev: msg.rev, reqId: msg.reqId, method: msg.method, url: msg.url, headers: msg.headers, body: 'stream', ...(msg.scheduled ? { scheduled: msg.scheduled } : {}) });
+        this.#out.push({ t: 'invoke', id, rev: msg.rev, reqId: msg.reqId, method: msg.method, url: msg.url, headers: msg.headers, body: 'stream', scheduled: msg.scheduled });
         // Over its limit the request fails at once with 413 (or, once a response streams, the response aborts).
         streams.pump = new RequestPump(id, body, send, (e) => {
           send({ t: 'cancel', id });
@@ -188,7 +188,7 @@ export class ExecutorClient {
       }
       // Transfer the body when it owns its whole buffer; otherwise structured clone copies it.
       const transfer = body && body.byteOffset === 0 && body.byteLength === body.buffer.byteLength && body.buffer instanceof ArrayBuffer ? body.buffer : undefined;
-      this.#out.push({ t: 'invoke', id, rev: msg.rev, reqId: msg.reqId, method: msg.method, url: msg.url, headers: msg.headers, body, ...(msg.scheduled ? { scheduled: msg.scheduled } : {}) }, transfer);
+      this.#out.push({ t: 'invoke', id, rev: msg.rev, reqId: msg.reqId, method: msg.method, url: msg.url, headers: msg.headers, body, scheduled: msg.scheduled }, transfer);
     });
   }
 

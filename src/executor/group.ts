@@ -85,7 +85,7 @@ export class ExecutorGroup {
     const c = this.pick(rev.id);
     if (!c.loaded.has(rev.id)) c.load(rev);
     this.#affinity.set(rev.id, c);
-    return c.invoke({ rev: rev.id, reqId: req.reqId, method: req.method, url: req.url, headers: req.headers, body: req.body, ...(req.scheduled ? { scheduled: req.scheduled } : {}) }, signal);
+    return c.invoke({ rev: rev.id, reqId: req.reqId, method: req.method, url: req.url, headers: req.headers, body: req.body, scheduled: req.scheduled }, signal);
   }
 
   /** Sends a revision's code to every executor ahead of its first request. */

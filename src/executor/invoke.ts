@@ -197,7 +197,7 @@ export class Invoker<I extends Callable, R extends Revision> {
     this.#calls.set(m.id, call);
     let r: InvokeResult | undefined;
     try {
-      r = await inst.invoke({ reqId: m.reqId, method: m.method, url: m.url, headers: m.headers, body: source ?? (m.body === 'stream' ? null : m.body), ...(m.scheduled ? { scheduled: m.scheduled } : {}) }, callId);
+      r = await inst.invoke({ reqId: m.reqId, method: m.method, url: m.url, headers: m.headers, body: source ?? (m.body === 'stream' ? null : m.body), scheduled: m.scheduled }, callId);
       const t2 = this.#clock.now();
       const timing = { tier, startMs: t1 - t0, execMs: t2 - t1 };
       if (r.ok) r = checkResponse(r, rev.spec);

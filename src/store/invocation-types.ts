@@ -37,6 +37,8 @@ export interface ScheduledEvent {
   cron: string;
   /** Unix ms of the tick. */
   scheduledTime: number;
+  /** The revision whose crons fired: the tick runs on it, not on whatever the traffic table picks. */
+  revision?: string;
 }
 
 export interface CallRequest {
@@ -131,13 +133,15 @@ export interface InvocationStore {
    * Calls that were running when a previous process stopped: each gets `interrupted` as an attempt and
    * is queued again to run at `now` (at-least-once), or goes dead once it has `maxAttempts` attempts.
    */
-  recover(now: number, maxAttempts: number): Promise<number>;
+  recover(now: number, maxAttempts: number, byFunction?: Record<string, number>): Promise<number>;
+  /** Cancels every queued call of a deleted function (a new function of that name must not run them); answers how many. */
+  cancelFunction(fn: string, now: number): Promise<number>;
   /** Callbacks due by `now`. */
   callbacksDue(now: number, n: number): Promise<CallRecord[]>;
   /** Records a callback delivery try: delivered, failed for good, or again at `nextAt`. */
   callbackTried(id: string, outcome: { status: CallbackStatus; nextAt?: number; error?: string }): Promise<void>;
-  /** Removes finished calls that finished before `before`; returns how many. */
-  expire(before: number): Promise<number>;
+  /** Removes finished calls that finished before `before` (keyed ones only once created before `keyedBefore`: their key still dedupes); returns how many. */
+  expire(before: number, keyedBefore?: number): Promise<number>;
   /** Told whenever a call of `fn` becomes queued (submitted, retried, recovered), with when it may run. */
   watchQueued(listener: (fn: string, runAt: number) => void): () => void;
   /** Queue depth per function, kept in memory by the store (cheap enough for every scrape and every submission). */

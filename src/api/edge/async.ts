@@ -5,6 +5,7 @@
  * and the 202 is written only once the call is committed. CloudEvents (binary or structured mode)
  * are checked on both paths; a structured event reaches the function in binary mode.
  */
+import { createHash } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { readBytes } from '../../core/bytes.ts';
 import { EdgeError } from '../../core/errors.ts';
@@ -37,18 +38,32 @@ const hasCeHeader = (headers: HeaderPairs): boolean => headers.some(([k]) => k.s
 /** Whether a request carries a CloudEvent (either mode): checked without a promise, as it runs on every edge request. */
 export const isCloudEventRequest = (headers: HeaderPairs): boolean => hasCeHeader(headers) || isCloudEventType(headers);
 
-/** Reads a body whole up to `max` bytes, or refuses it with a code. */
+/**
+ * A refusal after which the connection closes: the rest of the client's body is not read (the 413
+ * still reaches the client; destroying the request would reset the socket before it).
+ */
+function tooLarge(message: string): EdgeError {
+  return Object.assign(new EdgeError('EDGE_ERR_BODY_TOO_LARGE', message), { closeConnection: true });
+}
+
+/** Reads a body whole up to `max` bytes, or refuses it with a code (at once when its content-length says so). */
 async function readWhole(body: Uint8Array | null | IncomingMessage, max: number, what: string): Promise<Uint8Array | null> {
   if (body === null || body instanceof Uint8Array) {
-    if (body && body.byteLength > max) throw new EdgeError('EDGE_ERR_BODY_TOO_LARGE', `${what} is ${body.byteLength} bytes, over the limit of ${max}`);
+    if (body && body.byteLength > max) throw tooLarge(`${what} is ${body.byteLength} bytes, over the limit of ${max}`);
     return body;
   }
+  const declared = Number(body.headers['content-length'] ?? NaN);
+  if (declared > max) throw tooLarge(`${what} is ${declared} bytes (content-length), over the limit of ${max}`);
   const got = await readBytes(body, max);
-  if (got === undefined) {
-    body.destroy();
-    throw new EdgeError('EDGE_ERR_BODY_TOO_LARGE', `${what} is over the limit of ${max} bytes`);
-  }
+  if (got === undefined) throw tooLarge(`${what} is over the limit of ${max} bytes`);
   return got.byteLength === 0 ? null : got;
+}
+
+/** A converted structured event's framing: its own length, no chunking of the original. */
+function framed(headers: HeaderPairs, body: Uint8Array | null): HeaderPairs {
+  const out = headers.filter(([k]) => k !== 'transfer-encoding' && k !== 'content-length');
+  if (body) out.push(['content-length', String(body.byteLength)]);
+  return out;
 }
 
 /**
@@ -59,7 +74,7 @@ export async function cloudEventForEdge(headers: HeaderPairs, body: Uint8Array |
   if (isCloudEventType(headers)) {
     const bytes = await readWhole(body, maxBytes, 'the structured CloudEvent');
     const ev = readCloudEvent(headers, bytes)!;
-    return { headers: ev.headers, body: ev.body };
+    return { headers: framed(ev.headers, ev.body), body: ev.body };
   }
   if (hasCeHeader(headers)) readCloudEvent(headers, null);
   return { headers, body };
@@ -83,8 +98,9 @@ export async function submitAsync(service: AsyncService, s: AsyncSubmit, res: Se
     const ev = readCloudEvent(headers, body)!;
     headers = ev.headers;
     body = ev.body;
-    // A CloudEvent's (source, id) is its identity: a producer's redelivery is the same call.
-    key ??= `ce:${cloudEventKey(ev.event)}`;
+    // A CloudEvent's (source, id) is its identity: a producer's redelivery is the same call. Hashed:
+    // a source may be a long resource path, and the key's length limit is for the client's headers.
+    key ??= `ce:${createHash('sha256').update(cloudEventKey(ev.event)).digest('hex')}`;
   }
   const callbackUrl = header(headers, 'x-callback-url');
   const { call, duplicate } = await service.submit({

@@ -84,6 +84,7 @@ export function buildEdge(o: EdgeOptions): EdgeListener {
       label = viaPath.label;
       url = viaPath.path;
     }
+    if (viaPath && req.method !== 'POST') throw new EdgeError('EDGE_ERR_BAD_REQUEST', `${ASYNC_PATH}{name} takes POST, not ${req.method}`);
     if (label === undefined) throw new EdgeError('EDGE_ERR_NO_ROUTE', `host ${JSON.stringify(req.headers.host ?? '')} is not {function}.${o.domain}`);
     const named = resolveLabel(label, o.routes.hasFunction, o.routes.hasTag);
     if (!named) throw new EdgeError('EDGE_ERR_FUNCTION_NOT_FOUND', `no function named ${JSON.stringify(label)} is deployed`);
@@ -93,7 +94,6 @@ export function buildEdge(o: EdgeOptions): EdgeListener {
     const preferred = o.async !== undefined && prefersAsync(req.headers.prefer);
     let headers = headerPairs(req.rawHeaders);
     if (viaPath || preferred) {
-      if (viaPath && req.method !== 'POST') throw new EdgeError('EDGE_ERR_BAD_REQUEST', `${ASYNC_PATH}{name} takes POST, not ${req.method}`);
       await submitAsync(o.async!, { target, method: req.method!, url: `http://${host}${url}`, headers, body: await bodyOf(req) }, res, preferred);
       return;
     }
@@ -113,9 +113,14 @@ export function buildEdge(o: EdgeOptions): EdgeListener {
     const e = toEdgeError(err);
     if (e.code === 'EDGE_ERR_INTERNAL') log.error({ reqId: id, err }, 'unhandled error');
     else log.debug({ reqId: id, code: e.code, msg: e.message }, 'request refused');
-    if (res.headersSent) res.destroy();
-    // A body left unread is discarded by node:http once the response ended.
-    else writeError(res, e, id, performance.now() - t0, typeof e.details?.retryAfterS === 'number' ? { retryAfterS: e.details.retryAfterS } : {});
+    if (res.headersSent) {
+      res.destroy();
+      return;
+    }
+    // A body refused part-way is not read on: this response is the connection's last. Otherwise a
+    // body left unread is discarded by node:http once the response ended.
+    if ((err as { closeConnection?: boolean }).closeConnection) res.shouldKeepAlive = false;
+    writeError(res, e, id, performance.now() - t0, typeof e.details?.retryAfterS === 'number' ? { retryAfterS: e.details.retryAfterS } : {});
   };
 
   const handle = (req: IncomingMessage, res: ServerResponse): void => {

@@ -123,10 +123,11 @@ export class ThreadedInvocationStore implements InvocationStore {
   claim: InvocationStore['claim'] = (fn, now, n) => this.#call('claim', fn, now, n);
   finish: InvocationStore['finish'] = (id, outcome) => this.#call('finish', id, outcome);
   cancel: InvocationStore['cancel'] = (id, now) => this.#call('cancel', id, now);
-  recover: InvocationStore['recover'] = (now, maxAttempts) => this.#call('recover', now, maxAttempts);
+  recover: InvocationStore['recover'] = (now, maxAttempts, byFunction) => this.#call('recover', now, maxAttempts, byFunction);
+  cancelFunction: InvocationStore['cancelFunction'] = (fn, now) => this.#call('cancelFunction', fn, now);
   callbacksDue: InvocationStore['callbacksDue'] = (now, n) => this.#call('callbacksDue', now, n);
   callbackTried: InvocationStore['callbackTried'] = (id, outcome) => this.#call('callbackTried', id, outcome);
-  expire: InvocationStore['expire'] = (before) => this.#call('expire', before);
+  expire: InvocationStore['expire'] = (before, keyedBefore) => this.#call('expire', before, keyedBefore);
 
   watchQueued(listener: (fn: string, runAt: number) => void): () => void {
     this.#listeners.add(listener);

@@ -6,10 +6,10 @@
  *
  * Only what a client was promised is fsync'd (synchronous=FULL): a submission (its 202) and a
  * cancel. The worker's own writes (claims, outcomes, callback tries) commit with
- * synchronous=NORMAL: in WAL mode they survive a crash of the process, and an OS crash can lose only
- * the last of them, which at-least-once already allows (a lost claim or outcome runs the call
- * again). better-sqlite3 fsyncs on the gateway's thread, so this keeps a draining backlog from
- * blocking edge requests for an fsync on every turn.
+ * synchronous=NORMAL: in WAL mode they survive a crash of the process; an OS crash can lose those
+ * made since the last fsync'd commit or checkpoint, which at-least-once already allows (a lost claim
+ * or outcome runs the call again). The host runs this store on a thread of its own
+ * (invocations-thread.ts), so none of its statements or fsyncs run on the gateway.
  */
 import Database from 'better-sqlite3';
 import { mkdirSync } from 'node:fs';
@@ -117,10 +117,12 @@ export class SqliteInvocationStore implements InvocationStore {
       requeue: db.prepare("UPDATE calls SET status = 'queued', attempts = @attempts, run_at = @run_at WHERE id = @id AND status = @from"),
       cancel: db.prepare("UPDATE calls SET status = 'cancelled', finished_at = ?, callback_next_at = NULL WHERE id = ? AND status = 'queued'"),
       running: db.prepare("SELECT * FROM calls WHERE status = 'running'"),
+      queuedOf: db.prepare("SELECT id FROM calls WHERE status = 'queued' AND fn = ?"),
       dead: db.prepare("UPDATE calls SET status = 'dead', attempts = @attempts, error = @error, finished_at = @finished_at, callback = @callback, callback_next_at = @callback_next_at WHERE id = @id"),
       callbacksDue: db.prepare('SELECT * FROM calls WHERE callback_next_at IS NOT NULL AND callback_next_at <= ? ORDER BY callback_next_at LIMIT ?'),
       callbackSet: db.prepare('UPDATE calls SET callback = ?, callback_next_at = ? WHERE id = ?'),
-      expire: db.prepare('DELETE FROM calls WHERE finished_at IS NOT NULL AND finished_at < ? AND callback_next_at IS NULL'),
+      // A keyed call stays while its key still dedupes (async.dedupeWindowS may outlast async.retentionS).
+      expire: db.prepare('DELETE FROM calls WHERE finished_at IS NOT NULL AND finished_at < ? AND callback_next_at IS NULL AND (key IS NULL OR created_at < ?)'),
       counts: db.prepare("SELECT fn, status, COUNT(*) AS n FROM calls WHERE status IN ('queued', 'running') GROUP BY fn, status"),
       nextAt: db.prepare("SELECT run_at AS at FROM calls INDEXED BY calls_queue WHERE status = 'queued' AND fn = ? ORDER BY run_at LIMIT 1"),
       // INDEXED BY: with calls_queue also matching (status, fn), the planner scanned a function's whole queue for it.
@@ -194,6 +196,9 @@ export class SqliteInvocationStore implements InvocationStore {
           try {
             results.push({ ok: true, value: w.run() });
           } catch (e) {
+            // SQLite rolled the whole transaction back itself (disk full, an I/O error): the writes
+            // after this one would commit one by one outside it. Fail the batch instead.
+            if (!this.#db.inTransaction) throw e;
             results.push({ ok: false, value: e });
           }
         }
@@ -302,31 +307,45 @@ export class SqliteInvocationStore implements InvocationStore {
     });
   }
 
+  /** Cancels one queued call (no-op otherwise); its callback, if any, ends as failed with `why`. */
+  #cancelRow(id: string, now: number, why: string): void {
+    const r = this.#q.get.get(id) as Row | undefined;
+    if (!r || this.#q.cancel.run(now, id).changes !== 1) return;
+    this.#move(r.fn, 'queued', 'cancelled');
+    this.#left(r.fn, r.created_at);
+    // Nothing ran, so there is no result to deliver: the callback ends here, and says why.
+    if (r.callback !== null) this.#q.callbackSet.run(JSON.stringify({ ...JSON.parse(r.callback) as StoredCallback, status: 'failed', lastError: why }), null, id);
+  }
+
   cancel(id: string, now: number): Promise<CallRecord | undefined> {
     return this.#write(() => {
       const r = this.#q.get.get(id) as Row | undefined;
       if (!r) return undefined;
-      if (this.#q.cancel.run(now, id).changes === 1) {
-        this.#move(r.fn, 'queued', 'cancelled');
-        this.#left(r.fn, r.created_at);
-        // Nothing ran, so there is no result to deliver: the callback ends here, and says why.
-        if (r.callback !== null) this.#q.callbackSet.run(JSON.stringify({ ...JSON.parse(r.callback) as StoredCallback, status: 'failed', lastError: 'the call was cancelled before it ran; nothing was delivered' }), null, id);
-      }
+      this.#cancelRow(id, now, 'the call was cancelled before it ran; nothing was delivered');
       return toRecord(this.#q.get.get(id) as Row);
     }, true);
   }
 
-  recover(now: number, maxAttempts: number): Promise<number> {
+  cancelFunction(fn: string, now: number): Promise<number> {
+    return this.#write(() => {
+      const ids = this.#q.queuedOf.all(fn) as { id: string }[];
+      for (const { id } of ids) this.#cancelRow(id, now, 'the function was deleted before the call ran; nothing was delivered');
+      return ids.length;
+    }, true);
+  }
+
+  recover(now: number, maxAttempts: number, byFunction: Record<string, number> = {}): Promise<number> {
     return this.#write(() => {
       const rows = this.#q.running.all() as Row[];
       for (const r of rows) {
+        const max = byFunction[r.fn] ?? maxAttempts;
         const attempts = JSON.parse(r.attempts) as Attempt[];
         attempts.push({ n: attempts.length + 1, startedAt: now, durationMs: 0, code: 'EDGE_ERR_EXECUTOR_LOST', message: 'the host stopped while the call ran; it runs again (at-least-once)' });
-        if (attempts.length >= maxAttempts) {
+        if (attempts.length >= max) {
           const cb = r.callback === null ? null : { ...JSON.parse(r.callback) as StoredCallback, nextAt: now };
           this.#q.dead.run({
             id: r.id, attempts: JSON.stringify(attempts), finished_at: now,
-            error: JSON.stringify({ code: 'EDGE_ERR_EXECUTOR_LOST', message: `the host stopped while the call ran, on its last of ${maxAttempts} attempts` }),
+            error: JSON.stringify({ code: 'EDGE_ERR_EXECUTOR_LOST', message: `the host stopped while the call ran, on its last of ${max} attempts` }),
             callback: cb ? JSON.stringify(cb) : null, callback_next_at: cb ? now : null,
           });
           this.#move(r.fn, 'running', 'dead');
@@ -359,8 +378,8 @@ export class SqliteInvocationStore implements InvocationStore {
     });
   }
 
-  expire(before: number): Promise<number> {
-    return this.#write(() => this.#q.expire.run(before).changes);
+  expire(before: number, keyedBefore = before): Promise<number> {
+    return this.#write(() => this.#q.expire.run(before, keyedBefore).changes);
   }
 
   watchQueued(listener: (fn: string, runAt: number) => void): () => void {

@@ -34,7 +34,7 @@ store.watchQueued((fn, at) => {
 function touched(m: Op, value: unknown): Iterable<string> | 'all' {
   switch (m.op) {
     case 'submit': return [(m.args[0] as NewCall).fn];
-    case 'claim': return [m.args[0] as string];
+    case 'claim': case 'cancelFunction': return [m.args[0] as string];
     case 'finish': case 'cancel': return value ? [(value as CallRecord).fn] : [];
     case 'recover': case 'expire': return 'all';
     default: return [];
