@@ -67,7 +67,7 @@ export async function createIsoedge(config: Config, log: Logger, opts: HostOptio
 
   const state = new SqliteStateStore(config.dataDir);
   // On a thread of its own: its fsyncs never stall the gateway's event loop.
-  const invocations = new ThreadedInvocationStore(config.dataDir);
+  const invocations = new ThreadedInvocationStore(config.dataDir, (err) => log.error({ err }, 'the async invocation store thread stopped; async submissions answer 503 and /readyz is not ready'));
   const artifacts = new FileArtifactStore(config.dataDir);
   const compiler = new CompilePool(config.compileThreads);
   const logs = new LogHub(config.logs.linesPerFunction, config.logs.maxLines);
@@ -211,7 +211,8 @@ export async function createIsoedge(config: Config, log: Logger, opts: HostOptio
         revisionStatus: (rev, routed) => revisionStatus(scaling.get(rev), executors.readyCount(rev), routed, clock, Date.now()),
       },
       health: {
-        ready: () => life.ready,
+        // A host whose invocation store thread died cannot take async calls: a load balancer should know.
+        ready: () => life.ready && invocations.failure === undefined,
         functionCount: () => catalog.functionCount,
         metrics,
         status: async () => hostStatus(catalog.functionCount, await executors.stats(), { desired: scaling.threadsDesired, running: executors.size, panicMode: scaling.threadsPanic }),

@@ -53,3 +53,16 @@ describe('SQLite invocation store', () => {
     }
   });
 });
+
+describe('the store thread', () => {
+  it('says why it is gone once closed, refuses calls, and tells onFail only of a failure, not of close()', async () => {
+    const failures: Error[] = [];
+    const s = new ThreadedInvocationStore(tempDir(), (e) => failures.push(e));
+    await s.opened;
+    expect(s.failure).toBeUndefined();
+    await s.close();
+    expect(s.failure?.message).toMatch(/closed/);
+    await expect(s.get('x')).rejects.toThrow(/closed/);
+    expect(failures).toEqual([]);
+  });
+});

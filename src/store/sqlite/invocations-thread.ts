@@ -54,7 +54,8 @@ export class ThreadedInvocationStore implements InvocationStore {
   /** Resolves once the store thread opened the database; rejects if it could not. */
   readonly opened: Promise<void>;
 
-  constructor(dataDir: string) {
+  /** `onFail`: told once if the store thread fails or exits while the host still uses it. */
+  constructor(dataDir: string, onFail?: (e: Error) => void) {
     this.#worker = new Worker(WORKER_URL, { workerData: { dataDir }, name: 'isoedge-invocations' });
     let ready!: () => void;
     let failed!: (e: Error) => void;
@@ -70,6 +71,7 @@ export class ThreadedInvocationStore implements InvocationStore {
       }
     });
     const fail = (e: Error): void => {
+      if (this.#failed === undefined && this.#closed === undefined) onFail?.(e);
       this.#failed ??= e;
       failed(e);
       for (const p of this.#pending.values()) p.reject(e);
@@ -77,6 +79,12 @@ export class ThreadedInvocationStore implements InvocationStore {
     };
     this.#worker.on('error', (e) => fail(new Error(`the invocation store thread failed: ${e.message}`, { cause: e })));
     this.#worker.on('exit', (code) => fail(new Error(`the invocation store thread exited (${code})`)));
+    // Readiness (/readyz) turns false with it (app.ts).
+  }
+
+  /** Why the store thread is gone (it failed, or close() ended it); undefined while it serves. */
+  get failure(): Error | undefined {
+    return this.#failed;
   }
 
   #reply(r: Reply): void {
