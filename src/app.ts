@@ -24,7 +24,7 @@ import { LogHub } from './logging/index.ts';
 import { ScalingManager } from './activator/index.ts';
 import { hostStatus, revisionStatus } from './status/index.ts';
 import { componentAbi, FileArtifactStore, SqliteStateStore, ThreadedInvocationStore, type StateStore } from './store/index.ts';
-import { allowlist } from './runtime/outbound.ts';
+import { allowlist, notToPorts } from './runtime/outbound.ts';
 import { createHostMetrics } from './telemetry/index.ts';
 import type { RevisionSpec } from './runtime/types.ts';
 
@@ -160,7 +160,9 @@ export async function createIsoedge(config: Config, log: Logger, opts: HostOptio
       }
       return out;
     },
-    outboundDenied: callbackDenied(allowlist(config.fetch.allow), () => [life.edgePort, life.adminPort]), callbackTimeoutMs: config.fetch.timeoutMs,
+    // X-Callback-Url: the allowlist, and never this host's own listeners (an anonymous edge client's
+    // callback must not reach the admin API, a replay or a deploy, or loop back into the edge).
+    outboundDenied: notToPorts(allowlist(config.fetch.allow), () => [life.edgePort, life.adminPort]), callbackTimeoutMs: config.fetch.timeoutMs,
   });
   const unwatchTriggers = state.watch((c) => {
     if (c.kind !== 'function') return;
@@ -269,20 +271,4 @@ async function triggersOf(state: StateStore, latest: string | undefined): Promis
   const crons = r?.config.triggers?.crons ?? [];
   const a = r?.config.async;
   return crons.length > 0 || a ? { revision: latest, crons, ...(a ? { async: a } : {}) } : undefined;
-}
-
-/** Hosts that reach this machine's own listeners. */
-const LOCAL = new Set(['localhost', '127.0.0.1', '::1', '[::1]', '0.0.0.0', '[::]']);
-
-/**
- * The outbound allowlist for X-Callback-Url, and never this host's own listeners: an anonymous edge
- * client's callback must not reach the admin API (a replay, a deploy) or loop back into the edge.
- */
-function callbackDenied(allowed: (url: URL) => string, ports: () => number[]): (url: URL) => string {
-  return (url) => {
-    const port = Number(url.port || (url.protocol === 'https:' ? 443 : 80));
-    const host = url.hostname.toLowerCase();
-    if ((LOCAL.has(host) || host.endsWith('.localhost') || host.startsWith('127.')) && ports().includes(port)) return `a callback to this host's own listener (${url.host}) is not allowed`;
-    return allowed(url);
-  };
 }

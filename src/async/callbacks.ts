@@ -6,7 +6,8 @@
  * The store keeps what is due, so a callback pending at a crash is sent after the restart.
  */
 import type { Scheduler } from '../core/clock.ts';
-import { ERROR_CODES } from '../core/errors.ts';
+import { EdgeError, isErrorCode } from '../core/errors.ts';
+import { headerOf } from '../core/headers.ts';
 import type { Rng } from '../core/rng.ts';
 import type { CallRecord, InvocationStore } from '../store/index.ts';
 import { retryDelayMs, type RetryPolicy } from './retry.ts';
@@ -32,8 +33,8 @@ const POLL_MS = 1000;
 
 export class CallbackSender {
   readonly #d: CallbackDeps;
-  readonly #sending = new Set<string>();
-  readonly #inflight = new Set<Promise<void>>();
+  /** Deliveries under way, by call id. */
+  readonly #sending = new Map<string, Promise<void>>();
   #stopTick: (() => void) | undefined;
   #pumping = false;
   #stopped = false;
@@ -62,12 +63,7 @@ export class CallbackSender {
     for (const c of due) {
       if (this.#sending.size >= PARALLEL) break;
       if (this.#sending.has(c.id) || !c.callback) continue;
-      this.#sending.add(c.id);
-      const p = this.#send(c).catch((err: unknown) => this.#d.failed?.(err)).finally(() => {
-        this.#sending.delete(c.id);
-        this.#inflight.delete(p);
-      });
-      this.#inflight.add(p);
+      this.#sending.set(c.id, this.#send(c).catch((err: unknown) => this.#d.failed?.(err)).finally(() => this.#sending.delete(c.id)));
     }
   }
 
@@ -83,7 +79,8 @@ export class CallbackSender {
     else {
       const res = c.result;
       const last = c.attempts.at(-1);
-      const status = res?.status ?? (c.error ? statusOfCode(c.error.code) : 500);
+      // A call that never got a response reports its error code's status.
+      const status = res?.status ?? (c.error && isErrorCode(c.error.code) ? EdgeError.statusOf(c.error.code) : 500);
       const headers: Record<string, string> = {
         'x-call-id': c.id,
         'x-function-name': c.fn,
@@ -91,7 +88,7 @@ export class CallbackSender {
         'x-duration-seconds': ((last?.durationMs ?? 0) / 1000).toFixed(6),
         'isoedge-call-status': c.status,
       };
-      const type = res?.headers.find(([k]) => k === 'content-type')?.[1];
+      const type = res && headerOf(res.headers, 'content-type');
       if (type) headers['content-type'] = type;
       if (c.error) headers['isoedge-error-code'] = c.error.code;
       try {
@@ -122,11 +119,6 @@ export class CallbackSender {
   async stop(): Promise<void> {
     this.#stopped = true;
     this.#stopTick?.();
-    await Promise.all([...this.#inflight]);
+    await Promise.all([...this.#sending.values()]);
   }
-}
-
-/** The HTTP status an error code stands for, for X-Function-Status of a call that never got a response. */
-function statusOfCode(code: string): number {
-  return (ERROR_CODES as Record<string, { status: number } | undefined>)[code]?.status ?? 500;
 }

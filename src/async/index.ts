@@ -67,6 +67,14 @@ export interface AsyncHostDeps {
   log: Logger;
 }
 
+/** A function's policy: its `async` block over the host's. */
+function policyOf(base: RetryPolicy & { maxInflight: number }, o: AsyncOverrides): RetryPolicy & { maxInflight: number } {
+  return {
+    maxAttempts: o.maxAttempts ?? base.maxAttempts, initialRetryMs: o.initialRetryMs ?? base.initialRetryMs, maxRetryMs: o.maxRetryMs ?? base.maxRetryMs,
+    maxAgeMs: o.maxAgeS !== undefined ? o.maxAgeS * 1000 : base.maxAgeMs, retryOn: o.retryOn ? new Set(o.retryOn) : base.retryOn, maxInflight: o.maxInflight ?? base.maxInflight,
+  };
+}
+
 /** Finished calls are swept this often. */
 const EXPIRE_EVERY_MS = 60_000;
 
@@ -76,13 +84,16 @@ export class AsyncHost {
   readonly callbacks: CallbackSender;
   readonly cron: CronScheduler;
   readonly #d: AsyncHostDeps;
-  #overrides = new Map<string, AsyncOverrides>();
+  /** The host's policy, and each function's own where its latest revision has an `async` block (built once per change, not per attempt). */
+  readonly #base: RetryPolicy & { maxInflight: number };
+  #policies = new Map<string, RetryPolicy & { maxInflight: number }>();
   #stopExpire: (() => void) | undefined;
 
   constructor(d: AsyncHostDeps) {
     this.#d = d;
     const c = d.config;
     const base: RetryPolicy = { maxAttempts: c.maxAttempts, initialRetryMs: c.initialRetryMs, maxRetryMs: c.maxRetryMs, maxAgeMs: c.maxAgeS * 1000, retryOn: new Set(DEFAULT_RETRY_ON) };
+    this.#base = { ...base, maxInflight: c.maxInflight };
     const metrics = registerAsyncMetrics(d.registry, () => d.store.stats(), d.wallNow);
     this.service = new AsyncService({ store: d.store, hasFunction: d.hasFunction, outboundDenied: d.outboundDenied, wallNow: d.wallNow, limits: { maxBodyBytes: c.maxBodyBytes, maxQueued: c.maxQueued, dedupeWindowS: c.dedupeWindowS } });
     this.callbacks = new CallbackSender({
@@ -95,14 +106,7 @@ export class AsyncHost {
     });
     this.worker = new QueueWorker({
       store: d.store, dispatch: d.dispatch, wallNow: d.wallNow, scheduler: d.scheduler, rng: d.rng, concurrency: c.concurrency, resultBytes: c.resultBytes,
-      policy: (fn) => {
-        const o = this.#overrides.get(fn);
-        if (!o) return { ...base, maxInflight: c.maxInflight };
-        return {
-          maxAttempts: o.maxAttempts ?? base.maxAttempts, initialRetryMs: o.initialRetryMs ?? base.initialRetryMs, maxRetryMs: o.maxRetryMs ?? base.maxRetryMs,
-          maxAgeMs: o.maxAgeS !== undefined ? o.maxAgeS * 1000 : base.maxAgeMs, retryOn: o.retryOn ? new Set(o.retryOn) : base.retryOn, maxInflight: o.maxInflight ?? c.maxInflight,
-        };
-      },
+      policy: (fn) => this.#policies.get(fn) ?? this.#base,
       attempted: (call, outcome) => {
         metrics.attempts.inc({ function: call.fn, outcome: outcome === 'queued' ? 'retry' : outcome });
         if (outcome !== 'queued' && outcome !== 'retry') metrics.calls.inc({ function: call.fn, status: outcome });
@@ -127,8 +131,8 @@ export class AsyncHost {
   setFunction(fn: string, t: FunctionTriggers | undefined): void {
     if (t && (t.crons.length > 0 || t.async)) this.#functions.set(fn, t);
     else this.#functions.delete(fn);
-    if (t?.async) this.#overrides.set(fn, t.async);
-    else this.#overrides.delete(fn);
+    if (t?.async) this.#policies.set(fn, policyOf(this.#base, t.async));
+    else this.#policies.delete(fn);
     if (this.#reloadSoon) return;
     this.#reloadSoon = true;
     this.#d.scheduler.immediate(() => {
@@ -149,7 +153,7 @@ export class AsyncHost {
   async start(): Promise<void> {
     for (const [fn, t] of await this.#d.functions()) this.setFunction(fn, t);
     await this.cron.reload();
-    const attempts = Object.fromEntries([...this.#overrides].filter(([, o]) => o.maxAttempts !== undefined).map(([fn, o]) => [fn, o.maxAttempts!]));
+    const attempts = Object.fromEntries([...this.#policies].map(([fn, p]) => [fn, p.maxAttempts]));
     await this.worker.start(this.#d.config.maxAttempts, attempts);
     this.callbacks.start();
     const sweep = (): void => {

@@ -49,6 +49,10 @@ export class AsyncService {
     this.#d = deps;
   }
 
+  #newId(): string {
+    return (this.#d.newId ?? randomUUID)();
+  }
+
   get limits(): AsyncLimits {
     return this.#d.limits;
   }
@@ -63,13 +67,11 @@ export class AsyncService {
     if (s.callbackUrl !== undefined) checkCallback(s.callbackUrl, d.outboundDenied);
     if (s.key !== undefined && (s.key.length === 0 || s.key.length > 256)) throw new EdgeError('EDGE_ERR_BAD_REQUEST', 'an X-Call-Id or Idempotency-Key must be 1 to 256 characters');
     const r = await d.store.submit({
-      id: (d.newId ?? randomUUID)(), fn: s.fn, createdAt: d.wallNow(),
+      id: this.#newId(), fn: s.fn, createdAt: d.wallNow(),
       request: { method: s.method, url: s.url, headers: s.headers.filter(([k]) => !CONSUMED.has(k)), body: s.body, ...(s.tag !== undefined ? { tag: s.tag } : {}), ...(s.scheduled ? { scheduled: s.scheduled } : {}) },
       ...(s.key !== undefined ? { key: s.key } : {}), ...(s.callbackUrl !== undefined ? { callbackUrl: s.callbackUrl } : {}),
     }, { dedupeMs: d.limits.dedupeWindowS * 1000, maxQueued: d.limits.maxQueued }).catch(unavailable);
-    if ('refused' in r) {
-      throw new EdgeError('EDGE_ERR_ASYNC_QUEUE_FULL', `function ${s.fn} has ${r.queued} queued async calls, the most async.maxQueued allows; retry later`, { details: { retryAfterS: 1 } });
-    }
+    if ('refused' in r) throw queueFull(s.fn, r.queued);
     return r;
   }
 
@@ -100,12 +102,17 @@ export class AsyncService {
     const c = await this.get(id);
     if (c.status !== 'failed' && c.status !== 'dead') throw new EdgeError('EDGE_ERR_INVOCATION_STATE', `invocation ${id} is ${c.status}; only a failed or dead call can be replayed`);
     const r = await this.#d.store.submit({
-      id: (this.#d.newId ?? randomUUID)(), fn: c.fn, createdAt: this.#d.wallNow(), request: c.request, replayOf: c.id,
+      id: this.#newId(), fn: c.fn, createdAt: this.#d.wallNow(), request: c.request, replayOf: c.id,
       ...(c.callback ? { callbackUrl: c.callback.url } : {}),
     }, { dedupeMs: 0, maxQueued: this.#d.limits.maxQueued }).catch(unavailable);
-    if ('refused' in r) throw new EdgeError('EDGE_ERR_ASYNC_QUEUE_FULL', `function ${c.fn} has ${r.queued} queued async calls, the most async.maxQueued allows; retry later`, { details: { retryAfterS: 1 } });
+    if ('refused' in r) throw queueFull(c.fn, r.queued);
     return r.call;
   }
+}
+
+/** 429 with Retry-After: the function's queue holds async.maxQueued calls. */
+function queueFull(fn: string, queued: number): EdgeError {
+  return new EdgeError('EDGE_ERR_ASYNC_QUEUE_FULL', `function ${fn} has ${queued} queued async calls, the most async.maxQueued allows; retry later`, { details: { retryAfterS: 1 } });
 }
 
 /** A store that failed the write: a coded 503, so the client knows nothing was stored and may retry. */

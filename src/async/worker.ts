@@ -7,6 +7,7 @@
  * a flood of one function's calls cannot starve another's.
  */
 import type { Scheduler } from '../core/clock.ts';
+import { headerOf } from '../core/headers.ts';
 import type { Rng } from '../core/rng.ts';
 import { isBodyStream, type BodyStream, type DispatchRequest, type DispatchResult, type DispatchTarget } from '../dispatch/index.ts';
 import type { HeaderPairs } from '../runtime/types.ts';
@@ -209,8 +210,7 @@ export class QueueWorker {
       const res = await d.dispatch(target, { id: call.id, method: r.method, url: r.url, headers, body: r.body, ...(r.scheduled ? { scheduled: { cron: r.scheduled.cron, scheduledTime: r.scheduled.scheduledTime } } : {}) }, signal);
       if (res.ok) {
         result = { status: res.status, headers: res.headers, ...(await keep(res.body, d.resultBytes)) };
-        const h = (name: string) => res.headers.find(([k]) => k === name)?.[1];
-        end = { kind: 'response', status: res.status, retryAfterMs: parseRetryAfter(h('retry-after'), d.wallNow()), noRetry: h(NO_RETRY_HEADER) === '1' };
+        end = { kind: 'response', status: res.status, retryAfterMs: parseRetryAfter(headerOf(res.headers, 'retry-after'), d.wallNow()), noRetry: headerOf(res.headers, NO_RETRY_HEADER) === '1' };
         if (res.status >= 400) errMessage = `the function answered ${res.status}`;
       } else {
         end = { kind: 'error', code: res.error.code, status: res.error.statusCode, retryAfterMs: res.retryAfterS !== undefined ? res.retryAfterS * 1000 : undefined, noRetry: res.error.details?.noRetry === true };
@@ -226,10 +226,9 @@ export class QueueWorker {
     if (signal.aborted) return;
     const policy = d.policy(call.fn);
     const dec = decide(end, n, call.createdAt, now, policy, d.rng);
-    const error = end.kind === 'error' ? { code: end.code, message: errMessage ?? end.code } : { code: 'EDGE_ERR_FUNCTION_STATUS', message: errMessage ?? '' };
     const outcome: AttemptOutcome = dec.next === 'retry'
       ? { next: 'queued', attempt, runAt: now + dec.delayMs }
-      : { next: dec.next, attempt, ...(result ? { result } : {}), ...(dec.next === 'succeeded' ? {} : { error: { code: error.code, message: end.kind === 'response' ? `the function answered ${dec.why}` : `${error.message} (${dec.why})` } }), finishedAt: now };
+      : { next: dec.next, attempt, ...(result ? { result } : {}), ...(dec.next === 'succeeded' ? {} : { error: end.kind === 'response' ? { code: 'EDGE_ERR_FUNCTION_STATUS', message: `the function answered ${dec.why}` } : { code: end.code, message: `${errMessage ?? end.code} (${dec.why})` } }), finishedAt: now };
     const after = await d.store.finish(call.id, outcome).catch((err: unknown) => {
       d.failed?.(err);
       // The call keeps its slot (it is still running in the store) until a later pass writes the outcome; a timer ensures one comes.

@@ -1,5 +1,6 @@
 /** The per-revision request limits the gateway checks before a request is admitted. */
 import { EdgeError } from '../core/errors.ts';
+import { headerOf } from '../core/headers.ts';
 import type { HeaderPairs, RevisionLimits } from '../runtime/types.ts';
 
 /** Returns the refusal, or undefined when the request fits the revision's limits. */
@@ -13,7 +14,7 @@ export function checkRequest(headers: HeaderPairs, body: Uint8Array | null | obj
     return new EdgeError('EDGE_ERR_BODY_TOO_LARGE', `the request body is ${body.byteLength} bytes, over the limit of ${limits.bodyBytes}`);
   }
   // A body still arriving is refused now when it says it is too long; else it is counted as it streams.
-  const declared = headers.find(([k]) => k === 'content-length')?.[1];
+  const declared = headerOf(headers, 'content-length');
   if (body !== null && !(body instanceof Uint8Array) && declared !== undefined && Number(declared) > limits.bodyBytes) {
     return new EdgeError('EDGE_ERR_BODY_TOO_LARGE', `the request body is ${declared} bytes, over the limit of ${limits.bodyBytes}`);
   }

@@ -9,6 +9,7 @@ import { createHash } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { readBytes } from '../../core/bytes.ts';
 import { EdgeError } from '../../core/errors.ts';
+import { headerOf } from '../../core/headers.ts';
 import { cloudEventKey, readCloudEvent, type AsyncService } from '../../async/index.ts';
 import type { DispatchTarget } from '../../dispatch/index.ts';
 import type { HeaderPairs } from '../../runtime/types.ts';
@@ -93,8 +94,8 @@ export async function submitAsync(service: AsyncService, s: AsyncSubmit, res: Se
   const max = service.limits.maxBodyBytes;
   let headers = s.headers;
   let body = await readWhole(s.body, max, "the async call's body");
-  let key = header(headers, 'idempotency-key') ?? header(headers, 'x-call-id');
-  if (isCloudEventType(headers) || hasCeHeader(headers)) {
+  let key = headerOf(headers, 'idempotency-key') ?? headerOf(headers, 'x-call-id');
+  if (isCloudEventRequest(headers)) {
     const ev = readCloudEvent(headers, body)!;
     headers = ev.headers;
     body = ev.body;
@@ -102,7 +103,7 @@ export async function submitAsync(service: AsyncService, s: AsyncSubmit, res: Se
     // a source may be a long resource path, and the key's length limit is for the client's headers.
     key ??= `ce:${createHash('sha256').update(cloudEventKey(ev.event)).digest('hex')}`;
   }
-  const callbackUrl = header(headers, 'x-callback-url');
+  const callbackUrl = headerOf(headers, 'x-callback-url');
   const { call, duplicate } = await service.submit({
     fn: s.target.fn, ...(s.target.tag !== undefined ? { tag: s.target.tag } : {}), method: s.method, url: s.url, headers, body,
     ...(key !== undefined ? { key } : {}), ...(callbackUrl !== undefined ? { callbackUrl } : {}),
@@ -114,8 +115,4 @@ export async function submitAsync(service: AsyncService, s: AsyncSubmit, res: Se
   if (duplicate) head.push('isoedge-duplicate', 'true');
   res.writeHead(202, head);
   res.end(out);
-}
-
-function header(h: HeaderPairs, name: string): string | undefined {
-  return h.find(([k]) => k === name)?.[1];
 }

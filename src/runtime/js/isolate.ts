@@ -11,6 +11,7 @@ import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import type { EdgeCache, GuestLogSink, InvokeRequest, InvokeResult, RevisionSpec } from '../types.ts';
 import type { ErrorCode } from '../../core/errors.ts';
+import { headerOf } from '../../core/headers.ts';
 import { PRELUDE_SOURCE, vendorSource } from './prelude-source.ts';
 import { HostBridge } from './bridge/host.ts';
 import { ENTRY_POINTS, FAULTS, OpError, type EntryName, type FaultKind, type HostImpls, type Settle } from './bridge/ops.ts';
@@ -333,7 +334,7 @@ export class GenericIsolate {
       this.settle(id, p, failed('EDGE_ERR_BAD_RESPONSE', 'the response headers could not be read'));
       return;
     }
-    const cl = headers.find(([k]) => k === 'content-length')?.[1];
+    const cl = headerOf(headers, 'content-length');
     const declared = cl !== undefined && /^\d{1,15}$/.test(cl) ? Number(cl) : undefined;
     const state: StreamState = { waiter: undefined, queue: [], end: undefined, bytes: 0, declared, ring: undefined };
     p.stream = state;

@@ -114,7 +114,7 @@ export class SqliteInvocationStore implements InvocationStore {
       setRunning: db.prepare("UPDATE calls SET status = 'running' WHERE id = ? AND status = 'queued'"),
       finish: db.prepare(`UPDATE calls SET status = @status, attempts = @attempts, result = @result, result_body = @result_body, error = @error,
         finished_at = @finished_at, callback = @callback, callback_next_at = @callback_next_at WHERE id = @id AND status = 'running'`),
-      requeue: db.prepare("UPDATE calls SET status = 'queued', attempts = @attempts, run_at = @run_at WHERE id = @id AND status = @from"),
+      requeue: db.prepare("UPDATE calls SET status = 'queued', attempts = @attempts, run_at = @run_at WHERE id = @id AND status = 'running'"),
       cancel: db.prepare("UPDATE calls SET status = 'cancelled', finished_at = ?, callback_next_at = NULL WHERE id = ? AND status = 'queued'"),
       running: db.prepare("SELECT * FROM calls WHERE status = 'running'"),
       queuedOf: db.prepare("SELECT id FROM calls WHERE status = 'queued' AND fn = ?"),
@@ -280,18 +280,22 @@ export class SqliteInvocationStore implements InvocationStore {
     });
   }
 
+  /** A running call back in its queue with `attempts`, to run at `runAt` (a retry, or a run a stopped host lost). */
+  #requeue(r: Row, attempts: Attempt[], runAt: number): void {
+    this.#q.requeue.run({ id: r.id, attempts: JSON.stringify(attempts), run_at: runAt });
+    this.#move(r.fn, 'running', 'queued');
+    this.#joined(r.fn, r.created_at);
+    this.#notify.push([r.fn, runAt]);
+  }
+
   finish(id: string, o: AttemptOutcome): Promise<CallRecord | undefined> {
     return this.#write(() => {
       const r = this.#q.get.get(id) as Row | undefined;
       if (!r || r.status !== 'running') return undefined;
       const attempts = JSON.parse(r.attempts) as Attempt[];
       if (o.attempt) attempts.push(o.attempt);
-      if (o.next === 'queued') {
-        this.#q.requeue.run({ id, attempts: JSON.stringify(attempts), run_at: o.runAt, from: 'running' });
-        this.#move(r.fn, 'running', 'queued');
-        this.#joined(r.fn, r.created_at);
-        this.#notify.push([r.fn, o.runAt]);
-      } else {
+      if (o.next === 'queued') this.#requeue(r, attempts, o.runAt);
+      else {
         const cb = r.callback === null ? null : JSON.parse(r.callback) as StoredCallback;
         if (cb) cb.nextAt = o.finishedAt;
         const res = o.result;
@@ -350,10 +354,7 @@ export class SqliteInvocationStore implements InvocationStore {
           });
           this.#move(r.fn, 'running', 'dead');
         } else {
-          this.#q.requeue.run({ id: r.id, attempts: JSON.stringify(attempts), run_at: now, from: 'running' });
-          this.#move(r.fn, 'running', 'queued');
-          this.#joined(r.fn, r.created_at);
-          this.#notify.push([r.fn, now]);
+          this.#requeue(r, attempts, now);
         }
       }
       return rows.length;
