@@ -162,8 +162,10 @@ describe('examples', () => {
         await deployExamples(cb.functions, cb.url);
         const r = await cb.edge.inject({ method: 'POST', url: '/async-function/async-report/monthly?ms=10&rows=2', headers: { host: '127.0.0.1', 'x-callback-url': `http://127.0.0.1:${port}/done` } });
         const id = r.headers['isoedge-call-id'] as string;
-        for (let i = 0; i < 200 && !out.includes(`callback ${id}`); i++) await new Promise((res) => setTimeout(res, 25));
-        expect(out).toMatch(new RegExp(`callback ${id} async-report status=200 call=succeeded \\d+\\.\\d{6}s\n\\{"report":"monthly","callId":"${id}","attempt":1,"lines":\\[\\{"region":"r1","orders":17\\},\\{"region":"r2","orders":34\\}\\],"total":51\\}`));
+        const printed = new RegExp(`callback ${id} async-report status=200 call=succeeded \\d+\\.\\d{6}s\n\\{"report":"monthly","callId":"${id}","attempt":1,"lines":\\[\\{"region":"r1","orders":17\\},\\{"region":"r2","orders":34\\}\\],"total":51\\}`);
+        // The receiver prints two lines, which may reach this pipe in two chunks: wait for both.
+        for (let i = 0; i < 200 && !printed.test(out); i++) await new Promise((res) => setTimeout(res, 25));
+        expect(out).toMatch(printed);
       } finally {
         await cb.cleanup();
       }
