@@ -6,13 +6,14 @@
  * also runs, each in its own process, bench/coldstart.bench.ts (the hop, idle-matched warm/hot
  * tiers, RSS per instance, 1 MiB Wasm deploy: issues 3/4), bench/router.bench.ts (issue 5),
  * bench/scaling.bench.ts (the step load, issue 6) and bench/async.bench.ts (async invocations,
- * design §11), and embeds their results under `other` in the same JSON. `--quick` (under 3
+ * design §11) and bench/cluster.bench.ts (design §8), and embeds their results under `other` in the same JSON. `--quick` (under 3
  * minutes on a 2-core machine, under a minute of it the streaming group) runs the suite alone,
  * with fewer samples, smaller streamed sizes and scale up to 1,000 functions; the other benches
  * run in a quick run only when `--only` names them.
  *
  * `--only` takes suite groups (js, wasm, baselines, servers, workerd, streaming, scale) and bench names
- * (suite = every group, coldstart, router, scaling, async).
+ * (suite = every group, coldstart, router, scaling, async, cluster). The cluster bench (NATS propagation,
+ * deploy rate, hot path on NATS, --processes 1 and 2) needs Debian's nats-server.
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, rmSync, writeFileSync, mkdirSync } from 'node:fs';
@@ -26,7 +27,7 @@ const only = args.find((a) => a.startsWith('--only='))?.slice(7).split(',');
 const SUITE_GROUPS = ['js', 'wasm', 'baselines', 'servers', 'workerd', 'streaming', 'scale'];
 const groups = only?.filter((o) => SUITE_GROUPS.includes(o)) ?? [];
 const runSuite = !only || only.includes('suite') || groups.length > 0;
-const others = ['coldstart', 'router', 'scaling', 'async'].filter((b) => (only ? only.includes(b) : !quick));
+const others = ['coldstart', 'router', 'scaling', 'async', 'cluster'].filter((b) => (only ? only.includes(b) : !quick));
 
 const dir = fileURLToPath(new URL('./results/', import.meta.url));
 mkdirSync(dir, { recursive: true });

@@ -23,7 +23,10 @@ import { ExecutorGroup } from './executor/index.ts';
 import { LogHub } from './logging/index.ts';
 import { ScalingManager } from './activator/index.ts';
 import { hostStatus, revisionStatus } from './status/index.ts';
-import { componentAbi, FileArtifactStore, SqliteStateStore, ThreadedInvocationStore, type StateStore } from './store/index.ts';
+import { componentAbi, type StateStore } from './store/index.ts';
+import { openStores } from './cluster/stores.ts';
+import type { NodeReport } from './cluster/nodes.ts';
+import type { NatsLink } from './store/nats/connection.ts';
 import { allowlist, notToPorts } from './runtime/outbound.ts';
 import { createHostMetrics } from './telemetry/index.ts';
 import type { RevisionSpec } from './runtime/types.ts';
@@ -35,6 +38,10 @@ export interface HostOptions {
   rng?: Rng;
   /** Unix ms, for async invocation records and cron ticks. */
   wallNow?: () => number;
+  /** An open NATS connection for `store.kind: nats` (main.ts opens it first, to say on /readyz that it waits). */
+  natsLink?: NatsLink;
+  /** Told while the store cannot be opened yet (JetStream electing its leaders): main.ts says so on /readyz. */
+  onStoreWaiting?: (why: string) => void;
 }
 
 export interface Isoedge {
@@ -62,13 +69,11 @@ export async function createIsoedge(config: Config, log: Logger, opts: HostOptio
   const rng = opts.rng ?? mathRng;
   const wallNow = opts.wallNow ?? Date.now;
   const l = config.limits;
-  const life = { ready: false, closing: false, edgePort: config.edge.port, adminPort: config.admin.port };
+  const life = { ready: false, closing: false, edgePort: config.edge.port, adminPort: config.admin.port, inflight: 0, startedAt: Date.now() };
   const url = (fn: string): string => `http://${fn}.${config.domain}${life.edgePort === 80 ? '' : `:${life.edgePort}`}/`;
 
-  const state = new SqliteStateStore(config.dataDir);
-  // On a thread of its own: its fsyncs never stall the gateway's event loop.
-  const invocations = new ThreadedInvocationStore(config.dataDir, (err) => log.error({ err }, 'the async invocation store thread stopped; async submissions answer 503 and /readyz is not ready'));
-  const artifacts = new FileArtifactStore(config.dataDir);
+  const stores = await openStores(config, log, opts.natsLink, opts.onStoreWaiting);
+  const { state, artifacts, invocations } = stores;
   const compiler = new CompilePool(config.compileThreads);
   const logs = new LogHub(config.logs.linesPerFunction, config.logs.maxLines);
 
@@ -138,8 +143,8 @@ export async function createIsoedge(config: Config, log: Logger, opts: HostOptio
     routes: catalog,
     admission: {
       admit: (spec, signal) => scaling.scaler(spec.id, spec.concurrency, spec.scaling).admit(() => clock.now(), signal),
-      started: () => scaling.requestStarted(),
-      ended: () => scaling.requestEnded(),
+      started: () => { life.inflight++; scaling.requestStarted(); },
+      ended: () => { life.inflight--; scaling.requestEnded(); },
     },
     executors,
     clock,
@@ -192,18 +197,28 @@ export async function createIsoedge(config: Config, log: Logger, opts: HostOptio
     // Stop accepting first; in-flight requests and running async calls finish (the calls within
     // async.drainMs, the rest stay queued) before the executors go.
     unwatchTriggers();
+    unwatchApplied();
+    await nodes?.close();
     await Promise.all([edge?.close(), admin?.close(), started ? asyncHost.stop(config.async.drainMs) : undefined]);
     scaling.close();
     catalog.close();
     await executors.close();
     await compiler.close();
-    await state.close();
-    await invocations.close();
+    await stores.close();
   };
+  const report = (): NodeReport => ({
+    id: stores.nodeId, name: config.node.name || stores.nodeId, startedAt: life.startedAt, at: Date.now(), applied: state.applied,
+    functions: catalog.functionCount, executors: executors.size, inflight: life.inflight, rssBytes: process.memoryUsage.rss(),
+    edge: `http://${config.edge.host}:${life.edgePort}`, admin: `http://${config.admin.host}:${life.adminPort}`,
+    store: stores.kind, storeConnected: stores.connected(),
+  });
+  let nodes: Awaited<ReturnType<typeof stores.nodes>> | undefined;
+  // Probes of `wait=ready` are answered as this node applies state (the catalog has applied it by then).
+  const unwatchApplied = state.watch(() => nodes?.applied?.(state.applied));
   try {
-    await invocations.opened;
-    await artifacts.sweep();
     await catalog.follow(state);
+    nodes = await stores.nodes(report);
+    const registry = nodes;
     admin = await buildAdmin({
       log,
       token: config.admin.token,
@@ -211,10 +226,12 @@ export async function createIsoedge(config: Config, log: Logger, opts: HostOptio
         functions, url, moduleBytes: l.moduleBytes,
         componentAbi: (digest) => componentAbi(artifacts, digest),
         revisionStatus: (rev, routed) => revisionStatus(scaling.get(rev), executors.readyCount(rev), routed, clock, Date.now()),
+        waitReady: (timeoutMs) => registry.ready(state.applied, timeoutMs),
       },
       health: {
         // A host whose invocation store thread died cannot take async calls: a load balancer should know.
-        ready: () => life.ready && invocations.failure === undefined,
+        notReady: () => (life.ready ? stores.trouble() : 'starting'),
+        nodes: registry,
         functionCount: () => catalog.functionCount,
         metrics,
         status: async () => hostStatus(catalog.functionCount, await executors.stats(), { desired: scaling.threadsDesired, running: executors.size, panicMode: scaling.threadsPanic }),
@@ -253,9 +270,13 @@ export async function createIsoedge(config: Config, log: Logger, opts: HostOptio
     edge: edgeApp,
     url,
     async listen() {
-      const edgeAddr = await edgeApp.listen({ host: config.edge.host, port: config.edge.port });
+      // `--processes N`: every process binds the same ports and the kernel spreads connections.
+      const reusePort = config.processes > 1;
+      const edgeAddr = await edgeApp.listen({ host: config.edge.host, port: config.edge.port, reusePort });
       life.edgePort = (edgeApp.server.address() as { port: number }).port;
-      const adminAddr = await adminApp.listen({ host: config.admin.host, port: config.admin.port });
+      // fastify hands its listen options to net.Server.listen, which takes reusePort; its types do not name it.
+      const adminOpts: { host: string; port: number; reusePort?: boolean } = { host: config.admin.host, port: config.admin.port, reusePort };
+      const adminAddr = await adminApp.listen(adminOpts);
       const adminPort = (adminApp.server.address() as { port: number }).port;
       life.adminPort = adminPort;
       return { edge: edgeAddr, admin: adminAddr, edgePort: life.edgePort, adminPort };

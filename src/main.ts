@@ -10,6 +10,12 @@ import { createLogger } from './logging/index.ts';
 import { createIsoedge } from './app.ts';
 import { deployExamples } from './control/examples.ts';
 import { isClientCommand, runCli, usage } from './cli/index.ts';
+import { openNatsLink, type NatsLink } from './store/nats/connection.ts';
+import { nodeId } from './cluster/nodes.ts';
+import { listenWhileWaiting, type WaitingListener } from './cluster/waiting.ts';
+import { CHILD_ENV, superviseProcesses } from './cluster/processes.ts';
+import { fileURLToPath } from 'node:url';
+import { storeCommand } from './cluster/export.ts';
 
 const USAGE = `Usage: isoedge serve [options]
 
@@ -18,9 +24,22 @@ Runs the edge (function traffic) and admin listeners.
 Options (each also settable as ISOEDGE_* or in isoedge.config.json):
 ${OPTIONS.map((o) => `  ${o.flag.padEnd(22)} ${o.env.padEnd(26)} default ${JSON.stringify(o.default)}\n      ${o.doc}`).join('\n')}
   --config <path>        config file (default ./isoedge.config.json if present)
+  --store <where>        sqlite, or nats://host:4222[,nats://…] (sets store.kind and store.nats.servers)
 `;
 
+/** `--store nats://a:4222,nats://b:4222` is `--store-kind nats --store-nats-servers …`; `--store sqlite` the default. */
+function expandStore(argv: string[]): void {
+  const i = argv.indexOf('--store');
+  if (i === -1) return;
+  const v = argv[i + 1];
+  if (!v) throw new ConfigError('option --store needs sqlite or nats://host:port[,…]');
+  if (v === 'sqlite') argv.splice(i, 2, '--store-kind', 'sqlite');
+  else if (v.split(',').every((u) => /^(nats|tls):\/\/[^\s,]+$/.test(u))) argv.splice(i, 2, '--store-kind', 'nats', '--store-nats-servers', v);
+  else throw new ConfigError(`invalid --store ${JSON.stringify(v)}: use sqlite or nats://host:port[,nats://host:port…]`);
+}
+
 function readConfig(argv: string[]): Config {
+  expandStore(argv);
   let file: { path: string; data: unknown } | undefined;
   const i = argv.indexOf('--config');
   let path = resolve('isoedge.config.json');
@@ -41,7 +60,38 @@ function readConfig(argv: string[]): Config {
   return loadConfig({ file, env: process.env, argv });
 }
 
+/**
+ * A cluster node started while NATS is down (or while JetStream elects its leaders) waits for it,
+ * and meanwhile its admin port says so (`/readyz` 503 with the reason) instead of refusing
+ * connections. The placeholder gives the port back just before the host binds it.
+ */
+function waitingForStore(config: Config): { say(why: string): void; close(): Promise<void> } {
+  let why = `waiting for NATS at ${config.store.nats.servers.join(',')}`;
+  let listener: Promise<WaitingListener | undefined> | undefined;
+  return {
+    say(reason) {
+      why = reason.startsWith('waiting') ? reason : `waiting for NATS: ${reason}`;
+      listener ??= config.admin.port === 0 ? Promise.resolve(undefined) : listenWhileWaiting(config.admin.host, config.admin.port, () => why).catch(() => undefined);
+    },
+    async close() { await (await listener)?.close(); },
+  };
+}
+
+async function connectNats(config: Config, log: ReturnType<typeof createLogger>, waiting: ReturnType<typeof waitingForStore>): Promise<NatsLink> {
+  const servers = config.store.nats.servers;
+  const link = await openNatsLink({
+    servers, name: `isoedge ${nodeId(config.node.name)}`,
+    onWaiting: (err) => {
+      log.warn({ servers, err: (err as Error).message }, 'waiting for NATS');
+      waiting.say(`waiting for NATS at ${servers.join(',')}`);
+    },
+  });
+  log.info({ servers }, 'connected to NATS');
+  return link;
+}
+
 async function serve(argv: string[]): Promise<void> {
+  const original = [...argv];
   let config: Config;
   try {
     config = readConfig(argv);
@@ -53,7 +103,14 @@ async function serve(argv: string[]): Promise<void> {
     throw e;
   }
   const log = createLogger(config.logLevel);
-  const host = await createIsoedge(config, log);
+  if (config.processes > 1 && !process.env[CHILD_ENV]) {
+    await superviseProcesses(config, original, fileURLToPath(import.meta.url), log);
+    return;
+  }
+  const waiting = waitingForStore(config);
+  const natsLink = config.store.kind === 'nats' ? await connectNats(config, log, waiting) : undefined;
+  const host = await createIsoedge(config, log, { natsLink, onStoreWaiting: (why) => waiting.say(why) });
+  await waiting.close();
   let bound: Awaited<ReturnType<typeof host.listen>>;
   try {
     bound = await host.listen();
@@ -107,6 +164,9 @@ if (command === '--help' || command === '-h' || command === 'help') {
   const args = command === 'serve' ? rest : [command, ...rest];
   if (args.includes('--help') || args.includes('-h')) process.stdout.write(USAGE);
   else await serve(args);
+} else if (command === 'store') {
+  // Not an admin-API client: it opens the stores itself, with the config serve would read.
+  process.exitCode = await storeCommand(rest, readConfig);
 } else if (isClientCommand(command)) {
   process.exitCode = await runCli(command, rest);
 } else {

@@ -12,6 +12,7 @@ const tempDir = () => { const d = mkdtempSync(join(tmpdir(), 'isoedge-store-'));
 afterAll(() => { for (const d of dirs) rmSync(d, { recursive: true, force: true }); });
 
 stateStoreContract('SQLite', async () => new SqliteStateStore(tempDir()));
+stateStoreContract('SQLite, shared by processes', async () => new SqliteStateStore(tempDir(), { shared: true }));
 artifactStoreContract('directory', async () => new FileArtifactStore(tempDir()));
 
 describe('SQLite state store', () => {
@@ -26,6 +27,31 @@ describe('SQLite state store', () => {
     const b = new SqliteStateStore(dir);
     expect(await b.getFunction('f')).toEqual(before);
     expect((await b.listRevisions('f')).map((r) => r.name)).toEqual(['f-00001', 'f-00002']);
+    await b.close();
+  });
+});
+
+describe('SQLite state store shared by two processes (two connections here)', () => {
+  it('feeds each one the other\'s writes, in order, level-triggered, and refuses a stale traffic write', async () => {
+    const dir = tempDir();
+    const a = new SqliteStateStore(dir, { shared: true, pollMs: 5 });
+    const b = new SqliteStateStore(dir, { shared: true, pollMs: 5 });
+    const seen: string[] = [];
+    b.watch((c) => seen.push(`${c.kind}:${c.name}:${c.kind === 'function' ? c.function?.generation ?? 'gone' : c.revision ? 'made' : 'gone'}`));
+    await a.createRevision(newRevision('f'));
+    const { function: f } = await a.createRevision(newRevision('f'));
+    await expect.poll(() => seen.at(-1)).toBe('function:f:2');
+    // Level-triggered: B may see both writes in one poll (then once, as they ended), never out of order.
+    expect(seen.filter((x) => x.startsWith('revision'))).toEqual(['revision:f-00001:made', 'revision:f-00002:made']);
+    expect(seen.indexOf('revision:f-00002:made')).toBeLessThan(seen.indexOf('function:f:2'));
+    expect(b.applied).toBe(a.applied);
+    // B writes with the generation it saw; A's stale write then loses.
+    await b.setTraffic('f', [{ revision: 'f-00001', percent: 100 }], f.generation);
+    await expect(a.setTraffic('f', [{ revision: 'f-00002', percent: 100 }], f.generation)).rejects.toMatchObject({ code: 'EDGE_ERR_CONFLICT' });
+    await a.deleteFunction('f');
+    await expect.poll(() => seen.at(-1)).toBe('function:f:gone');
+    expect(seen.slice(-3)).toEqual(['revision:f-00001:gone', 'revision:f-00002:gone', 'function:f:gone']);
+    await a.close();
     await b.close();
   });
 });

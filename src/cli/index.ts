@@ -132,6 +132,7 @@ export function usage(): string {
 
 Commands:
   serve      Run the host (edge + admin listeners); see isoedge serve --help
+  store      Move the state between stores as a tar: store export > state.tar, store import < state.tar (isoedge store --help)
 ${Object.entries(COMMANDS).map(([n, c]) => `  ${n.padEnd(10)} ${c.about}`).join('\n')}
 
 ${COMMON}

@@ -105,10 +105,22 @@ export interface StateStore {
   /** Whether any revision still refers to the digest (its artifacts must stay). */
   isDigestUsed(digest: string): Promise<boolean>;
   /**
+   * Makes a function as exported (`isoedge store import`): with exactly these revisions (names and
+   * seqs kept; the next deploy gets the highest seq + 1), in one atomic step where the store allows it.
+   * Refused with EDGE_ERR_CONFLICT when a function of that name exists: an import never overwrites.
+   * Watchers hear of it like any write (the revisions, then the function).
+   */
+  restoreFunction(f: { name: string; createdAt: number; traffic: TrafficTarget[] }, revisions: RevisionRecord[]): Promise<FunctionRecord>;
+  /**
    * Every committed change from now on, in commit order. Changes made by this store are
    * delivered before the write's promise resolves; the returned function unsubscribes.
    */
   watch(listener: (change: StateChange) => void): () => void;
+  /**
+   * Grows with every change this store applied (its own writes and, on a shared store, other
+   * nodes'): a node that reports at least the number a write left behind serves that write.
+   */
+  readonly applied: number;
   close(): Promise<void>;
 }
 
@@ -126,4 +138,6 @@ export interface ArtifactStore {
   /** One file's bytes, in an ArrayBuffer of their own; undefined if absent. */
   get(digest: string, name: string): Promise<Uint8Array | undefined>;
   remove(digest: string): Promise<void>;
+  /** The names of the digest's files (what `isoedge store export` copies); undefined when the store cannot tell. */
+  files?(digest: string): Promise<string[] | undefined>;
 }

@@ -113,6 +113,29 @@ export function stateStoreContract(name: string, open: () => Promise<StateStore>
       expect(seen.some((c) => c.name.startsWith('g'))).toBe(false);
     });
 
+    it('restores a function as exported: its revisions, names and seqs kept; never over one that exists', async () => {
+      const s = await store();
+      const revs = [2, 5].map((seq) => ({ name: `f-0000${seq}`, function: 'f', seq, digest: seq === 2 ? DIGEST : OTHER, runtime: 'js' as const, config: { env: { N: String(seq) }, concurrency: 3, limits: {} }, createdAt: 1_700_000_000_000 + seq }));
+      const traffic = [{ revision: 'f-00002', percent: 90 }, { revision: 'f-00005', percent: 10, tag: 'canary' }];
+      const seen: StateChange[] = [];
+      s.watch((c) => seen.push(c));
+      const f = await s.restoreFunction({ name: 'f', createdAt: 1_600_000_000_000, traffic }, revs);
+      expect(f).toMatchObject({ name: 'f', createdAt: 1_600_000_000_000, traffic, latestRevision: 'f-00005' });
+      expect(await s.getFunction('f')).toEqual(f);
+      expect(await s.listRevisions('f')).toEqual(revs);
+      // Watchers hear of it before it resolves, revisions first, as of any write.
+      expect(seen.map((c) => `${c.kind}:${c.name}`)).toEqual(['revision:f-00002', 'revision:f-00005', 'function:f']);
+      expect(seen.at(-1)).toEqual({ kind: 'function', name: 'f', function: f });
+      expect(await s.isDigestUsed(OTHER)).toBe(true);
+      // The next deploy follows the highest number restored.
+      expect((await s.createRevision(newRevision('f'))).revision.name).toBe('f-00006');
+      const before = await s.getFunction('f');
+      seen.length = 0;
+      await expect(s.restoreFunction({ name: 'f', createdAt: 1, traffic: [] }, [])).rejects.toMatchObject({ code: 'EDGE_ERR_CONFLICT' });
+      expect(await s.getFunction('f')).toEqual(before);
+      expect(seen).toEqual([]);
+    });
+
     it('a refused write changes nothing and notifies nobody', async () => {
       const s = await store();
       const { function: f } = await s.createRevision(newRevision('f'));

@@ -5,6 +5,7 @@ import { assertFunctionName, configFromQuery, type RolloutOptions } from '../../
 import type { FunctionService } from '../../control/index.ts';
 import { buildRouteTable } from '../../router/index.ts';
 import type { FunctionRecord, RevisionRecord } from '../../store/index.ts';
+import type { ReadyAnswer } from '../../cluster/nodes.ts';
 import * as S from './schemas.ts';
 
 const JS_TYPES = new Set(S.JS_TYPES);
@@ -42,6 +43,8 @@ export interface FunctionRoutesOptions {
   componentAbi(digest: string): Promise<'edge-host' | 'wasi-http'>;
   url(fn: string): string;
   moduleBytes: number;
+  /** For `PUT …/traffic?wait=ready`: waits until every live node applied state up to where this node is now. */
+  waitReady(timeoutMs: number): Promise<ReadyAnswer>;
 }
 
 async function abiOf(o: FunctionRoutesOptions, r: RevisionRecord): Promise<{ abi?: 'edge-host' | 'wasi-http' }> {
@@ -154,12 +157,18 @@ export async function functionRoutes(app: FastifyInstance, o: FunctionRoutesOpti
     return rev;
   });
 
-  app.put<{ Params: NameParams }>('/v1/functions/:name/traffic', { schema: S.setTraffic, schemaErrorFormatter: invalidConfig }, async (req) => {
+  app.put<{ Params: NameParams; Querystring: Record<string, string> }>('/v1/functions/:name/traffic', { schema: S.setTraffic, schemaErrorFormatter: invalidConfig }, async (req) => {
     const body = req.body as unknown;
     const spec = Array.isArray(body) ? body : (body as { traffic?: unknown } | null)?.traffic;
+    const wait = req.query.wait;
+    if (wait !== undefined && wait !== 'ready') throw new EdgeError('EDGE_ERR_BAD_REQUEST', `wait must be "ready", not ${JSON.stringify(wait)}`);
+    const timeoutMs = req.query.timeoutMs === undefined ? 10_000 : Number(req.query.timeoutMs);
+    if (!Number.isInteger(timeoutMs) || timeoutMs < 0 || timeoutMs > 60_000) throw new EdgeError('EDGE_ERR_BAD_REQUEST', `timeoutMs must be an integer from 0 to 60000, not ${JSON.stringify(req.query.timeoutMs)}`);
     const traffic = await fns.setTraffic(req.params.name, spec);
+    // The write resolved once this node applied it: every node at this node's sequence has the table.
+    const ready = wait === 'ready' ? await o.waitReady(timeoutMs) : undefined;
     const view = await functionView(o, req.params.name);
-    return { name: view.name, traffic, effectiveTraffic: view.effectiveTraffic };
+    return { name: view.name, traffic, effectiveTraffic: view.effectiveTraffic, ...(ready ? { ready } : {}) };
   });
 
   app.delete<{ Params: NameParams }>('/v1/functions/:name', { schema: S.deleteFunction }, async (req, reply) => {

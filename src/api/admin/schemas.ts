@@ -339,6 +339,38 @@ export const NewRevision = component('NewRevision', {
   },
 });
 
+const NodeApplied = { type: 'object', required: ['id', 'name', 'applied'], properties: { id: { type: 'string' }, name: { type: 'string' }, applied: { type: 'integer', description: 'The state sequence the node applied.' } } } as const;
+const ReadyState = component('ReadyState', {
+    type: 'object',
+    required: ['ready', 'seq', 'nodes', 'waiting'],
+    properties: {
+      ready: { type: 'boolean', description: 'Every live node applied the change.' },
+      seq: { type: 'integer', description: 'The state sequence the change left: a node that applied at least this serves it.' },
+      nodes: { type: 'array', items: NodeApplied, description: 'Nodes that answered the probe having applied it.' },
+      waiting: { type: 'array', items: NodeApplied, description: 'Live nodes that had not applied it when the wait ended.' },
+    },
+});
+
+export const NodeReport = component('NodeReport', {
+  type: 'object',
+  required: ['id', 'name', 'startedAt', 'at', 'applied', 'functions', 'executors', 'inflight', 'rssBytes', 'edge', 'admin', 'store', 'storeConnected'],
+  properties: {
+    id: { type: 'string' },
+    name: { type: 'string' },
+    startedAt: { type: 'integer', description: 'Unix ms.' },
+    at: { type: 'integer', description: 'Unix ms of the heartbeat this report came from.' },
+    applied: { type: 'integer', description: 'The state sequence (generation) the node applied: its route tables are at least this new.' },
+    functions: { type: 'integer' },
+    executors: { type: 'integer', description: 'Executor threads running.' },
+    inflight: { type: 'integer', description: 'Requests in flight.' },
+    rssBytes: { type: 'integer' },
+    edge: { type: 'string', description: 'The edge listener.' },
+    admin: { type: 'string', description: 'The admin listener.' },
+    store: { type: 'string', enum: ['sqlite', 'nats'] },
+    storeConnected: { type: 'boolean', description: 'False while the node cannot reach the store (it keeps serving what it last knew).' },
+  },
+});
+
 export const TrafficState = component('TrafficState', {
   type: 'object',
   description: 'The traffic table now in force.',
@@ -347,6 +379,7 @@ export const TrafficState = component('TrafficState', {
     name: { type: 'string' },
     traffic: { type: 'array', items: TrafficTarget, description: 'The table as stored (validated and merged).' },
     effectiveTraffic: { type: 'array', items: EffectiveTarget },
+    ready: alias(ReadyState, 'With `wait=ready`: whether every live node applied the table before the wait ended, and which had not.'),
   },
 });
 
@@ -458,7 +491,7 @@ export const deployRevision: RouteSchema = {
   response: {
     201: alias(NewRevision, 'The new revision.'),
     ...errors(...AUTHED, 'EDGE_ERR_BAD_REQUEST', 'EDGE_ERR_INVALID_NAME', 'EDGE_ERR_INVALID_CONFIG', 'EDGE_ERR_MODULE_PARSE', 'EDGE_ERR_MODULE_NO_FETCH', 'EDGE_ERR_MODULE_INIT',
-      'EDGE_ERR_MODULE_TOO_LARGE', 'EDGE_ERR_BODY_TOO_LARGE', 'EDGE_ERR_UNSUPPORTED_MEDIA_TYPE'),
+      'EDGE_ERR_MODULE_TOO_LARGE', 'EDGE_ERR_BODY_TOO_LARGE', 'EDGE_ERR_UNSUPPORTED_MEDIA_TYPE', 'EDGE_ERR_STORE_UNAVAILABLE'),
   },
 };
 
@@ -472,7 +505,7 @@ export const patchConfig: RouteSchema = {
   body: ConfigPatch,
   response: {
     201: alias(NewRevision, 'The new revision, with its configuration.'),
-    ...errors(...AUTHED, ...JSON_BODY, 'EDGE_ERR_INVALID_CONFIG', 'EDGE_ERR_FUNCTION_NOT_FOUND', 'EDGE_ERR_REVISION_NOT_FOUND'),
+    ...errors(...AUTHED, ...JSON_BODY, 'EDGE_ERR_INVALID_CONFIG', 'EDGE_ERR_FUNCTION_NOT_FOUND', 'EDGE_ERR_REVISION_NOT_FOUND', 'EDGE_ERR_STORE_UNAVAILABLE'),
   },
 };
 
@@ -520,8 +553,16 @@ export const setTraffic: RouteSchema = {
   description: 'Swaps the whole table at once: a request sees the old table or the new one, and requests in flight finish on the revision they started on. A rollback is a traffic update.',
   tags: ['traffic'],
   params: NameParams,
+  querystring: {
+    type: 'object',
+    properties: {
+      wait: query('`ready`: answer once every live node of the cluster applied the table (Knative probes each gateway the same way), or when `timeoutMs` ends; the answer\'s `ready` says which.', { examples: ['ready'] }),
+      timeoutMs: query('How long `wait=ready` waits (ms, default 10000, at most 60000).', { examples: ['5000'] }),
+    },
+    additionalProperties: true,
+  },
   body: TrafficUpdate,
-  response: { 200: alias(TrafficState, 'The table now in force.'), ...errors(...AUTHED, ...JSON_BODY, 'EDGE_ERR_INVALID_CONFIG', 'EDGE_ERR_FUNCTION_NOT_FOUND', 'EDGE_ERR_CONFLICT') },
+  response: { 200: alias(TrafficState, 'The table now in force.'), ...errors(...AUTHED, ...JSON_BODY, 'EDGE_ERR_INVALID_CONFIG', 'EDGE_ERR_FUNCTION_NOT_FOUND', 'EDGE_ERR_CONFLICT', 'EDGE_ERR_STORE_UNAVAILABLE') },
 };
 
 export const deleteFunction: RouteSchema = {
@@ -530,7 +571,7 @@ export const deleteFunction: RouteSchema = {
   description: 'Requests in flight finish.',
   tags: ['functions'],
   params: NameParams,
-  response: { 204: NO_CONTENT('Deleted.'), ...errors(...AUTHED, 'EDGE_ERR_FUNCTION_NOT_FOUND') },
+  response: { 204: NO_CONTENT('Deleted.'), ...errors(...AUTHED, 'EDGE_ERR_FUNCTION_NOT_FOUND', 'EDGE_ERR_STORE_UNAVAILABLE') },
 };
 
 export const deleteRevision: RouteSchema = {
@@ -539,7 +580,7 @@ export const deleteRevision: RouteSchema = {
   description: 'Refused while the traffic table routes to it, by percent, by tag or as the latest revision.',
   tags: ['revisions'],
   params: RevisionParams,
-  response: { 204: NO_CONTENT('Deleted.'), ...errors(...AUTHED, 'EDGE_ERR_FUNCTION_NOT_FOUND', 'EDGE_ERR_REVISION_NOT_FOUND', 'EDGE_ERR_REVISION_HAS_TRAFFIC', 'EDGE_ERR_CONFLICT') },
+  response: { 204: NO_CONTENT('Deleted.'), ...errors(...AUTHED, 'EDGE_ERR_FUNCTION_NOT_FOUND', 'EDGE_ERR_REVISION_NOT_FOUND', 'EDGE_ERR_REVISION_HAS_TRAFFIC', 'EDGE_ERR_CONFLICT', 'EDGE_ERR_STORE_UNAVAILABLE') },
 };
 
 export const getLogs: RouteSchema = {
@@ -591,7 +632,7 @@ export const readyz: RouteSchema = {
   security: OPEN,
   response: {
     200: { type: 'object', description: 'Ready.', required: ['status', 'functions'], properties: { status: { type: 'string', enum: ['ready'] }, functions: { type: 'integer', description: 'Deployed functions.' } } },
-    503: { type: 'object', description: 'Still starting.', required: ['status'], properties: { status: { type: 'string', enum: ['starting'] } } },
+    503: { type: 'object', description: 'Still starting, stopping, or without its store.', required: ['status'], properties: { status: { type: 'string', enum: ['starting', 'unavailable'] }, reason: { type: 'string', description: 'What it waits for.' } } },
     ...errors('EDGE_ERR_INTERNAL'),
   },
 };
@@ -614,6 +655,14 @@ export const status: RouteSchema = {
   description: 'Host memory, executor threads (desired, running, panic) and, per executor, warm pool, hot instances, evictions and start counts by tier.',
   tags: ['host'],
   response: { 200: alias(HostStatus, 'The host status.'), ...errors(...AUTHED) },
+};
+
+export const listNodes: RouteSchema = {
+  operationId: 'listNodes',
+  summary: 'The live nodes of the cluster',
+  description: 'Every node that sent a heartbeat within the last five heartbeat periods (`node.heartbeatMs`), with its load and the state sequence it applied. On the SQLite store, this node alone.',
+  tags: ['host'],
+  response: { 200: { type: 'object', description: 'The nodes.', required: ['self', 'nodes'], properties: { self: { type: 'string', description: 'The id of the node that answered.' }, nodes: { type: 'array', items: NodeReport } } }, ...errors(...AUTHED, 'EDGE_ERR_STORE_UNAVAILABLE') },
 };
 
 export const openapi: RouteSchema = {

@@ -41,7 +41,7 @@ export interface EdgeListener {
   readonly server: Server;
   /** Runs a request through the handler without a socket (tests, as fastify's inject()). */
   inject(opts: InjectOptions | string): Promise<InjectResponse>;
-  listen(opts: { host: string; port: number }): Promise<string>;
+  listen(opts: { host: string; port: number; reusePort?: boolean }): Promise<string>;
   /** Stops accepting; requests in flight finish, idle keep-alive connections close. */
   close(): Promise<void>;
 }
@@ -137,9 +137,9 @@ export function buildEdge(o: EdgeOptions): EdgeListener {
   return {
     server,
     inject: (opts) => lightInject(handle, opts),
-    listen: ({ host, port }) => new Promise((resolve, reject) => {
+    listen: ({ host, port, reusePort = false }) => new Promise((resolve, reject) => {
       server.once('error', reject);
-      server.listen(port, host, () => {
+      server.listen({ port, host, reusePort }, () => {
         server.off('error', reject);
         const a = server.address() as AddressInfo;
         resolve(`http://${a.family === 'IPv6' ? `[${a.address}]` : a.address}:${a.port}`);

@@ -88,6 +88,16 @@ export class FileArtifactStore implements ArtifactStore {
   async remove(digest: string): Promise<void> {
     await rm(this.#dir(digest), { recursive: true, force: true });
   }
+
+  /** The names manifest.json lists; undefined when there is none (an absent artifact, or one stored before manifests). */
+  async files(digest: string): Promise<string[] | undefined> {
+    try {
+      return JSON.parse(await readFile(join(this.#dir(digest), MANIFEST), 'utf8')) as string[];
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+      throw e;
+    }
+  }
 }
 
 async function exists(path: string): Promise<boolean> {

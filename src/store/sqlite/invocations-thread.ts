@@ -25,6 +25,8 @@ export type Reply =
 export type ToStore = Op[];
 export type FromStore =
   | { t: 'ready'; stats: [string, FunctionQueueStats][] }
+  /** Every depth, after another process's commit (shared data directories only). */
+  | { t: 'stats'; stats: [string, FunctionQueueStats][] }
   /** `queued`: calls that became queued in these commits (the watchQueued notices), told before the replies resolve. */
   | { t: 'replies'; replies: Reply[]; queued: [string, number][] };
 /** What the store thread answers to a submission: the first call of a duplicate key, a refusal, or "stored". */
@@ -55,8 +57,9 @@ export class ThreadedInvocationStore implements InvocationStore {
   readonly opened: Promise<void>;
 
   /** `onFail`: told once if the store thread fails or exits while the host still uses it. */
-  constructor(dataDir: string, onFail?: (e: Error) => void) {
-    this.#worker = new Worker(WORKER_URL, { workerData: { dataDir }, name: 'isoedge-invocations' });
+  /** `owner`: this process's name when several processes share the data directory (see SqliteInvocationOptions). */
+  constructor(dataDir: string, onFail?: (e: Error) => void, owner?: string) {
+    this.#worker = new Worker(WORKER_URL, { workerData: { dataDir, owner }, name: 'isoedge-invocations' });
     let ready!: () => void;
     let failed!: (e: Error) => void;
     this.opened = new Promise<void>((res, rej) => { ready = res; failed = rej; });
@@ -65,6 +68,8 @@ export class ThreadedInvocationStore implements InvocationStore {
       if (m.t === 'replies') {
         for (const [fn, at] of m.queued) for (const l of this.#listeners) l(fn, at);
         for (const r of m.replies) this.#reply(r);
+      } else if (m.t === 'stats') {
+        this.#stats = new Map(m.stats);
       } else {
         this.#stats = new Map(m.stats);
         ready();

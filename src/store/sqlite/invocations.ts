@@ -76,6 +76,19 @@ function toRecord(r: Row): CallRecord {
 
 interface Counts { queued: number; running: number }
 
+export interface SqliteInvocationOptions {
+  /**
+   * Other processes use this data directory too (`--processes N`): each claims with its own `owner`
+   * (so a restarted process recovers only the calls it was running), polls SQLite's data_version
+   * every `pollMs` to learn of the others' commits (recounting its queue depths and telling its
+   * watchers), checks `maxQueued` on the table, and leases a callback before delivering it.
+   */
+  shared?: { owner: string; pollMs?: number; onExternal?: () => void };
+}
+
+/** How long a process holds a callback it is delivering before another may try it (shared mode). */
+const CALLBACK_LEASE_MS = 60_000;
+
 export class SqliteInvocationStore implements InvocationStore {
   readonly #db: Database.Database;
   readonly #q;
@@ -95,13 +108,20 @@ export class SqliteInvocationStore implements InvocationStore {
   /** Queued notifications raised by the writes of the batch being committed, sent after the commit. */
   #notify: [string, number][] = [];
   #closed = false;
+  readonly #shared: SqliteInvocationOptions['shared'];
+  #dataVersion = 0;
+  readonly #poll: NodeJS.Timeout | undefined;
 
-  constructor(dataDir: string) {
+  constructor(dataDir: string, opts: SqliteInvocationOptions = {}) {
     mkdirSync(dataDir, { recursive: true });
     this.#db = new Database(join(dataDir, 'invocations.db'));
     this.#db.pragma('journal_mode = WAL');
     this.#db.pragma('synchronous = FULL');
+    this.#db.pragma('busy_timeout = 5000');
     this.#db.exec(SCHEMA);
+    // Data directories made before processes could share them get the column on first open.
+    if (!(this.#db.prepare('PRAGMA table_info(calls)').all() as { name: string }[]).some((c) => c.name === 'owner')) this.#db.exec('ALTER TABLE calls ADD COLUMN owner TEXT');
+    this.#shared = opts.shared;
     const db = this.#db;
     this.#q = {
       insert: db.prepare(`INSERT INTO calls (id, fn, status, request, body, created_at, run_at, key, callback, replay_of)
@@ -111,12 +131,15 @@ export class SqliteInvocationStore implements InvocationStore {
       seqOf: db.prepare('SELECT seq FROM calls WHERE id = ?'),
       pending: db.prepare("SELECT fn, MIN(run_at) AS at FROM calls WHERE status = 'queued' GROUP BY fn"),
       due: db.prepare("SELECT * FROM calls WHERE status = 'queued' AND fn = ? AND run_at <= ? ORDER BY run_at, seq LIMIT ?"),
-      setRunning: db.prepare("UPDATE calls SET status = 'running' WHERE id = ? AND status = 'queued'"),
+      setRunning: db.prepare("UPDATE calls SET status = 'running', owner = ? WHERE id = ? AND status = 'queued'"),
       finish: db.prepare(`UPDATE calls SET status = @status, attempts = @attempts, result = @result, result_body = @result_body, error = @error,
         finished_at = @finished_at, callback = @callback, callback_next_at = @callback_next_at WHERE id = @id AND status = 'running'`),
       requeue: db.prepare("UPDATE calls SET status = 'queued', attempts = @attempts, run_at = @run_at WHERE id = @id AND status = 'running'"),
       cancel: db.prepare("UPDATE calls SET status = 'cancelled', finished_at = ?, callback_next_at = NULL WHERE id = ? AND status = 'queued'"),
       running: db.prepare("SELECT * FROM calls WHERE status = 'running'"),
+      runningOf: db.prepare("SELECT * FROM calls WHERE status = 'running' AND (owner = ? OR owner IS NULL)"),
+      queuedCount: db.prepare("SELECT COUNT(*) AS n FROM calls WHERE status = 'queued' AND fn = ?"),
+      leaseCallback: db.prepare('UPDATE calls SET callback_next_at = ? WHERE id = ? AND callback_next_at = ?'),
       queuedOf: db.prepare("SELECT id FROM calls WHERE status = 'queued' AND fn = ?"),
       dead: db.prepare("UPDATE calls SET status = 'dead', attempts = @attempts, error = @error, finished_at = @finished_at, callback = @callback, callback_next_at = @callback_next_at WHERE id = @id"),
       callbacksDue: db.prepare('SELECT * FROM calls WHERE callback_next_at IS NOT NULL AND callback_next_at <= ? ORDER BY callback_next_at LIMIT ?'),
@@ -128,7 +151,30 @@ export class SqliteInvocationStore implements InvocationStore {
       // INDEXED BY: with calls_queue also matching (status, fn), the planner scanned a function's whole queue for it.
       oldest: db.prepare("SELECT created_at AS at FROM calls INDEXED BY calls_age WHERE status = 'queued' AND fn = ? ORDER BY created_at LIMIT 1"),
     };
+    this.#recount();
+    if (this.#shared) {
+      this.#dataVersion = this.#db.pragma('data_version', { simple: true }) as number;
+      this.#poll = setInterval(() => this.#pollOthers(), this.#shared.pollMs ?? 25);
+      this.#poll.unref();
+    }
+  }
+
+  #recount(): void {
+    this.#counts.clear();
+    this.#oldest.clear();
     for (const r of this.#q.counts.all() as { fn: string; status: 'queued' | 'running'; n: number }[]) this.#count(r.fn)[r.status] = r.n;
+  }
+
+  /** Another process committed: its submissions and claims change the depths, and its calls may be ours to run. */
+  #pollOthers(): void {
+    if (this.#closed || this.#batch.length > 0) return;
+    const v = this.#db.pragma('data_version', { simple: true }) as number;
+    if (v === this.#dataVersion) return;
+    this.#dataVersion = v;
+    this.#recount();
+    const due = this.#q.pending.all() as { fn: string; at: number }[];
+    for (const { fn, at } of due) for (const l of this.#listeners) l(fn, at);
+    this.#shared?.onExternal?.();
   }
 
   #count(fn: string): Counts {
@@ -224,7 +270,8 @@ export class SqliteInvocationStore implements InvocationStore {
         const first = this.#q.byKey.get(call.fn, call.key, call.createdAt - opts.dedupeMs) as Row | undefined;
         if (first) return { call: toRecord(first), duplicate: true };
       }
-      const queued = this.#counts.get(call.fn)?.queued ?? 0;
+      // Shared by processes, the table counts: another process's submissions are not in #counts yet.
+      const queued = this.#shared ? (this.#q.queuedCount.get(call.fn) as { n: number }).n : this.#counts.get(call.fn)?.queued ?? 0;
       if (queued >= opts.maxQueued) return { refused: 'queue-full' as const, queued };
       const { body, ...req } = call.request;
       const callback: StoredCallback | undefined = call.callbackUrl === undefined ? undefined : { url: call.callbackUrl, status: 'pending', attempts: 0 };
@@ -270,7 +317,7 @@ export class SqliteInvocationStore implements InvocationStore {
     return this.#write(() => {
       const rows = this.#q.due.all(fn, now, n) as Row[];
       for (const r of rows) {
-        this.#q.setRunning.run(r.id);
+        this.#q.setRunning.run(this.#shared?.owner ?? null, r.id);
         this.#move(fn, 'queued', 'running');
         this.#left(fn, r.created_at);
         r.status = 'running';
@@ -340,7 +387,8 @@ export class SqliteInvocationStore implements InvocationStore {
 
   recover(now: number, maxAttempts: number, byFunction: Record<string, number> = {}): Promise<number> {
     return this.#write(() => {
-      const rows = this.#q.running.all() as Row[];
+      // Shared: only the calls this process was running (another's are still running there).
+      const rows = (this.#shared ? this.#q.runningOf.all(this.#shared.owner) : this.#q.running.all()) as Row[];
       for (const r of rows) {
         const max = byFunction[r.fn] ?? maxAttempts;
         const attempts = JSON.parse(r.attempts) as Attempt[];
@@ -362,7 +410,11 @@ export class SqliteInvocationStore implements InvocationStore {
   }
 
   async callbacksDue(now: number, n: number): Promise<CallRecord[]> {
-    return (this.#q.callbacksDue.all(now, n) as Row[]).map(toRecord);
+    if (!this.#shared) return (this.#q.callbacksDue.all(now, n) as Row[]).map(toRecord);
+    // Shared: lease each one (by compare-and-set on its due time) so that one process delivers it.
+    return this.#write(() => (this.#q.callbacksDue.all(now, n) as Row[])
+      .filter((r) => this.#q.leaseCallback.run(now + CALLBACK_LEASE_MS, r.id, r.callback_next_at).changes === 1)
+      .map(toRecord));
   }
 
   callbackTried(id: string, o: { status: CallbackStatus; nextAt?: number; error?: string }): Promise<void> {
@@ -408,6 +460,7 @@ export class SqliteInvocationStore implements InvocationStore {
     // Writes already asked for are committed first: a 202 is never answered for a call that is not stored.
     if (this.#batch.length) this.#commit();
     this.#closed = true;
+    clearInterval(this.#poll);
     this.#listeners.clear();
     this.#db.close();
   }

@@ -11,7 +11,9 @@ import type { FromStore, Op, Reply, SubmitReply, ToStore } from './invocations-t
 
 const port = parentPort!;
 const send = (m: FromStore): void => port.postMessage(m);
-const store = new SqliteInvocationStore((workerData as { dataDir: string }).dataDir);
+const data = workerData as { dataDir: string; owner?: string };
+// Shared by processes: another process's commits change every depth, so the whole map goes back.
+const store = new SqliteInvocationStore(data.dataDir, data.owner === undefined ? {} : { shared: { owner: data.owner, onExternal: () => send({ t: 'stats', stats: [...store.stats()] }) } });
 let replies: Reply[] = [];
 let queued: [string, number][] = [];
 

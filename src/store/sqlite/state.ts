@@ -4,6 +4,11 @@
  * table and generation, after its artifacts are stored, so a crash never leaves a
  * revision without code. better-sqlite3 is synchronous; the methods are async so that
  * callers are written for stores that are not (a JetStream KV).
+ *
+ * Every write also appends the function it changed to a `changes` table, in its transaction; the
+ * change feed is read from there (reconciling each changed function against what this store last
+ * saw), so several processes on one data directory (`--processes N`) each follow every write: with
+ * `shared`, a process polls SQLite's data_version and catches up on other processes' commits.
  */
 import Database from 'better-sqlite3';
 import { mkdirSync } from 'node:fs';
@@ -30,7 +35,13 @@ CREATE TABLE IF NOT EXISTS revisions (
 );
 CREATE INDEX IF NOT EXISTS revisions_by_function ON revisions(function, seq);
 CREATE INDEX IF NOT EXISTS revisions_by_digest ON revisions(digest);
+CREATE TABLE IF NOT EXISTS changes (
+  seq INTEGER PRIMARY KEY AUTOINCREMENT,
+  function TEXT NOT NULL
+);
 `;
+/** Change rows kept for processes that fell behind; one further behind reconciles every function. */
+const CHANGES_KEPT = 10_000;
 
 /** The latest revision rides along with each function row, so one query reads a whole FunctionRecord. */
 const FUNCTION_COLUMNS = `f.name, f.created_at, f.traffic, f.generation,
@@ -39,17 +50,31 @@ const FUNCTION_COLUMNS = `f.name, f.created_at, f.traffic, f.generation,
 interface RevisionRow { name: string; function: string; seq: number; digest: string; runtime: string; config: string; created_at: number }
 interface FunctionRow { name: string; created_at: number; traffic: string; generation: number; latest: string | null }
 
+export interface SqliteStateOptions {
+  /** Other processes write this data directory too: poll for their commits every `pollMs` (default 25). */
+  shared?: boolean;
+  pollMs?: number;
+}
+
 export class SqliteStateStore implements StateStore {
   readonly #db: Database.Database;
   readonly #listeners = new Set<(c: StateChange) => void>();
   readonly #q;
+  /** What the feed last told of each function: its generation and revisions (to reconcile against). */
+  readonly #seen = new Map<string, { generation: number; revisions: Map<string, RevisionRecord> }>();
+  /** The last `changes` row applied. */
+  #applied = 0;
+  #dataVersion = 0;
+  readonly #poll: NodeJS.Timeout | undefined;
 
-  constructor(dataDir: string) {
+  constructor(dataDir: string, opts: SqliteStateOptions = {}) {
     mkdirSync(dataDir, { recursive: true });
     this.#db = new Database(join(dataDir, 'isoedge.db'));
     this.#db.pragma('journal_mode = WAL');
     this.#db.pragma('synchronous = FULL');
     this.#db.pragma('foreign_keys = ON');
+    // Another process may hold the write lock for a commit: wait for it rather than fail.
+    this.#db.pragma('busy_timeout = 5000');
     this.#db.exec(SCHEMA);
     // Data directories made before generations existed get the column on first open.
     const cols = this.#db.prepare('PRAGMA table_info(functions)').all() as { name: string }[];
@@ -73,10 +98,25 @@ export class SqliteStateStore implements StateStore {
       deleteFn: db.prepare('DELETE FROM functions WHERE name = ?'),
       deleteRev: db.prepare('DELETE FROM revisions WHERE name = ?'),
       digestUsed: db.prepare('SELECT 1 FROM revisions WHERE digest = ? LIMIT 1'),
+      changed: db.prepare('INSERT INTO changes (function) VALUES (?)'),
+      prune: db.prepare('DELETE FROM changes WHERE seq <= ?'),
+      changesSince: db.prepare('SELECT seq, function FROM changes WHERE seq > ? ORDER BY seq'),
+      firstChange: db.prepare('SELECT MIN(seq) AS seq FROM changes'),
+      lastChange: db.prepare('SELECT MAX(seq) AS seq FROM changes'),
     };
+    // What is stored now is the starting point: the feed tells of changes from here on.
+    this.#applied = (this.#q.lastChange.get() as { seq: number | null }).seq ?? 0;
+    for (const f of this.#q.functions.all() as FunctionRow[]) this.#seen.set(f.name, { generation: f.generation, revisions: new Map() });
+    for (const r of (this.#q.revisions.all() as RevisionRow[]).map(toRevision)) this.#seen.get(r.function)?.revisions.set(r.name, r);
+    this.#dataVersion = this.#db.pragma('data_version', { simple: true }) as number;
+    if (opts.shared) {
+      this.#poll = setInterval(() => this.#pollOthers(), opts.pollMs ?? 25);
+      this.#poll.unref();
+    }
   }
 
   async close(): Promise<void> {
+    clearInterval(this.#poll);
     this.#listeners.clear();
     this.#db.close();
   }
@@ -86,8 +126,58 @@ export class SqliteStateStore implements StateStore {
     return () => this.#listeners.delete(listener);
   }
 
-  #emit(changes: StateChange[]): void {
-    for (const c of changes) for (const l of this.#listeners) l(c);
+  get applied(): number {
+    return this.#applied;
+  }
+
+  /** data_version moves when another connection (another process) committed: catch up on its changes. */
+  #pollOthers(): void {
+    const v = this.#db.pragma('data_version', { simple: true }) as number;
+    if (v === this.#dataVersion) return;
+    this.#dataVersion = v;
+    this.#catchUp();
+  }
+
+  /** Applies every change row after the last one applied, in order, reconciling each function named. */
+  #catchUp(): void {
+    const rows = this.#q.changesSince.all(this.#applied) as { seq: number; function: string }[];
+    const first = (this.#q.firstChange.get() as { seq: number | null }).seq;
+    // Pruned past what this store applied: it cannot know which functions changed, so it reconciles all.
+    const names = first !== null && first > this.#applied + 1 ? new Set([...this.#seen.keys(), ...(this.#q.functions.all() as FunctionRow[]).map((f) => f.name)]) : undefined;
+    if (names) for (const n of names) this.#reconcile(n);
+    for (const r of rows) {
+      if (!names) this.#reconcile(r.function);
+      this.#applied = r.seq;
+    }
+  }
+
+  /** Tells watchers how `fn` differs from what they last heard: revisions gone, revisions new, then the function. */
+  #reconcile(fn: string): void {
+    const was = this.#seen.get(fn);
+    const f = this.#function(fn);
+    const revs = f ? (this.#q.revisionsOf.all(fn) as RevisionRow[]).map(toRevision) : [];
+    const now = new Map(revs.map((r) => [r.name, r]));
+    const out: StateChange[] = [];
+    for (const name of was?.revisions.keys() ?? []) if (!now.has(name)) out.push({ kind: 'revision', name, fn, revision: undefined });
+    for (const r of revs) if (!was?.revisions.has(r.name)) out.push({ kind: 'revision', name: r.name, fn, revision: r });
+    if (f && f.generation !== was?.generation) out.push({ kind: 'function', name: fn, function: f });
+    if (!f && was) out.push({ kind: 'function', name: fn, function: undefined });
+    if (f) this.#seen.set(fn, { generation: f.generation, revisions: now });
+    else this.#seen.delete(fn);
+    for (const c of out) for (const l of this.#listeners) l(c);
+  }
+
+  /** Runs a write in one transaction with its change row, then feeds every change up to it to watchers. */
+  #commit<T>(fn: string, write: () => T): T {
+    const out = this.#db.transaction(() => {
+      const v = write();
+      const seq = Number(this.#q.changed.run(fn).lastInsertRowid);
+      if (seq % 1000 === 0) this.#q.prune.run(seq - CHANGES_KEPT);
+      return v;
+    }).immediate();
+    this.#dataVersion = this.#db.pragma('data_version', { simple: true }) as number;
+    this.#catchUp();
+    return out;
   }
 
   #function(name: string): FunctionRecord | undefined {
@@ -114,7 +204,7 @@ export class SqliteStateStore implements StateStore {
   }
 
   async createRevision(r: NewRevision): Promise<{ revision: RevisionRecord; function: FunctionRecord }> {
-    const revision = this.#db.transaction(() => {
+    const revision = this.#commit(r.function, () => {
       const f = this.#q.fnRow.get(r.function) as { next_seq: number } | undefined;
       const seq = f ? f.next_seq : 1;
       const name = revisionName(r.function, seq);
@@ -125,18 +215,15 @@ export class SqliteStateStore implements StateStore {
       else this.#q.insertFn.run(r.function, r.createdAt, seq + 1, table);
       this.#q.insertRev.run(name, r.function, seq, r.digest, r.runtime, JSON.stringify(r.config), r.createdAt);
       return { name, function: r.function, seq, digest: r.digest, runtime: r.runtime, config: r.config, createdAt: r.createdAt } satisfies RevisionRecord;
-    }).immediate();
-    const fn = this.#function(r.function)!;
-    this.#emit([{ kind: 'revision', name: revision.name, fn: r.function, revision }, { kind: 'function', name: fn.name, function: fn }]);
-    return { revision, function: fn };
+    });
+    return { revision, function: this.#function(r.function)! };
   }
 
   async setTraffic(fn: string, table: TrafficTarget[], generation: number): Promise<FunctionRecord> {
-    const changed = this.#q.setTraffic.run(JSON.stringify(table), fn, generation).changes;
-    if (changed === 0) throw this.#conflict(fn, generation);
-    const f = this.#function(fn)!;
-    this.#emit([{ kind: 'function', name: fn, function: f }]);
-    return f;
+    this.#commit(fn, () => {
+      if (this.#q.setTraffic.run(JSON.stringify(table), fn, generation).changes === 0) throw this.#conflict(fn, generation);
+    });
+    return this.#function(fn)!;
   }
 
   #conflict(fn: string, generation: number): EdgeError {
@@ -146,28 +233,36 @@ export class SqliteStateStore implements StateStore {
   }
 
   async deleteFunction(name: string): Promise<RevisionRecord[]> {
-    const revs = this.#db.transaction(() => {
+    return this.#commit(name, () => {
       const rows = (this.#q.revisionsOf.all(name) as RevisionRow[]).map(toRevision);
       this.#q.deleteRevs.run(name);
       this.#q.deleteFn.run(name);
       return rows;
-    }).immediate();
-    this.#emit([...revs.map((r): StateChange => ({ kind: 'revision', name: r.name, fn: name, revision: undefined })), { kind: 'function', name, function: undefined }]);
-    return revs;
+    });
   }
 
   async deleteRevision(name: string, generation: number): Promise<void> {
     const row = this.#q.revision.get(name) as RevisionRow | undefined;
     if (!row) return;
-    this.#db.transaction(() => {
+    this.#commit(row.function, () => {
       if (this.#q.bump.run(row.function, generation).changes === 0) throw this.#conflict(row.function, generation);
       this.#q.deleteRev.run(name);
-    }).immediate();
-    this.#emit([{ kind: 'revision', name, fn: row.function, revision: undefined }, { kind: 'function', name: row.function, function: this.#function(row.function) }]);
+    });
   }
 
   async isDigestUsed(digest: string): Promise<boolean> {
     return this.#q.digestUsed.get(digest) !== undefined;
+  }
+
+  async restoreFunction(f: { name: string; createdAt: number; traffic: TrafficTarget[] }, revisions: RevisionRecord[]): Promise<FunctionRecord> {
+    for (const r of revisions) if (r.function !== f.name) throw new TypeError(`revision ${r.name} is of function ${r.function}, not ${f.name}`);
+    this.#commit(f.name, () => {
+      if (this.#q.fnRow.get(f.name)) throw new EdgeError('EDGE_ERR_CONFLICT', `function ${f.name} exists; an import never overwrites it (delete it first to import it)`);
+      const next = Math.max(0, ...revisions.map((r) => r.seq)) + 1;
+      this.#q.insertFn.run(f.name, f.createdAt, next, JSON.stringify(f.traffic));
+      for (const r of revisions) this.#q.insertRev.run(r.name, f.name, r.seq, r.digest, r.runtime, JSON.stringify(r.config), r.createdAt);
+    });
+    return this.#function(f.name)!;
   }
 }
 
