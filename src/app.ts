@@ -72,7 +72,7 @@ export async function createIsoedge(config: Config, log: Logger, opts: HostOptio
   const life = { ready: false, closing: false, edgePort: config.edge.port, adminPort: config.admin.port, inflight: 0, startedAt: Date.now() };
   const url = (fn: string): string => `http://${fn}.${config.domain}${life.edgePort === 80 ? '' : `:${life.edgePort}`}/`;
 
-  const stores = await openStores(config, log, opts.natsLink, opts.onStoreWaiting);
+  const stores = await openStores(config, log, { link: opts.natsLink, onWaiting: opts.onStoreWaiting, wallNow });
   const { state, artifacts, invocations } = stores;
   const compiler = new CompilePool(config.compileThreads);
   const logs = new LogHub(config.logs.linesPerFunction, config.logs.maxLines);

@@ -46,7 +46,17 @@ async function whenJetStreamAnswers<T>(what: string, open: () => Promise<T>, wai
   }
 }
 
-export async function openStores(config: Config, log: Logger, link?: NatsLink, onWaiting?: (why: string) => void): Promise<Stores> {
+export interface OpenOptions {
+  /** An open connection (main.ts opens it first, to say on /readyz that it waits); else opened here. */
+  link?: NatsLink;
+  /** Told while JetStream cannot answer yet. */
+  onWaiting?: (why: string) => void;
+  /** The wall clock of async call records (tests set it ahead). */
+  wallNow?: () => number;
+}
+
+export async function openStores(config: Config, log: Logger, o: OpenOptions = {}): Promise<Stores> {
+  const { link, onWaiting } = o;
   const id = nodeId(config.node.name);
   if (config.store.kind === 'sqlite') {
     // `--processes N`: N processes on one data directory, each following the others' commits.
@@ -79,7 +89,7 @@ export async function openStores(config: Config, log: Logger, link?: NatsLink, o
   try {
     const state = await whenJetStreamAnswers('the state bucket', () => NatsStateStore.open(l, { ...opts, onResync: (err) => log.warn({ err }, 'the state watch ended; rebuilding this node\'s copy from NATS') }), waiting);
     const artifacts = await whenJetStreamAnswers('the artifact store', () => NatsArtifactStore.open(l, { ...opts, dataDir: config.dataDir }), waiting);
-    const invocations = await whenJetStreamAnswers('the async queue', () => NatsInvocationStore.open(l, { ...opts, ackWaitMs: n.ackWaitMs, nodeName: id }), waiting);
+    const invocations = await whenJetStreamAnswers('the async queue', () => NatsInvocationStore.open(l, { ...opts, ackWaitMs: n.ackWaitMs, nodeName: id, ...(o.wallNow ? { now: o.wallNow } : {}) }), waiting);
     let registry: NatsNodes | undefined;
     const unlisten = l.onChange((up) => {
       if (up) log.info({ servers: n.servers }, 'NATS is back: resuming from the last state this node applied');

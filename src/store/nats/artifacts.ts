@@ -59,7 +59,8 @@ export class NatsArtifactStore implements ArtifactStore {
     try {
       if (await this.#manifest(digest)) return;
       const tag = randomBytes(6).toString('hex');
-      for (const n of list) await this.#os.putBlob({ name: `${digest}/${tag}/${n}` }, files[n]!);
+      // In parallel: each put is a few round trips to the stream's leader.
+      await Promise.all(list.map((n) => this.#os.putBlob({ name: `${digest}/${tag}/${n}` }, files[n]!)));
       try {
         await this.#manifests.create(digest, JSON.stringify({ tag, files: list } satisfies Manifest));
       } catch (e) {
@@ -83,11 +84,9 @@ export class NatsArtifactStore implements ArtifactStore {
     try {
       m = await this.#manifest(digest);
       if (!m) return undefined;
-      for (const f of m.files) {
-        const b = await this.#os.getBlob(`${digest}/${m.tag}/${f}`);
-        if (!b) return undefined;
-        files[f] = exactBytes(b);
-      }
+      const got = await Promise.all(m.files.map((f) => this.#os.getBlob(`${digest}/${m!.tag}/${f}`)));
+      if (got.some((b) => b === null)) return undefined;
+      m.files.forEach((f, i) => { files[f] = exactBytes(got[i]!); });
     } catch (e) {
       throw storeUnavailable(e, `the artifact ${digest}`);
     }

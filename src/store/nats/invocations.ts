@@ -154,8 +154,10 @@ export class NatsInvocationStore implements InvocationStore {
   /** Delete markers of the last expire(), purged by the next one (every node's watch has seen them by then). */
   #markers: { subject: string; seq: number }[] = [];
   #closed = false;
+  readonly #now: () => number;
 
-  private constructor(link: NatsLink, n: ReturnType<typeof names>, js: JetStreamClient, jsm: JetStreamManager, kv: KV, consumer: Consumer, ackWaitMs: number, node: string) {
+  private constructor(link: NatsLink, n: ReturnType<typeof names>, js: JetStreamClient, jsm: JetStreamManager, kv: KV, consumer: Consumer, ackWaitMs: number, node: string, now: () => number) {
+    this.#now = now;
     this.#link = link;
     this.#n = n;
     this.#js = js;
@@ -172,7 +174,8 @@ export class NatsInvocationStore implements InvocationStore {
    * loads the mirror. `nodeName` (default: the host name) must be unique in the cluster and kept
    * across restarts: recover() takes back the calls a previous process of that node left running.
    */
-  static async open(link: NatsLink, opts: { prefix: string; replicas?: number; ackWaitMs?: number; nodeName?: string }): Promise<NatsInvocationStore> {
+  /** `now`: the clock of the records' times (runAt), the host's wall clock (tests set it ahead); intervals of its own use the real clock. */
+  static async open(link: NatsLink, opts: { prefix: string; replicas?: number; ackWaitMs?: number; nodeName?: string; now?: () => number }): Promise<NatsInvocationStore> {
     link.requireUp('the invocation store');
     const n = names(opts.prefix);
     const replicas = opts.replicas ?? 1;
@@ -186,7 +189,7 @@ export class NatsInvocationStore implements InvocationStore {
       await ensureStream(jsm, { name: n.dead, subjects: [`${n.dead}.>`], retention: RetentionPolicy.Limits, storage: StorageType.File, num_replicas: replicas, max_age: nanos(DEAD_MAX_AGE_MS) });
       await ensureConsumer(jsm, n.queue, opts.ackWaitMs ?? 30_000);
       const consumer = await js.consumers.get(n.queue, CONSUMER);
-      s = new NatsInvocationStore(link, n, js, jsm, kv, consumer, opts.ackWaitMs ?? 30_000, opts.nodeName ?? hostname());
+      s = new NatsInvocationStore(link, n, js, jsm, kv, consumer, opts.ackWaitMs ?? 30_000, opts.nodeName ?? hostname(), opts.now ?? Date.now);
       await s.#start();
       return s;
     } catch (e) {
@@ -321,7 +324,7 @@ export class NatsInvocationStore implements InvocationStore {
   #settle(h: Held, meta: CallMeta | undefined, arrival: boolean): void {
     if (!meta) return; // not created yet, or its submission failed: the tick decides
     if (meta.status === 'queued') {
-      const ahead = meta.runAt - Date.now();
+      const ahead = meta.runAt - this.#now();
       if (ahead > HOLD_AHEAD_MS) return this.#drop(h, 'nak', ahead);
       const fresh = h.state !== 'ready';
       h.state = 'ready';
@@ -704,7 +707,7 @@ export class NatsInvocationStore implements InvocationStore {
       }
       if (after.status === 'queued') {
         // Due already (or so soon that going round the server gains nothing): stays here; else any node takes it when due.
-        const delay = after.runAt - Date.now();
+        const delay = after.runAt - this.#now();
         if (delay > 0) this.#drop(h, 'nak', delay);
         else { h.state = 'ready'; h.runAt = after.runAt; }
         this.#emit(after.fn, after.runAt, true);
