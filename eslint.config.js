@@ -31,6 +31,7 @@ const LAYERS = {
   // Shared by the CLI and the examples loader, so it may import nothing of the host: esbuild, smol-toml, jsonc-parser and node:* only.
   bundle: [['isolated-vm', 'fastify', 'pino', 'piscina', 'better-sqlite3', 'lru-cache', 'prom-client', '@bytecodealliance/*'], '^\\.\\./', 'bundle/ is shared by the CLI and the host: it imports nothing of the host.'],
   async: [['isolated-vm', 'fastify', 'piscina', 'better-sqlite3'], '^\\.\\./(?!(core/|dispatch/index\\.ts|store/index\\.ts|deploy/index\\.ts|runtime/types\\.ts))', 'async/ runs calls through dispatch() and keeps them in the InvocationStore: core, dispatch, store, deploy (cron parsing) and the runtime types only.'],
+  cluster: [['isolated-vm', 'fastify', 'piscina', 'esbuild'], '^\\.\\./(?!(core/|config/index\\.ts|store/))', 'cluster/ opens the stores and keeps the node registry: core, config and store only.'],
   api: [['isolated-vm'], '^(\\.\\./)+(app|main)\\.ts$', 'Nothing imports app.ts or main.ts.'],
 };
 const layers = Object.entries(LAYERS).map(([dir, [mods, paths, why]]) => ({
@@ -40,7 +41,7 @@ const layers = Object.entries(LAYERS).map(([dir, [mods, paths, why]]) => ({
 
 export default tseslint.config(
   // AssemblyScript sources are compiled by asc, not by tsc: they use its decorators and types.
-  { ignores: ['node_modules/**', 'bench/results/**', '.isoedge/**', 'examples/**/build/**', 'examples/**/assembly/**', '.scratch/**', 'src/runtime/js/.vendor/**'] },
+  { ignores: ['node_modules/**', 'bench/results/**', '.isoedge/**', 'examples/**/build/**', 'examples/**/assembly/**', 'examples/cluster/tmp/**', '.scratch/**', 'src/runtime/js/.vendor/**'] },
   ...tseslint.configs.recommended,
   {
     rules: {

@@ -5,16 +5,16 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { ConfigError, loadConfig, OPTIONS, type Config } from './config/index.ts';
 import { createLogger } from './logging/index.ts';
 import { createIsoedge } from './app.ts';
 import { deployExamples } from './control/examples.ts';
 import { isClientCommand, runCli, usage } from './cli/index.ts';
-import { openNatsLink, type NatsLink } from './store/nats/connection.ts';
 import { nodeId } from './cluster/nodes.ts';
 import { listenWhileWaiting, type WaitingListener } from './cluster/waiting.ts';
 import { CHILD_ENV, superviseProcesses } from './cluster/processes.ts';
-import { fileURLToPath } from 'node:url';
+import { openNatsLink, type NatsLink } from './store/index.ts';
 import { storeCommand } from './cluster/export.ts';
 
 const USAGE = `Usage: isoedge serve [options]

@@ -21,10 +21,7 @@ import { readBytes } from '../core/bytes.ts';
 import { EdgeError } from '../core/errors.ts';
 import { FUNCTION_NAME_RE, revisionName } from '../core/ids.ts';
 import { packTar, unpackTar, type TarEntry } from '../core/tar.ts';
-import { ARTIFACT_NAME_RE, DIGEST_RE, FileArtifactStore, SqliteStateStore, type ArtifactFiles, type ArtifactStore, type RevisionRecord, type StateStore, type TrafficTarget } from '../store/index.ts';
-import { openNatsLink } from '../store/nats/connection.ts';
-import { NatsArtifactStore } from '../store/nats/artifacts.ts';
-import { NatsStateStore } from '../store/nats/state.ts';
+import { ARTIFACT_NAME_RE, DIGEST_RE, FileArtifactStore, SqliteStateStore, type ArtifactFiles, type ArtifactStore, type RevisionRecord, type StateStore, type TrafficTarget, openNatsLink, NatsArtifactStore, NatsStateStore } from '../store/index.ts';
 
 const MANIFEST = 'isoedge-export.json';
 const VERSION = 1;

@@ -9,7 +9,7 @@ import { hostname } from 'node:os';
 import type { KV } from '@nats-io/kv';
 import { Kvm } from '@nats-io/kv';
 import type { Subscription } from '@nats-io/transport-node';
-import { names, type NatsLink } from '../store/nats/connection.ts';
+import { natsNames as names, type NatsLink } from '../store/index.ts';
 
 /** What a node reports about itself. */
 export interface NodeReport {

@@ -5,11 +5,7 @@
  */
 import type { Logger } from 'pino';
 import type { Config } from '../config/index.ts';
-import { FileArtifactStore, SqliteStateStore, ThreadedInvocationStore, type ArtifactStore, type InvocationStore, type StateStore } from '../store/index.ts';
-import { openNatsLink, type NatsLink } from '../store/nats/connection.ts';
-import { NatsStateStore } from '../store/nats/state.ts';
-import { NatsArtifactStore } from '../store/nats/artifacts.ts';
-import { NatsInvocationStore } from '../store/nats/invocations.ts';
+import { FileArtifactStore, SqliteStateStore, ThreadedInvocationStore, type ArtifactStore, type InvocationStore, type StateStore, openNatsLink, NatsStateStore, NatsArtifactStore, NatsInvocationStore, type NatsLink } from '../store/index.ts';
 import { LocalNodes, NatsNodes, nodeId, type NodeReport, type Nodes } from './nodes.ts';
 import { SqliteNodes } from './sqlite-nodes.ts';
 

@@ -7,3 +7,7 @@ export { SqliteInvocationStore } from './sqlite/invocations.ts';
 export { CALL_STATUSES, FINAL_STATUSES } from './invocation-types.ts';
 export type { InvocationStore, CallRecord, CallStatus, CallRequest, CallResult, Attempt, AttemptOutcome, NewCall, CallListQuery, FunctionQueueStats, SubmitRefusal, ScheduledEvent, CallbackStatus } from './invocation-types.ts';
 export { ThreadedInvocationStore } from './sqlite/invocations-thread.ts';
+export { NatsStateStore } from './nats/state.ts';
+export { NatsArtifactStore } from './nats/artifacts.ts';
+export { NatsInvocationStore } from './nats/invocations.ts';
+export { openNatsLink, names as natsNames, type NatsLink } from './nats/connection.ts';
