@@ -6,7 +6,10 @@
 import { spawnSync } from 'node:child_process';
 
 const has = (bin: string): boolean => spawnSync('sh', ['-c', `command -v ${bin}`], { stdio: 'ignore' }).status === 0;
-const PACKAGES = [{ bin: 'nats-server', pkg: 'nats-server', suites: 'the NATS store and cluster tests' }];
+const PACKAGES = [
+  { bin: 'nats-server', pkg: 'nats-server', suites: 'the NATS store and cluster tests' },
+  { bin: 'nginx', pkg: 'nginx', suites: 'the cluster example test' },
+];
 
 for (const p of PACKAGES) {
   if (has(p.bin)) continue;
