@@ -212,12 +212,13 @@ export async function createIsoedge(config: Config, log: Logger, opts: HostOptio
     store: stores.kind, storeConnected: stores.connected(),
   });
   let nodes: Awaited<ReturnType<typeof stores.nodes>> | undefined;
-  // Probes of `wait=ready` are answered as this node applies state (the catalog has applied it by then).
-  const unwatchApplied = state.watch(() => nodes?.applied?.(state.applied));
+  let unwatchApplied = (): void => {};
   try {
     await catalog.follow(state);
     nodes = await stores.nodes(report);
     const registry = nodes;
+    // Watched after the catalog, so a `wait=ready` probe is answered once the route tables have the change.
+    unwatchApplied = state.watch(() => registry.applied?.(state.applied));
     admin = await buildAdmin({
       log,
       token: config.admin.token,
@@ -228,7 +229,8 @@ export async function createIsoedge(config: Config, log: Logger, opts: HostOptio
         waitReady: (timeoutMs) => registry.ready(state.applied, timeoutMs),
       },
       health: {
-        // A host whose invocation store thread died cannot take async calls: a load balancer should know.
+        // A host whose invocation store thread died cannot take async calls: a load balancer should know
+        // (a cluster node that lost NATS stays ready: it serves what it applied; cluster/stores.ts).
         notReady: () => (life.ready ? stores.trouble() : 'starting'),
         nodes: registry,
         functionCount: () => catalog.functionCount,

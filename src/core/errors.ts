@@ -44,7 +44,7 @@ export const ERROR_CODES = {
   EDGE_ERR_CLOUDEVENT_INVALID: { status: 400, meaning: 'The request is a CloudEvent (ce-* headers or application/cloudevents+json) missing a required attribute, with a bad specversion, or malformed.' },
   EDGE_ERR_CLOUDEVENT_BATCH: { status: 415, meaning: 'The request is a batch of CloudEvents (application/cloudevents-batch+json); send one event per request.' },
   EDGE_ERR_FUNCTION_STATUS: { status: 502, meaning: "An async call's function answered with an error status (kept in the call's result); after retries, or at once for a status that is not retried, the call failed." },
-  EDGE_ERR_STORE_UNAVAILABLE: { status: 503, meaning: "The store could not take the write (the invocation store's thread stopped, the disk is full); nothing was stored: retry." },
+  EDGE_ERR_STORE_UNAVAILABLE: { status: 503, meaning: "The store could not take the write (NATS unreachable or electing leaders, the invocation store's thread stopped, the disk is full); nothing was stored: retry." },
   EDGE_ERR_NOT_FOUND: { status: 404, meaning: 'No admin API route matches the method and path.' },
   EDGE_ERR_INTERNAL: { status: 500, meaning: 'An unexpected host fault; the log has the details under the request id.' },
 } as const satisfies Record<string, { status: number; meaning: string }>;
