@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { request, serve, type ServeProcess } from './helpers/process.ts';
+import { request, serve, until, type ServeProcess } from './helpers/process.ts';
 import { freePort, NATS_INSTALL_HINT, natsServerPath, startNatsCluster, type NatsCluster } from './helpers/nats.ts';
 
 const have = natsServerPath() !== undefined;
@@ -34,16 +34,6 @@ const deploy = (n: ServeProcess, fn: string, src: string) =>
   admin(n, `/v1/functions/${fn}/revisions`, { method: 'POST', body: src, headers: { 'content-type': 'application/javascript' } });
 const say = (word: string) => `export default { fetch() { return new Response(${JSON.stringify(word)}); } };`;
 
-/** Polls until `ok` holds (or throws the last failure after `ms`). */
-async function until<T>(what: string, f: () => Promise<T>, ok: (v: T) => boolean, ms = 15_000): Promise<T> {
-  const end = Date.now() + ms;
-  let last: unknown;
-  while (Date.now() < end) {
-    try { const v = await f(); if (ok(v)) return v; last = v; } catch (e) { last = e; }
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  throw new Error(`${what}: not within ${ms} ms (last: ${last instanceof Error ? last.message : JSON.stringify(last)})`);
-}
 
 beforeAll(async () => {
   if (!have) return;
@@ -142,7 +132,7 @@ describe.skipIf(!have)('a three-node cluster on a three-server NATS cluster', ()
       const d = await until('a deploy with n1 down', () => deploy(c, 'after', say('still here')), (r) => r.status === 201, 30_000);
       expect(json(d).revision).toBe('after-00001');
       // A reads the artifact from the Object Store, whose stream may still be electing a leader.
-      await until('A serves it', () => edge(a, 'after'), (r) => r.body.toString() === 'still here', 45_000);
+      for (const [name, n] of [['A', a], ['C', c]] as const) await until(`${name} serves it`, () => edge(n, 'after'), (r) => r.body.toString() === 'still here', 45_000);
       const sub = await until('an async call with n1 down', () => edge(a, 'work', '/?i=n1down', { method: 'POST', headers: { prefer: 'respond-async' } }), (r) => r.status === 202);
       const id = sub.headers['isoedge-call-id'] as string;
       await until('it succeeds', async () => json(await admin(c, `/v1/invocations/${id}`)).status, (s) => s === 'succeeded', 45_000);
@@ -159,10 +149,9 @@ describe.skipIf(!have)('a three-node cluster on a three-server NATS cluster', ()
       const refused = await deploy(a, 'shop', say('three'));
       expect(refused.status).toBe(503);
       expect(json(refused).code).toBe('EDGE_ERR_STORE_UNAVAILABLE');
-      for (const n of [a, c]) {
+      for (const [name, n] of [['a', a], ['c', c]] as const) {
         const r = await edge(n, 'after');
-        expect(r.status).toBe(200);
-        expect(r.body.toString()).toBe('still here');
+        expect(`${name} ${r.status} ${r.body.toString()}`, n.output().slice(-2000)).toBe(`${name} 200 still here`);
       }
       expect((await admin(c, '/readyz')).status).toBe(200);
     } finally {

@@ -1,5 +1,5 @@
 /** The JetStream state and artifact stores against the store contracts, on a real nats-server, plus what only they promise. */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -76,6 +76,21 @@ describe.skipIf(!have)('JetStream stores', () => {
     await a.deleteFunction('g');
     await expect.poll(() => seen.at(-1)).toEqual({ kind: 'function', name: 'g', function: undefined });
     await a.close(); await b.close();
+  });
+
+  it('a node reads an artifact another node stored, byte for byte, across chunks, and keeps a copy', async () => {
+    const p = prefix();
+    const a = await NatsArtifactStore.open(await link(), { prefix: p, dataDir: tempDir() });
+    const bDir = tempDir();
+    const b = await NatsArtifactStore.open(await link(), { prefix: p, dataDir: bDir });
+    const big = new Uint8Array(700_000).map((_, i) => (i * 7) % 251);
+    const d = 'e'.repeat(64);
+    await a.put(d, { 'module.wasm': big, 'small.txt': new TextEncoder().encode('hi') });
+    expect(await b.has(d)).toBe(true);
+    expect(Buffer.from((await b.get(d, 'module.wasm'))!).equals(Buffer.from(big))).toBe(true);
+    expect(new TextDecoder().decode(await b.get(d, 'small.txt'))).toBe('hi');
+    expect(await b.get(d, 'absent.bin')).toBeUndefined();
+    expect(readdirSync(join(bDir, 'artifacts', d)).sort()).toEqual(['manifest.json', 'module.wasm', 'small.txt']);
   });
 
   it('a node whose link is down refuses writes at once with 503 and still answers reads', async () => {

@@ -7,7 +7,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { request, serve, type ServeProcess } from './helpers/process.ts';
+import { request, serve, until, type ServeProcess } from './helpers/process.ts';
 
 const dataDir = mkdtempSync(join(tmpdir(), 'isoedge-procs-'));
 let host: ServeProcess | undefined;
@@ -19,15 +19,6 @@ afterAll(async () => {
 // JSON.parse answers `any`: these tests read the API's documented shapes.
 const json = (r: { body: Buffer }) => JSON.parse(r.body.toString());
 
-async function until<T>(what: string, f: () => Promise<T>, ok: (v: T) => boolean, ms = 20_000): Promise<T> {
-  const end = Date.now() + ms;
-  let last: unknown;
-  while (Date.now() < end) {
-    try { const v = await f(); if (ok(v)) return v; last = v; } catch (e) { last = e; }
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  throw new Error(`${what}: not within ${ms} ms (last: ${last instanceof Error ? last.message : JSON.stringify(last)})`);
-}
 
 describe('isoedge serve --processes 2', () => {
   it('runs two nodes on one port over one data directory', async () => {

@@ -54,3 +54,14 @@ export async function request(port: number, host: string, path: string, init: { 
     req.end();
   });
 }
+
+/** Polls `f` every 50 ms until `ok` holds; after `ms`, throws with what it saw last. */
+export async function until<T>(what: string, f: () => Promise<T>, ok: (v: T) => boolean, ms = 20_000): Promise<T> {
+  const end = Date.now() + ms;
+  let last: unknown;
+  while (Date.now() < end) {
+    try { const v = await f(); if (ok(v)) return v; last = v; } catch (e) { last = e; }
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  throw new Error(`${what}: not within ${ms} ms (last: ${last instanceof Error ? last.message : JSON.stringify(last)})`);
+}

@@ -10,6 +10,7 @@
 import type { KV } from '@nats-io/kv';
 import { Kvm } from '@nats-io/kv';
 import { Objm, type ObjectStore } from '@nats-io/obj';
+import { jetstreamManager, type JetStreamManager } from '@nats-io/jetstream';
 import { randomBytes } from 'node:crypto';
 import { exactBytes } from '../../core/bytes.ts';
 import { FileArtifactStore } from '../files/artifacts.ts';
@@ -23,10 +24,14 @@ export class NatsArtifactStore implements ArtifactStore {
   readonly #os: ObjectStore;
   readonly #manifests: KV;
   readonly #local: FileArtifactStore;
+  readonly #jsm: JetStreamManager;
+  readonly #bucket: string;
 
-  private constructor(link: NatsLink, os: ObjectStore, manifests: KV, local: FileArtifactStore) {
+  private constructor(link: NatsLink, os: ObjectStore, manifests: KV, local: FileArtifactStore, jsm: JetStreamManager, bucket: string) {
     this.#link = link;
     this.#os = os;
+    this.#jsm = jsm;
+    this.#bucket = bucket;
     this.#manifests = manifests;
     this.#local = local;
   }
@@ -37,7 +42,7 @@ export class NatsArtifactStore implements ArtifactStore {
     const manifests = await new Kvm(link.nc).create(`${n.artifacts}_manifests`, { history: 1, replicas: o.replicas ?? 1 });
     const local = new FileArtifactStore(o.dataDir);
     await local.sweep();
-    return new NatsArtifactStore(link, os, manifests, local);
+    return new NatsArtifactStore(link, os, manifests, local, await jetstreamManager(link.nc), n.artifacts);
   }
 
   async #manifest(digest: string): Promise<Manifest | undefined> {
@@ -84,7 +89,7 @@ export class NatsArtifactStore implements ArtifactStore {
     try {
       m = await this.#manifest(digest);
       if (!m) return undefined;
-      const got = await Promise.all(m.files.map((f) => this.#os.getBlob(`${digest}/${m!.tag}/${f}`)));
+      const got = await Promise.all(m.files.map((f) => this.#readObject(`${digest}/${m!.tag}/${f}`)));
       if (got.some((b) => b === null)) return undefined;
       m.files.forEach((f, i) => { files[f] = exactBytes(got[i]!); });
     } catch (e) {
@@ -105,6 +110,30 @@ export class NatsArtifactStore implements ArtifactStore {
     } catch (e) {
       throw storeUnavailable(e, `the removal of artifact ${digest}`);
     }
+  }
+
+  /**
+   * An object's bytes, chunk by chunk with STREAM.MSG.GET (answered by the stream's leader), not
+   * with getBlob(): that creates an ephemeral consumer per read, and with nats-server 2.9.10 a
+   * server lost from an R3 cluster kept about half of those creations timing out for minutes
+   * (measured here), so a node could not load a revision another node deployed.
+   */
+  async #readObject(name: string): Promise<Uint8Array | null> {
+    const info = await this.#os.info(name);
+    if (!info || info.deleted) return null;
+    const subject = `$O.${this.#bucket}.C.${info.nuid}`;
+    const out = new Uint8Array(info.size);
+    let at = 0;
+    let seq = 0;
+    for (let i = 0; i < info.chunks; i++) {
+      // `next_by_subj` with `seq` (the first message of the subject from seq on) is in 2.9; the client's type omits it.
+      const m = await this.#jsm.streams.getMessage(`OBJ_${this.#bucket}`, { seq: seq + 1, next_by_subj: subject } as unknown as { seq: number });
+      if (!m || at + m.data.length > out.length) return null;
+      out.set(m.data, at);
+      at += m.data.length;
+      seq = m.seq;
+    }
+    return at === out.length ? out : null;
   }
 
   /** Every digest with a manifest (for `isoedge store export`). */

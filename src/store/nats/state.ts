@@ -59,6 +59,8 @@ export class NatsStateStore implements StateStore {
   #fns = new Map<string, { entry: FnEntry; seq: number }>();
   #recs = new Map<string, RevisionRecord>();
   #seen = 0;
+  /** The KV revision of each key's value in the mirror (deletions too): older news of a key is ignored. */
+  #keySeq = new Map<string, number>();
   #waiters: { seq: number; resolve: () => void }[] = [];
   #closed = false;
   #stopWatch: (() => void) | undefined;
@@ -133,8 +135,7 @@ export class NatsStateStore implements StateStore {
   async #watch(resync: boolean): Promise<{ ended: Promise<void> }> {
     const watcher = await this.#kv.watch({ key: '>' });
     const last = await this.#lastSeq().catch((e: unknown) => { watcher.stop(); throw e; });
-    let snapshot: { fns: Map<string, { entry: FnEntry; seq: number }>; recs: Map<string, RevisionRecord> } | undefined =
-      resync ? { fns: new Map(), recs: new Map() } : undefined;
+    let snapshot: Snapshot | undefined = resync ? { fns: new Map(), recs: new Map(), keySeq: new Map() } : undefined;
     let ready!: () => void;
     const loaded = new Promise<void>((r) => { ready = r; });
     if (snapshot && last === 0) { this.#replace(snapshot, 0); snapshot = undefined; }
@@ -180,15 +181,27 @@ export class NatsStateStore implements StateStore {
 
   /** One watched entry into the mirror, with the changes it makes visible. */
   #apply(e: KvEntry): void {
-    if (e.key.startsWith('f.')) {
-      const name = e.key.slice(2);
-      if (e.operation === 'PUT') this.#setFn(name, { entry: JSON.parse(e.string()) as FnEntry, seq: e.revision });
-      else this.#setFn(name, undefined);
-    } else if (e.key.startsWith('r.')) {
-      const rev = e.key.slice(2);
+    this.#put(e.key, e.revision, e.operation === 'PUT' ? e.string() : undefined);
+    this.#caughtUp(e.revision);
+  }
+
+  /**
+   * A key's value at `seq` (undefined: deleted) into the mirror, unless the mirror already holds
+   * that key at `seq` or later: a write applies its own result at once (so this node serves it even
+   * while its watch lags), and the watch then brings the same entry, or older ones, to no effect.
+   */
+  #put(key: string, seq: number, value: string | undefined): void {
+    const had = this.#keySeq.get(key);
+    if (had !== undefined && seq <= had) return;
+    this.#keySeq.set(key, seq);
+    if (key.startsWith('f.')) {
+      const name = key.slice(2);
+      this.#setFn(name, value === undefined ? undefined : { entry: JSON.parse(value) as FnEntry, seq });
+    } else if (key.startsWith('r.')) {
+      const rev = key.slice(2);
       const wasVisible = this.#visible(rev);
-      if (e.operation === 'PUT') {
-        this.#recs.set(rev, JSON.parse(e.string()) as RevisionRecord);
+      if (value !== undefined) {
+        this.#recs.set(rev, JSON.parse(value) as RevisionRecord);
         const now = this.#visible(rev);
         if (now && !wasVisible) this.#emit({ kind: 'revision', name: rev, fn: now.function, revision: now });
       } else {
@@ -196,7 +209,6 @@ export class NatsStateStore implements StateStore {
         if (wasVisible) this.#emit({ kind: 'revision', name: rev, fn: wasVisible.function, revision: undefined });
       }
     }
-    this.#caughtUp(e.revision);
   }
 
   #caughtUp(seq: number): void {
@@ -222,12 +234,19 @@ export class NatsStateStore implements StateStore {
   }
 
   /** A rebuilt mirror replaces the old one; watchers hear only what differs. */
-  #replace(snap: { fns: Map<string, { entry: FnEntry; seq: number }>; recs: Map<string, RevisionRecord> }, seq: number): void {
+  #replace(snap: Snapshot, seq: number): void {
     const gone = [...this.#fns.keys()].filter((f) => !snap.fns.has(f));
     for (const f of gone) this.#setFn(f, undefined);
     this.#recs = snap.recs;
+    this.#keySeq = snap.keySeq;
     for (const [f, v] of snap.fns) this.#setFn(f, v);
     this.#caughtUp(seq);
+  }
+
+  /** A write's own result: into the mirror now, then (for `applied`) wait for the watch to reach it. */
+  async #wrote(key: string, seq: number, value: FnEntry | undefined): Promise<void> {
+    this.#put(key, seq, value === undefined ? undefined : JSON.stringify(value));
+    await this.#echo(seq);
   }
 
   /** Resolves once the watch has applied the bucket up to `seq`. */
@@ -284,7 +303,7 @@ export class NatsStateStore implements StateStore {
         const name = revisionName(r.function, seq);
         record = { name, function: r.function, seq, digest: r.digest, runtime: r.runtime, config: r.config, createdAt: r.createdAt };
         try {
-          await this.#kv.create(rkey(name), enc.encode(JSON.stringify(record)));
+          this.#put(rkey(name), await this.#kv.create(rkey(name), enc.encode(JSON.stringify(record))), JSON.stringify(record));
           break;
         } catch (e) {
           if (!isWrongSequence(e)) throw e;
@@ -306,9 +325,10 @@ export class NatsStateStore implements StateStore {
           name: r.function, createdAt: cur?.entry.createdAt ?? r.createdAt, nextSeq: Math.max(cur?.entry.nextSeq ?? 1, seq + 1),
           traffic, generation: (cur?.entry.generation ?? 0) + 1, revisions,
         };
-        const bytes = enc.encode(JSON.stringify(entry));
+        const text = JSON.stringify(entry);
         try {
-          const at = cur ? await this.#kv.update(fkey(r.function), bytes, cur.seq) : await this.#kv.create(fkey(r.function), bytes);
+          const at = cur ? await this.#kv.update(fkey(r.function), enc.encode(text), cur.seq) : await this.#kv.create(fkey(r.function), enc.encode(text));
+          this.#put(fkey(r.function), at, text);
           await this.#echo(at);
           return { revision: record, function: toFunction(entry) };
         } catch (e) {
@@ -325,7 +345,7 @@ export class NatsStateStore implements StateStore {
       if (cur.entry.generation !== generation) throw conflict(fn, generation, cur.entry.generation);
       const entry: FnEntry = { ...cur.entry, traffic: table, generation: generation + 1 };
       try {
-        await this.#echo(await this.#kv.update(fkey(fn), enc.encode(JSON.stringify(entry)), cur.seq));
+        await this.#wrote(fkey(fn), await this.#kv.update(fkey(fn), enc.encode(JSON.stringify(entry)), cur.seq), entry);
       } catch (e) {
         if (!isWrongSequence(e)) throw e;
         throw conflict(fn, generation, (await this.#read(fn))?.entry.generation ?? generation);
@@ -341,7 +361,7 @@ export class NatsStateStore implements StateStore {
       const removed = cur.entry.revisions.map((r) => this.#recs.get(r)).filter((r): r is RevisionRecord => r !== undefined);
       await this.#kv.delete(fkey(name));
       const marker = await this.#kv.get(fkey(name));
-      if (marker) await this.#echo(marker.revision);
+      if (marker) await this.#wrote(fkey(name), marker.revision, undefined);
       for (const r of cur.entry.revisions) await this.#kv.delete(rkey(r));
       return removed;
     });
@@ -356,7 +376,7 @@ export class NatsStateStore implements StateStore {
       if (cur.entry.generation !== generation) throw conflict(rec.function, generation, cur.entry.generation);
       const entry: FnEntry = { ...cur.entry, revisions: cur.entry.revisions.filter((r) => r !== name), generation: generation + 1 };
       try {
-        await this.#echo(await this.#kv.update(fkey(rec.function), enc.encode(JSON.stringify(entry)), cur.seq));
+        await this.#wrote(fkey(rec.function), await this.#kv.update(fkey(rec.function), enc.encode(JSON.stringify(entry)), cur.seq), entry);
       } catch (e) {
         if (!isWrongSequence(e)) throw e;
         throw conflict(rec.function, generation, (await this.#read(rec.function))?.entry.generation ?? generation);
@@ -381,7 +401,7 @@ export class NatsStateStore implements StateStore {
       const undo = async () => { for (const r of made) await this.#kv.delete(rkey(r)).catch(() => {}); };
       for (const r of revisions) {
         try {
-          await this.#kv.create(rkey(r.name), enc.encode(JSON.stringify(r)));
+          this.#put(rkey(r.name), await this.#kv.create(rkey(r.name), enc.encode(JSON.stringify(r))), JSON.stringify(r));
         } catch (e) {
           await undo();
           if (!isWrongSequence(e)) throw e;
@@ -401,7 +421,7 @@ export class NatsStateStore implements StateStore {
         await undo();
         throw exists();
       }
-      await this.#echo(at);
+      await this.#wrote(fkey(f.name), at, entry);
       return toFunction(entry);
     });
   }
@@ -419,8 +439,12 @@ export class NatsStateStore implements StateStore {
   }
 }
 
-function applyTo(snap: { fns: Map<string, { entry: FnEntry; seq: number }>; recs: Map<string, RevisionRecord> }, e: KvEntry): void {
+/** The mirror rebuilt from the bucket's last values, before it replaces the one in use. */
+interface Snapshot { fns: Map<string, { entry: FnEntry; seq: number }>; recs: Map<string, RevisionRecord>; keySeq: Map<string, number> }
+
+function applyTo(snap: Snapshot, e: KvEntry): void {
   const put = e.operation === 'PUT';
+  snap.keySeq.set(e.key, e.revision);
   if (e.key.startsWith('f.')) {
     if (put) snap.fns.set(e.key.slice(2), { entry: JSON.parse(dec.decode(e.value)) as FnEntry, seq: e.revision });
     else snap.fns.delete(e.key.slice(2));
