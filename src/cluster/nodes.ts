@@ -49,6 +49,9 @@ export interface Nodes {
   close(): Promise<void>;
 }
 
+/** How often a node looks at its applied sequence while readiness probes wait on it. */
+const PROBE_POLL_MS = 10;
+
 export function nodeId(name: string): string {
   return (name || `${hostname()}-${process.pid}`).replace(/[^\w-]/g, '-').slice(0, 64);
 }
@@ -80,6 +83,7 @@ export class NatsNodes implements Nodes {
   readonly #sub: Subscription;
   /** Probes waiting for this node to apply a sequence. */
   #waiting: { seq: number; answer: () => void }[] = [];
+  #poll: NodeJS.Timeout | undefined;
 
   private constructor(link: NatsLink, kv: KV, id: string, prefix: string, heartbeatMs: number, report: () => NodeReport) {
     this.#link = link;
@@ -95,7 +99,10 @@ export class NatsNodes implements Nodes {
         const seq = Number(msg.string());
         const answer = () => msg.respond(JSON.stringify({ id: this.id, name: this.#report().name, applied: this.#report().applied }));
         if (this.#report().applied >= seq) answer();
-        else this.#waiting.push({ seq, answer });
+        else {
+          this.#waiting.push({ seq, answer });
+          this.#watchWaiting();
+        }
       },
     });
   }
@@ -119,6 +126,19 @@ export class NatsNodes implements Nodes {
     const due = this.#waiting.filter((w) => w.seq <= seq);
     this.#waiting = this.#waiting.filter((w) => w.seq > seq);
     for (const w of due) w.answer();
+  }
+
+  /**
+   * While probes wait, the applied sequence is also checked every few ms: not every entry the
+   * watch applies tells the host (a record no function lists yet changes nothing it serves), and a
+   * probe must not wait for the next change that does.
+   */
+  #watchWaiting(): void {
+    if (this.#poll) return;
+    this.#poll = setInterval(() => {
+      this.applied(this.#report().applied);
+      if (this.#waiting.length === 0) { clearInterval(this.#poll); this.#poll = undefined; }
+    }, PROBE_POLL_MS);
   }
 
   async list(): Promise<NodeReport[]> {
@@ -151,6 +171,7 @@ export class NatsNodes implements Nodes {
 
   async close(): Promise<void> {
     clearInterval(this.#timer);
+    clearInterval(this.#poll);
     this.#sub.unsubscribe();
     this.#waiting = [];
     if (this.#link.connected) await this.#kv.delete(this.id).catch(() => {});

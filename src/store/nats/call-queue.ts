@@ -60,6 +60,8 @@ export class CallQueue {
   readonly #stream: string;
   readonly #consumer: Consumer;
   readonly #ackWaitMs: number;
+  /** Held messages are heartbeated (and looked over) every ack wait / 3. */
+  get #beatMs(): number { return Math.max(100, Math.floor(this.#ackWaitMs / 3)); }
   readonly #index: CallIndex;
   readonly #records: CallRecords;
   readonly #recovery: Recovery;
@@ -97,7 +99,7 @@ export class CallQueue {
 
   /** Starts the heartbeats and the fetching (once the index is loaded: arrivals are placed by it). */
   start(): void {
-    this.#tick = setInterval(() => this.#beat(), Math.max(100, Math.floor(this.#ackWaitMs / 3)));
+    this.#tick = setInterval(() => this.#beat(), this.#beatMs);
     this.#tick.unref();
     // A pull request does not survive a reconnect: start the next one at once.
     this.#unlisten = this.#link.onChange((up) => { if (up) this.#batch?.stop(); this.wake(); });
@@ -260,6 +262,13 @@ export class CallQueue {
   #beat(): void {
     const now = Date.now();
     const interested = this.#interested();
+    // Functions with a message due and held since before the last beat: the worker is told again, so
+    // a wake-up lost anywhere between the watch, the listeners and the worker costs one beat, not the call.
+    const overdue = new Map<string, number>();
+    for (const h of this.#held.values()) {
+      if (h.state === 'ready' && h.runAt <= this.#now() && now - h.since > this.#beatMs) overdue.set(h.fn, Math.min(overdue.get(h.fn) ?? Infinity, h.runAt));
+    }
+    if (interested) for (const [fn, at] of overdue) this.#listeners.emit(fn, at, true);
     for (const h of [...this.#held.values()]) {
       safe(() => h.msg.working());
       // A message whose record is known by now but that nothing placed (its news came before it did): placed now.

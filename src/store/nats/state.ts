@@ -181,6 +181,8 @@ export class NatsStateStore implements StateStore {
 
   /** One watched entry into the mirror, with the changes it makes visible. */
   #apply(e: KvEntry): void {
+    // `applied` moves first: a watcher told of this change reads it as at least this entry's.
+    this.#seen = Math.max(this.#seen, e.revision);
     this.#put(e.key, e.revision, e.operation === 'PUT' ? e.string() : undefined);
     this.#caughtUp(e.revision);
   }
