@@ -14,7 +14,8 @@ import { nodeId } from './nodes.ts';
 /** Set in a child's environment: its number, 1…N. */
 export const CHILD_ENV = 'ISOEDGE_PROCESS';
 
-async function freePort(host: string): Promise<number> {
+/** A port nobody listens on now on `host` (the kernel's pick, released before use). */
+export async function freePort(host = '127.0.0.1'): Promise<number> {
   return new Promise((resolve, reject) => {
     const s = createServer();
     s.once('error', reject);

@@ -61,7 +61,7 @@ export class SqliteStateStore implements StateStore {
   readonly #listeners = new Set<(c: StateChange) => void>();
   readonly #q;
   /** What the feed last told of each function: its generation and revisions (to reconcile against). */
-  readonly #seen = new Map<string, { generation: number; revisions: Map<string, RevisionRecord> }>();
+  readonly #seen = new Map<string, { generation: number; revisions: Set<string> }>();
   /** The last `changes` row applied. */
   #applied = 0;
   #dataVersion = 0;
@@ -106,8 +106,8 @@ export class SqliteStateStore implements StateStore {
     };
     // What is stored now is the starting point: the feed tells of changes from here on.
     this.#applied = (this.#q.lastChange.get() as { seq: number | null }).seq ?? 0;
-    for (const f of this.#q.functions.all() as FunctionRow[]) this.#seen.set(f.name, { generation: f.generation, revisions: new Map() });
-    for (const r of (this.#q.revisions.all() as RevisionRow[]).map(toRevision)) this.#seen.get(r.function)?.revisions.set(r.name, r);
+    for (const f of this.#q.functions.all() as FunctionRow[]) this.#seen.set(f.name, { generation: f.generation, revisions: new Set() });
+    for (const r of this.#q.revisions.all() as RevisionRow[]) this.#seen.get(r.function)?.revisions.add(r.name);
     this.#dataVersion = this.#db.pragma('data_version', { simple: true }) as number;
     if (opts.shared) {
       this.#poll = setInterval(() => this.#pollOthers(), opts.pollMs ?? 25);
@@ -156,9 +156,9 @@ export class SqliteStateStore implements StateStore {
     const was = this.#seen.get(fn);
     const f = this.#function(fn);
     const revs = f ? (this.#q.revisionsOf.all(fn) as RevisionRow[]).map(toRevision) : [];
-    const now = new Map(revs.map((r) => [r.name, r]));
+    const now = new Set(revs.map((r) => r.name));
     const out: StateChange[] = [];
-    for (const name of was?.revisions.keys() ?? []) if (!now.has(name)) out.push({ kind: 'revision', name, fn, revision: undefined });
+    for (const name of was?.revisions ?? []) if (!now.has(name)) out.push({ kind: 'revision', name, fn, revision: undefined });
     for (const r of revs) if (!was?.revisions.has(r.name)) out.push({ kind: 'revision', name: r.name, fn, revision: r });
     if (f && f.generation !== was?.generation) out.push({ kind: 'function', name: fn, function: f });
     if (!f && was) out.push({ kind: 'function', name: fn, function: undefined });
